@@ -1,0 +1,42 @@
+# peerlab: `make lab` opens the lessons, `make test` runs every test.
+# Both create .venv/ on first use and reinstall only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8888
+
+.PHONY: lab test install notebooks exercises bench clean help
+
+help:
+	@echo "make lab        open the lessons in JupyterLab"
+	@echo "make test       run every test (unit, lessons under nbval, browser)"
+	@echo "make notebooks  re-execute and save the lessons after a change"
+	@echo "make bench      run the benchmarks"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || $(PYTHON) -m venv --without-pip $(VENV)
+	@if $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	    $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]'; \
+	else \
+	    $(PYTHON) -m pip --python $(BIN)/python install -q -e '.[test]'; \
+	fi
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/connect.py
+
+clean:
+	rm -rf $(VENV) test-artifacts

@@ -1,0 +1,56 @@
+"""peerlab: learn WebRTC peer connections step by step, in Jupyter, with the real aiortc.
+
+- :class:`Loopback` — an in-process signalling service carrying JSON between a
+  caller and a callee in one kernel.
+- :class:`RTCPeerConnection` — aiortc's connection with the browser's
+  ``icecandidate`` event, trickle ICE and step-by-step errors.
+- :mod:`peerlab.steps` — the guide's numbered steps, in English and Korean.
+"""
+
+from .candidate import RTCIceCandidate
+from .connection import RTCPeerConnection, RTCPeerConnectionIceEvent
+from .errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    HeldCandidatesNote,
+    InvalidCandidateError,
+    InvalidDescriptionError,
+    LateCandidateNote,
+    PeerlabError,
+    PeerlabNote,
+    SignallingClosed,
+    SignallingError,
+    SignallingTimeout,
+    StepOrderError,
+    WaitTimeout,
+)
+from .scripted import ScriptedPeer, play_callee, play_caller
+from .signalling import Loopback
+from .steps import CALLEE_STEPS, CALLER_STEPS
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CALLEE_STEPS",
+    "CALLER_STEPS",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "HeldCandidatesNote",
+    "InvalidCandidateError",
+    "InvalidDescriptionError",
+    "LateCandidateNote",
+    "Loopback",
+    "PeerlabError",
+    "PeerlabNote",
+    "RTCIceCandidate",
+    "RTCPeerConnection",
+    "RTCPeerConnectionIceEvent",
+    "ScriptedPeer",
+    "SignallingClosed",
+    "SignallingError",
+    "SignallingTimeout",
+    "StepOrderError",
+    "WaitTimeout",
+    "play_callee",
+    "play_caller",
+]

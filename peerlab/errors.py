@@ -1,0 +1,132 @@
+"""Every error peerlab raises, and the notes it shows a learner.
+
+The tree::
+
+    PeerlabError
+    ├── SignallingError             the loopback signalling service was misused
+    │   ├── SignallingClosed        send() or receive() after close()
+    │   └── SignallingTimeout       receive() waited and nothing came (also a TimeoutError)
+    ├── StepOrderError              a step was taken before the step it needs (also
+    │                               aiortc's InvalidStateError, as a browser raises)
+    ├── InvalidDescriptionError     an SDP description that cannot be used (also a ValueError)
+    ├── InvalidCandidateError       an ICE candidate that cannot be used (also a ValueError)
+    ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
+    ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
+    └── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
+
+Each error's message says what was wrong and what to do next; where peerlab
+rewords an aiortc error, the original is kept as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+from aiortc.exceptions import InvalidStateError
+
+__all__ = [
+    "PeerlabError",
+    "SignallingError",
+    "SignallingClosed",
+    "SignallingTimeout",
+    "StepOrderError",
+    "InvalidDescriptionError",
+    "InvalidCandidateError",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "WaitTimeout",
+    "PeerlabNote",
+    "HeldCandidatesNote",
+    "LateCandidateNote",
+]
+
+
+class PeerlabError(Exception):
+    """The root of every error peerlab raises."""
+
+
+class SignallingError(PeerlabError):
+    """The loopback signalling service was given something it cannot carry."""
+
+
+class SignallingClosed(SignallingError):
+    """The signalling service (or one endpoint) was closed."""
+
+
+class SignallingTimeout(SignallingError, TimeoutError):
+    """``receive()`` waited for a message that did not come.
+
+    ``endpoint`` is who waited, ``type`` what it waited for (``None``: anything).
+    """
+
+    def __init__(self, message: str, *, endpoint: str, type: str | None, timeout: float):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.type = type
+        self.timeout = timeout
+
+
+class StepOrderError(PeerlabError, InvalidStateError):
+    """A call came before the step it depends on (the browser's ``InvalidStateError``)."""
+
+
+class InvalidDescriptionError(PeerlabError, ValueError):
+    """A session description (SDP) that is malformed or of the wrong type."""
+
+
+class InvalidCandidateError(PeerlabError, ValueError):
+    """An ICE candidate that is malformed or does not match any media section."""
+
+
+class ConfigurationError(PeerlabError, ValueError):
+    """A configuration that is neither ``{"iceServers": [...]}`` nor an ``RTCConfiguration``."""
+
+
+class ConnectionFailed(PeerlabError):
+    """The connection ended in ``failed`` or ``closed`` instead of the state waited for."""
+
+
+class WaitTimeout(PeerlabError, TimeoutError):
+    """A peerlab wait (for a state, for candidates) ran out of time."""
+
+
+class PeerlabNote(UserWarning):
+    """Something worth telling a learner that is not an error."""
+
+
+class HeldCandidatesNote(PeerlabNote):
+    """Candidates were gathered before any ``icecandidate`` listener existed."""
+
+
+class LateCandidateNote(PeerlabNote):
+    """A candidate arrived after end-of-candidates and was ignored."""
+
+
+_HERE = str(Path(__file__).resolve().parent)
+
+
+def note(message: str, category: type[PeerlabNote] = PeerlabNote) -> None:
+    """Show ``message`` as a warning that points at the learner's own line.
+
+    The frame is the first one outside peerlab and pyee, so a notebook shows the
+    cell that caused it rather than peerlab's internals.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not (filename.startswith(_HERE) or "pyee" in filename or "asyncio" in filename):
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        warnings.warn(message, category, stacklevel=2)
+        return
+    warnings.warn_explicit(
+        message,
+        category,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=frame.f_globals.get("__name__", "__main__"),
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+    )

@@ -1,0 +1,163 @@
+"""A small browser-style ``EventTarget`` and the per-connection event log.
+
+Listeners are added the browser's way (``addEventListener("icecandidate", f)``)
+or the aiortc/pyee way (``@pc.on("icecandidate")``). A listener that raises does
+not vanish into the event loop's log, where a notebook never shows it: the error
+is kept and raised by the next peerlab wait, and written to the event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["EventTarget", "LogEntry", "EventLog"]
+
+Listener = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One thing that happened to a connection.
+
+    ``kind`` is ``"state"`` (a state attribute changed to ``value``), ``"event"``
+    (an event was dispatched), ``"call"`` (the learner called a method), ``"note"``
+    or ``"error"``.
+    """
+
+    time: float
+    peer: str
+    kind: str
+    name: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        tail = f" → {self.value}" if self.kind == "state" else (f": {self.value}" if self.value else "")
+        return f"{self.peer:<7} {self.kind:<5} {self.name}{tail}"
+
+
+class EventLog:
+    """Every state change, event and call of one connection, in order, with times.
+
+    ``time`` is ``time.monotonic()``; ``str(log)`` leaves times out so it is the
+    same from run to run.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[LogEntry] = []
+        self._watchers: list[Callable[[LogEntry], None]] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[LogEntry]:
+        return iter(self._entries)
+
+    def __getitem__(self, index: int) -> LogEntry:
+        return self._entries[index]
+
+    def of(self, kind: str) -> list[LogEntry]:
+        """Only the entries of one kind (``"state"``, ``"event"``, ``"call"``, ...)."""
+        return [e for e in self._entries if e.kind == kind]
+
+    def states(self, name: str) -> list[str]:
+        """The values a state attribute went through, e.g. ``states("signalingState")``."""
+        return [e.value for e in self._entries if e.kind == "state" and e.name == name]
+
+    def watch(self, callback: Callable[[LogEntry], None]) -> Callable[[], None]:
+        """Call ``callback(entry)`` for each new entry; returns a function that stops it."""
+        self._watchers.append(callback)
+        return lambda: self._watchers.remove(callback) if callback in self._watchers else None
+
+    def add(self, peer: str, kind: str, name: str, value: str = "") -> LogEntry:
+        entry = LogEntry(time.monotonic(), peer, kind, name, value)
+        self._entries.append(entry)
+        for watcher in list(self._watchers):
+            watcher(entry)
+        return entry
+
+    def __str__(self) -> str:
+        return "\n".join(map(str, self._entries)) or "(nothing yet)"
+
+    def __repr__(self) -> str:
+        return f"<EventLog: {len(self._entries)} entries>"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+class EventTarget:
+    """The browser's ``addEventListener`` / ``removeEventListener``, plus pyee's ``on``.
+
+    Listeners run in the order they were added. Coroutine listeners run as tasks
+    that :meth:`_close_listeners` cancels, so none is left pending.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Listener]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.listener_errors: list[tuple[str, BaseException]] = []
+
+    def addEventListener(self, type: str, listener: Listener) -> None:
+        """Call ``listener`` for every ``type`` event (the browser's name for it)."""
+        if not callable(listener):
+            raise TypeError(f"addEventListener({type!r}, ...) needs a function, not {listener!r}")
+        listeners = self._listeners.setdefault(type, [])
+        if listener not in listeners:
+            listeners.append(listener)
+            self._listener_added(type, listener)
+
+    def removeEventListener(self, type: str, listener: Listener) -> None:
+        """Stop calling ``listener`` for ``type`` events."""
+        listeners = self._listeners.get(type, [])
+        if listener in listeners:
+            listeners.remove(listener)
+
+    def on(self, type: str, listener: Listener | None = None) -> Any:
+        """``pc.on("icecandidate", f)``, or ``@pc.on("icecandidate")`` as a decorator."""
+        if listener is None:
+            def decorator(f: Listener) -> Listener:
+                self.addEventListener(type, f)
+                return f
+            return decorator
+        self.addEventListener(type, listener)
+        return listener
+
+    def listeners(self, type: str) -> list[Listener]:
+        """The listeners registered for ``type``."""
+        return list(self._listeners.get(type, []))
+
+    def dispatch(self, type: str, *args: Any) -> None:
+        """Call every ``type`` listener with ``args``; keep, not raise, what they raise."""
+        for listener in self.listeners(type):
+            try:
+                result = listener(*args)
+            except Exception as exc:  # a learner's listener: report it where they will look
+                self._listener_failed(type, exc)
+                continue
+            if asyncio.iscoroutine(result):
+                task = asyncio.ensure_future(result)
+                self._tasks.add(task)
+                task.add_done_callback(lambda t, type=type: self._task_done(type, t))
+
+    def _task_done(self, type: str, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._listener_failed(type, task.exception())  # type: ignore[arg-type]
+
+    def _listener_failed(self, type: str, exc: BaseException) -> None:
+        self.listener_errors.append((type, exc))
+
+    def _listener_added(self, type: str, listener: Listener) -> None:
+        """Hook for subclasses (the connection delivers held candidates here)."""
+
+    async def _close_listeners(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()

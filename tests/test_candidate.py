@@ -1,0 +1,78 @@
+"""The browser-shaped candidate: parsing, JSON shape, and errors that name the field."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from peerlab import InvalidCandidateError, RTCIceCandidate
+from peerlab.candidate import parse_candidate
+
+HOST = "candidate:842163049 1 udp 1677729535 192.0.2.7 54400 typ srflx raddr 10.0.0.2 rport 54400"
+
+
+def test_fields_are_parsed_from_the_candidate_string():
+    c = RTCIceCandidate(HOST, "0", 0)
+    assert (c.foundation, c.component, c.protocol, c.priority, c.address, c.port, c.type) == (
+        "842163049", 1, "udp", 1677729535, "192.0.2.7", 54400, "srflx")
+    assert (c.relatedAddress, c.relatedPort) == ("10.0.0.2", 54400)
+    assert c.toJSON() == {"candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0}
+
+
+def test_round_trip_through_aiortc_keeps_every_field():
+    c = RTCIceCandidate(HOST, "0", 0)
+    again = RTCIceCandidate.from_aiortc(c.to_aiortc())
+    assert again == c
+
+
+def test_from_json_accepts_what_a_far_side_sends():
+    assert RTCIceCandidate.from_json(None) is None
+    assert RTCIceCandidate.from_json({"candidate": "", "sdpMid": "0"}) is None
+    c = RTCIceCandidate.from_json({"candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0})
+    assert c.address == "192.0.2.7"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("candidate:1 1 udp 2130706431 192.0.2.1", "5 of its 8 fields; missing: port, 'typ', type"),
+    ("candidate:1 x udp 1 192.0.2.1 5 typ host", "component must be a whole number"),
+    ("candidate:1 1 sctp 1 192.0.2.1 5 typ host", "protocol must be udp or tcp"),
+    ("candidate:1 1 udp 1 192.0.2.1 70000 typ host", "port 70000 is outside"),
+    ("candidate:1 1 udp 1 192.0.2.1 5 type host", "must say 'typ'"),
+    ("candidate:1 1 udp 1 192.0.2.1 5 typ house", "must say 'typ'"),
+    ("candidate:1 1 udp 1 192.0.2.1 5 typ host raddr", "no value"),
+])
+def test_malformed_candidates_name_the_field(text, words):
+    with pytest.raises(InvalidCandidateError, match=words.replace("(", r"\(")):
+        RTCIceCandidate(text, "0", 0)
+
+
+@pytest.mark.parametrize("value, words", [
+    ("candidate:1 1 udp 1 192.0.2.1 5 typ host", "takes a dict"),
+    ({"sdpMid": "0"}, "no 'candidate' field"),
+    ({"candidate": HOST}, "neither 'sdpMid' nor 'sdpMLineIndex'"),
+    ({"candidate": HOST, "sdpMLineIndex": -1}, "whole number >= 0"),
+    ({"candidate": HOST, "sdpMid": 0}, "'sdpMid' must be a string"),
+])
+def test_from_json_rejects_wrong_shapes(value, words):
+    with pytest.raises(InvalidCandidateError, match=words):
+        RTCIceCandidate.from_json(value)
+
+
+@given(st.text(max_size=120))
+def test_any_text_either_parses_or_raises_the_named_error(text):
+    try:
+        parsed = parse_candidate(text)
+    except InvalidCandidateError as exc:
+        assert str(exc)
+    else:
+        assert parsed.type in ("host", "srflx", "prflx", "relay")
+
+
+@given(st.lists(st.sampled_from(["1", "udp", "tcp", "typ", "host", "raddr", "rport", "x", "99999", "192.0.2.1"]),
+                max_size=14))
+def test_candidate_like_token_soup_never_escapes_as_another_error(tokens):
+    try:
+        parse_candidate("candidate:" + " ".join(tokens))
+    except InvalidCandidateError:
+        pass

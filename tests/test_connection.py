@@ -1,0 +1,236 @@
+"""The browser-like peer connection: trickle ICE events, held candidates, checks, honest outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiortc import RTCConfiguration, RTCSessionDescription
+
+from peerlab import (
+    ConfigurationError,
+    HeldCandidatesNote,
+    InvalidCandidateError,
+    InvalidDescriptionError,
+    LateCandidateNote,
+    PeerlabError,
+    RTCPeerConnection,
+    StepOrderError,
+    WaitTimeout,
+)
+from peerlab.connection import to_configuration
+
+from .conftest import negotiate
+
+
+async def collect(pc: RTCPeerConnection) -> list:
+    events: list = []
+    pc.addEventListener("icecandidate", events.append)
+    return events
+
+
+async def test_descriptions_handed_to_the_learner_carry_no_candidates(pair):
+    _, caller, _ = pair
+    caller.createDataChannel("chat")
+    offer = await caller.createOffer()
+    await caller.setLocalDescription(offer)
+    again = await caller.createOffer()  # aiortc puts candidates into offers made after gathering
+    for description in (offer, again, caller.localDescription):
+        assert "a=candidate" not in description.sdp
+        assert "a=end-of-candidates" not in description.sdp
+        assert "m=application 9 " in description.sdp
+    assert "a=candidate" in caller.aiortc.localDescription.sdp  # aiortc itself still has them
+
+
+async def test_icecandidate_events_then_one_end_of_candidates(pair):
+    _, caller, _ = pair
+    events = await collect(caller)
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    assert events == []  # dispatched after the call returns, as in a browser
+    await caller.wait_for_end_of_candidates(timeout=2)
+    assert len(events) >= 2 and events[-1].candidate is None
+    candidates = [e.candidate for e in events[:-1]]
+    assert all(c.type == "host" and c.sdpMid == "0" and c.sdpMLineIndex == 0 for c in candidates)
+    assert all(c.candidate.startswith("candidate:") for c in candidates)
+    assert {c.address for c in candidates}.isdisjoint({"127.0.0.1", "::1"})
+    kinds = [e.name for e in caller.events if e.kind == "event"]
+    assert kinds == ["icecandidate"] * len(events)
+
+
+async def test_candidates_gathered_before_a_listener_are_held_with_a_note(pair):
+    _, caller, _ = pair
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    for _ in range(5):
+        await asyncio.sleep(0)  # the loop runs on, as between notebook cells
+    with pytest.raises(StepOrderError, match="no icecandidate listener.*caller step 5"):
+        await caller.wait_for_end_of_candidates(timeout=1)
+    events: list = []
+    with pytest.warns(HeldCandidatesNote, match="a browser would have dropped them"):
+        caller.addEventListener("icecandidate", events.append)
+    await caller.wait_for_end_of_candidates(timeout=1)
+    assert events[-1].candidate is None and len(events) >= 2
+
+
+async def test_states_move_and_are_logged(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee)
+    await caller.wait_for_state("connected", timeout=5)
+    await callee.wait_for_state("connected", timeout=5)
+    assert caller.events.states("signalingState") == ["have-local-offer", "stable"]
+    assert callee.events.states("signalingState") == ["have-remote-offer", "stable"]
+    assert caller.events.states("connectionState") == ["connecting", "connected"]
+    assert caller.events.states("iceGatheringState") == ["gathering", "complete"]
+    assert caller.states() == {"signalingState": "stable", "iceGatheringState": "complete",
+                               "iceConnectionState": "completed", "connectionState": "connected"}
+    times = [e.time for e in caller.events]
+    assert times == sorted(times)
+
+
+async def test_one_side_adding_candidates_still_connects_through_a_peer_reflexive_candidate(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee, caller_adds=True, callee_adds=False)
+    await asyncio.gather(caller.wait_for_state("connected", timeout=5),
+                         callee.wait_for_state("connected", timeout=5))
+    # The callee never added the caller's candidates, so the pair it uses has a remote
+    # candidate it learnt from the caller's checks: a peer-reflexive one (RFC 8445 7.3.1.3).
+    ice = callee.aiortc.sctp.transport.transport._connection  # aioice, read only
+    assert callee.aiortc.remoteDescription.sdp.count("a=candidate") == 0
+    assert {pair.remote_candidate.type for pair in ice._nominated.values()} == {"prflx"}
+
+
+async def test_neither_side_adding_candidates_never_connects_and_the_wait_says_why(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee, caller_adds=False, callee_adds=False)
+    with pytest.raises(WaitTimeout, match="ICE found no working pair.*caller step 8"):
+        await caller.wait_for_state("connected", timeout=0.5)
+    assert caller.iceConnectionState == "checking"
+    assert callee.connectionState != "connected"
+
+
+async def test_end_of_candidates_with_no_candidates_fails(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee, caller_adds=False, callee_adds=False)
+    await caller.addIceCandidate(None)
+    await callee.addIceCandidate(None)
+    await caller.wait_for_state("failed", timeout=2)
+    with pytest.raises(PeerlabError, match="'failed', so it will never be 'connected'"):
+        await caller.wait_for_state("connected", timeout=1)
+
+
+async def test_a_candidate_after_end_of_candidates_is_ignored_with_a_note(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee)
+    msg = {"candidate": "candidate:1 1 udp 2130706431 192.0.2.1 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+    with pytest.warns(LateCandidateNote, match="already added end-of-candidates"):
+        await caller.addIceCandidate(msg)
+    assert [e.value for e in caller.events if e.kind == "note" and e.name == "addIceCandidate"] == [
+        "ignored after end-of-candidates"]
+
+
+async def test_add_ice_candidate_before_remote_description_is_refused_like_a_browser(pair):
+    _, caller, _ = pair
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    with pytest.raises(StepOrderError, match="needs the remote description first.*caller step 7"):
+        await caller.addIceCandidate({"candidate": "candidate:1 1 udp 1 192.0.2.1 5 typ host", "sdpMid": "0"})
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"type": "offer", "sdp": "this is not sdp"}, "this is not SDP"),
+    ({"type": "offer", "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"}, "no media section"),
+    ({"type": "offer", "sdp": "v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n"}, "no a=ice-ufrag"),
+    ({"type": "pranswer", "sdp": "v=0\r\n"}, "aiortc supports neither"),
+    ({"type": "offer"}, "lacks 'sdp'"),
+    ({"type": "offer", "data": {}}, "whole signalling message"),
+    ("v=0", "not a str"),
+])
+async def test_a_bad_remote_description_is_refused_and_changes_nothing(pair, bad, words):
+    loopback, caller, callee = pair
+    with pytest.raises(InvalidDescriptionError, match=words):
+        await callee.setRemoteDescription(bad)
+    assert callee.signalingState == "stable"
+    await negotiate(loopback, caller, callee)  # the connection is still usable
+    await callee.wait_for_state("connected", timeout=5)
+
+
+async def test_a_mangled_sdp_line_becomes_a_clear_error(pair):
+    _, caller, callee = pair
+    caller.createDataChannel("chat")
+    offer = await caller.createOffer()
+    mangled = offer.sdp.replace("m=application 9 UDP/DTLS/SCTP", "m=application nine UDP/DTLS/SCTP")
+    with pytest.raises(InvalidDescriptionError, match="could not be parsed"):
+        await callee.setRemoteDescription({"type": "offer", "sdp": mangled})
+    assert callee.signalingState == "stable"
+
+
+async def test_steps_out_of_order_name_the_step_that_comes_first(pair):
+    loopback, caller, callee = pair
+    with pytest.raises(StepOrderError, match="needs a remote offer first.*callee step 2"):
+        await callee.createAnswer()
+    caller.createDataChannel("chat")
+    offer = await caller.createOffer()
+    await caller.setLocalDescription(offer)
+    with pytest.raises(StepOrderError, match="made an offer itself"):
+        await caller.setRemoteDescription(offer)
+    with pytest.raises(StepOrderError, match="answer only fits after this peer's own offer.*caller step 3"):
+        await callee.setRemoteDescription({"type": "answer", "sdp": offer.sdp})
+    with pytest.raises(StepOrderError, match="needs the remote offer first"):
+        await callee.setLocalDescription({"type": "answer", "sdp": offer.sdp})
+
+
+async def test_receiving_the_answer_twice_says_it_was_already_applied(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee)
+    with pytest.raises(StepOrderError, match="already has an answer"):
+        await caller.setRemoteDescription(callee.localDescription)
+
+
+async def test_candidate_for_an_unknown_media_section_is_refused(pair):
+    loopback, caller, callee = pair
+    await negotiate(loopback, caller, callee, caller_adds=False)
+    with pytest.raises(InvalidCandidateError, match="sdpMid '7'"):
+        await caller.addIceCandidate({"candidate": "candidate:1 1 udp 1 192.0.2.1 5 typ host", "sdpMid": "7"})
+
+
+async def test_inputs_may_be_dicts_or_aiortc_objects(pair):
+    loopback, caller, callee = pair
+    caller.createDataChannel("chat")
+    offer = await caller.createOffer()
+    await caller.setLocalDescription({"type": offer.type, "sdp": offer.sdp})
+    await callee.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+    assert callee.signalingState == "have-remote-offer"
+
+
+async def test_a_listener_that_raises_shows_up_in_the_next_wait(pair):
+    _, caller, _ = pair
+
+    def broken(event):
+        raise KeyError("signalling")
+
+    caller.addEventListener("icecandidate", broken)
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    with pytest.raises(PeerlabError, match="your 'icecandidate' listener on the caller raised KeyError"):
+        await caller.wait_for_end_of_candidates(timeout=1)
+    assert any(e.kind == "error" for e in caller.events)
+
+
+async def test_closed_connection_says_start_again():
+    pc = RTCPeerConnection(name="caller")
+    await pc.close()
+    await pc.close()  # safe to repeat
+    with pytest.raises(StepOrderError, match="closed. Start again from step 1"):
+        await pc.createOffer()
+
+
+def test_configuration_in_the_browsers_shape():
+    assert to_configuration(None).iceServers == []
+    config = to_configuration({"iceServers": [{"urls": "stun:stun.example.org"}]})
+    assert config.iceServers[0].urls == "stun:stun.example.org"
+    assert isinstance(to_configuration(RTCConfiguration()), RTCConfiguration)
+    with pytest.raises(ConfigurationError, match="needs 'urls'"):
+        to_configuration({"iceServers": [{}]})
+    with pytest.raises(ConfigurationError, match="unknown configuration keys"):
+        to_configuration({"iceservers": []})
