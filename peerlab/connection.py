@@ -50,6 +50,10 @@ from .steps import step
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "DEFAULT_WAIT"]
 
 DEFAULT_WAIT = 10.0
+
+# Named connections still open, so that re-running "step 1" closes the one it replaces.
+_open_by_name: dict[str, RTCPeerConnection] = {}
+_closing: set[asyncio.Future[None]] = set()
 STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
 _FORWARDED = ("datachannel", "track")
 
@@ -103,12 +107,14 @@ class RTCPeerConnection(EventTarget):
 
     ``configuration`` is ``{"iceServers": [...]}`` or an aiortc ``RTCConfiguration``;
     the default, ``{"iceServers": []}``, gathers host candidates only and works
-    offline. ``name`` labels this peer in the event log ("caller", "callee").
+    offline. ``name`` labels this peer in the event log ("caller", "callee"); a
+    new connection with the name of one still open closes that one, so that
+    re-running a notebook's step 1 starts over instead of leaking the old peer.
     """
 
-    def __init__(self, configuration: Any = None, *, name: str = "peer") -> None:
+    def __init__(self, configuration: Any = None, *, name: str | None = None) -> None:
         super().__init__()
-        self.name = name
+        self.name = name or "peer"
         self.events = EventLog()
         self._pc = AiortcPeerConnection(to_configuration(configuration))
         self._states = {state: getattr(self._pc, state) for state in STATES}
@@ -124,7 +130,22 @@ class RTCPeerConnection(EventTarget):
             self._pc.on(event, self._on_state_change)
         for event in _FORWARDED:
             self._pc.on(event, self._forward(event))
+        if name is not None:
+            self._replace_previous(name)
 
+    def _replace_previous(self, name: str) -> None:
+        old = _open_by_name.get(name)
+        _open_by_name[name] = self
+        if old is None or old._closed:
+            return
+        try:
+            closing = asyncio.get_running_loop().create_task(old.close())
+        except RuntimeError:  # no loop: nothing can be awaited; the old one stays the caller's to close
+            return
+        _closing.add(closing)
+        closing.add_done_callback(_closing.discard)
+        note(f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it "
+             "(re-running step 1 starts over).", PeerlabNote)
     # -- the browser's read-only attributes ----------------------------------
 
     @property
@@ -273,6 +294,8 @@ class RTCPeerConnection(EventTarget):
         if self._closed:
             return
         self._closed = True
+        if _open_by_name.get(self.name) is self:
+            del _open_by_name[self.name]
         self._log_call("close")
         await self._pc.close()
         await self._close_listeners()

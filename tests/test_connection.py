@@ -14,6 +14,7 @@ from peerlab import (
     InvalidDescriptionError,
     LateCandidateNote,
     PeerlabError,
+    PeerlabNote,
     RTCPeerConnection,
     StepOrderError,
     WaitTimeout,
@@ -234,3 +235,20 @@ def test_configuration_in_the_browsers_shape():
         to_configuration({"iceServers": [{}]})
     with pytest.raises(ConfigurationError, match="unknown configuration keys"):
         to_configuration({"iceservers": []})
+
+
+async def test_a_new_connection_with_the_same_name_closes_the_old_one():
+    first = RTCPeerConnection(name="caller")
+    first.createDataChannel("chat")
+    await first.setLocalDescription(await first.createOffer())
+    with pytest.warns(PeerlabNote, match="'caller' was still open; peerlab closed it"):
+        second = RTCPeerConnection(name="caller")
+    for _ in range(50):
+        if first.connectionState == "closed":
+            break
+        await asyncio.sleep(0.01)
+    assert first.connectionState == "closed"
+    assert second.connectionState == "new"
+    await second.close()
+    third = RTCPeerConnection(name="caller")  # the second was closed: no note
+    await third.close()
