@@ -46,6 +46,16 @@ __all__ = [
 class PeerlabError(Exception):
     """The root of every error peerlab raises."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows: the message a learner needs, not peerlab's and aiortc's frames.
+
+        ``%tb`` in the next cell still prints the full traceback.
+        """
+        lines = [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+        if self.__cause__ is not None:
+            lines.append(f"(caused by {type(self.__cause__).__name__}: {self.__cause__})")
+        return lines
+
 
 class SignallingError(PeerlabError):
     """The loopback signalling service was given something it cannot carry."""

@@ -1,0 +1,34 @@
+"""The error tree: each error is also the standard error a caller would catch, and shows cleanly in IPython."""
+
+from __future__ import annotations
+
+from aiortc.exceptions import InvalidStateError
+
+import peerlab
+from peerlab import errors
+
+
+def test_errors_are_also_the_standard_errors_code_already_catches():
+    assert issubclass(errors.StepOrderError, InvalidStateError)
+    assert issubclass(errors.InvalidDescriptionError, ValueError)
+    assert issubclass(errors.InvalidCandidateError, ValueError)
+    assert issubclass(errors.SignallingTimeout, TimeoutError)
+    assert issubclass(errors.WaitTimeout, TimeoutError)
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert getattr(peerlab, name) is cls
+        assert issubclass(cls, (errors.PeerlabError, errors.PeerlabNote))
+
+
+def test_ipython_shows_the_message_and_its_cause_not_peerlabs_frames():
+    try:
+        try:
+            raise InvalidStateError('Cannot create answer in signaling state "stable"')
+        except InvalidStateError as cause:
+            raise errors.StepOrderError("callee step 2 comes first") from cause
+    except errors.StepOrderError as exc:
+        shown = exc._render_traceback_()
+    assert shown == [
+        "\x1b[31mStepOrderError\x1b[0m: callee step 2 comes first",
+        "(caused by InvalidStateError: Cannot create answer in signaling state \"stable\")",
+    ]
