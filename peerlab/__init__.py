@@ -8,6 +8,7 @@
 """
 
 from .candidate import RTCIceCandidate
+from .checks import StepCheckFailed, check
 from .connection import RTCPeerConnection, RTCPeerConnectionIceEvent
 from .errors import (
     ConfigurationError,
@@ -49,8 +50,10 @@ __all__ = [
     "SignallingClosed",
     "SignallingError",
     "SignallingTimeout",
+    "StepCheckFailed",
     "StepOrderError",
     "WaitTimeout",
+    "check",
     "play_callee",
     "play_caller",
 ]

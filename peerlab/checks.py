@@ -1,0 +1,188 @@
+"""Step checks for exercises: did the learner's step really happen, and if not, what is missing?
+
+``await peerlab.check("caller", 3)`` after a step cell looks at the real
+connection (its event log and states) and the signalling transcript, never at
+the learner's source text. It prints one line when the step is done and raises
+:class:`StepCheckFailed` with a hint naming the step and the call otherwise, e.g.
+"caller step 3: the offer is created but not set as the local description".
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .connection import RTCPeerConnection, _open_by_name
+from .errors import PeerlabError, WaitTimeout
+from .signalling import Endpoint, Loopback
+from .steps import Side, step
+
+__all__ = ["check", "StepCheckFailed"]
+
+CHECK_WAIT = 3.0
+
+
+class StepCheckFailed(PeerlabError):
+    """A step check found the step not done; the message is the hint."""
+
+
+class _Context:
+    """What a check can look at: the learner's connection and the signalling service."""
+
+    def __init__(self, side: Side, namespace: dict[str, Any]) -> None:
+        self.side = side
+        self.namespace = namespace
+
+    def pc(self) -> RTCPeerConnection | None:
+        mine = [v for v in self.namespace.values()
+                if isinstance(v, RTCPeerConnection) and v.name == self.side and not v._closed]
+        if mine:
+            return mine[-1]
+        candidate = self.namespace.get("pc")
+        if isinstance(candidate, RTCPeerConnection):
+            return candidate
+        return _open_by_name.get(self.side)
+
+    def loopback(self) -> Loopback | None:
+        for value in self.namespace.values():
+            if isinstance(value, Loopback):
+                return value
+            if isinstance(value, Endpoint):
+                return value._loopback
+        return None
+
+    def sent(self, kind: str) -> list[Any]:
+        loopback = self.loopback()
+        if loopback is None:
+            return []
+        return [e.message["data"] for e in loopback.transcript if e.sender == self.side and e.type == kind]
+
+    def called(self, pc: RTCPeerConnection, name: str, value: str | None = None) -> bool:
+        return any(e.kind == "call" and e.name == name and (value is None or e.value == value) for e in pc.events)
+
+
+def _fail(side: Side, number: int, hint: str) -> StepCheckFailed:
+    return StepCheckFailed(f"{step(side, number).label}: {hint}")
+
+
+async def _connection(ctx: _Context, number: int) -> RTCPeerConnection:
+    pc = ctx.pc()
+    if pc is None:
+        raise _fail(ctx.side, 1, "there is no open connection yet: "
+                    f"pc = peerlab.RTCPeerConnection({{'iceServers': []}}, name={ctx.side!r})")
+    if pc._closed:
+        raise _fail(ctx.side, 1, "the connection is closed: run step 1 again to make a new one")
+    return pc
+
+
+async def _caller_step(ctx: _Context, number: int) -> str:
+    pc = await _connection(ctx, number)
+    side: Side = "caller"
+    if number == 1:
+        return f"the connection exists ({pc.signalingState})"
+    if number >= 2 and not ctx.called(pc, "createOffer"):
+        raise _fail(side, 2, "no offer has been created: offer = await pc.createOffer()")
+    if number == 2:
+        if not pc.aiortc.sctp and not pc.aiortc.getTransceivers():
+            raise _fail(side, 2, "the offer has nothing to connect: create a data channel "
+                        "(pc.createDataChannel('chat')) before createOffer()")
+        return "the offer is created"
+    if number >= 3 and pc.signalingState == "stable" and pc.localDescription is None:
+        raise _fail(side, 3, "the offer is created but not set as the local description: "
+                    "await pc.setLocalDescription(offer)")
+    if number == 3:
+        return f"the offer is the local description (signalingState {pc.signalingState!r})"
+    if number >= 4 and ctx.loopback() is None:
+        raise _fail(side, 4, "there is no signalling service: loopback = peerlab.Loopback()")
+    if number >= 4 and not ctx.sent("offer"):
+        raise _fail(side, 4, "the offer has not been sent: signalling.send({'type': 'offer', 'data': offer})")
+    if number == 4:
+        return "the offer went out through the signalling service"
+    return await _trickle_and_finish(ctx, pc, number, first_trickle_step=5, remote_step=7, add_step=8)
+
+
+async def _callee_step(ctx: _Context, number: int) -> str:
+    pc = await _connection(ctx, number)
+    side: Side = "callee"
+    if number == 1:
+        return f"the connection exists ({pc.signalingState})"
+    if number >= 2 and pc.remoteDescription is None:
+        raise _fail(side, 2, "the offer is not set: offer = await signalling.receive('offer'), then "
+                    "await pc.setRemoteDescription(offer['data'])")
+    if number == 2:
+        return f"the remote offer is set (signalingState {pc.signalingState!r})"
+    if number >= 3 and not ctx.called(pc, "createAnswer"):
+        raise _fail(side, 3, "no answer has been created: answer = await pc.createAnswer()")
+    if number >= 3 and pc.localDescription is None:
+        raise _fail(side, 3, "the answer is created but not set as the local description (the guide forgets "
+                    "this call): await pc.setLocalDescription(answer)")
+    if number == 3:
+        return "the answer is created and set as the local description"
+    if number >= 4 and ctx.loopback() is None:
+        raise _fail(side, 4, "there is no signalling service: loopback = peerlab.Loopback()")
+    if number >= 4 and not ctx.sent("answer"):
+        raise _fail(side, 4, "the answer has not been sent: signalling.send({'type': 'answer', 'data': answer})")
+    if number == 4:
+        return "the answer went out through the signalling service"
+    return await _trickle_and_finish(ctx, pc, number, first_trickle_step=5, remote_step=None, add_step=7)
+
+
+async def _trickle_and_finish(ctx: _Context, pc: RTCPeerConnection, number: int, *,
+                              first_trickle_step: int, remote_step: int | None, add_step: int) -> str:
+    side: Side = ctx.side
+    if not pc.listeners("icecandidate"):
+        raise _fail(side, 5, "no icecandidate listener is registered: "
+                    "pc.addEventListener('icecandidate', on_icecandidate)")
+    if number == 5:
+        return "an icecandidate listener is registered"
+    if number >= 6:
+        try:
+            await pc.wait_for_end_of_candidates(timeout=CHECK_WAIT)
+        except WaitTimeout:
+            pass
+        sent = ctx.sent("candidate")
+        if not sent:
+            raise _fail(side, 6, "the listener sends no candidates: inside it, "
+                        "signalling.send({'type': 'candidate', 'data': event.candidate})")
+        if sent[-1] is not None:
+            raise _fail(side, 6, "the candidates went out but end-of-candidates did not: send event.candidate "
+                        "also when it is None (that is how the far side learns gathering is over)")
+    if number == 6:
+        return f"{len(ctx.sent('candidate')) - 1} candidate(s) and end-of-candidates went out"
+    if remote_step is not None and number >= remote_step:
+        if pc.remoteDescription is None:
+            raise _fail(side, remote_step, "the answer is not set: answer = await signalling.receive('answer'), "
+                        "then await pc.setRemoteDescription(answer['data'])")
+        if number == remote_step:
+            return f"the remote answer is set (signalingState {pc.signalingState!r})"
+    if not ctx.called(pc, "addIceCandidate"):
+        raise _fail(side, add_step, "no remote candidate was added: receive each 'candidate' message and "
+                    "await pc.addIceCandidate(message['data']), until the data is None")
+    if not ctx.called(pc, "addIceCandidate", "end-of-candidates"):
+        raise _fail(side, add_step, "the remote candidates were added but not end-of-candidates: keep receiving "
+                    "until message['data'] is None, and add that too")
+    try:
+        await pc.wait_for_state("connected", timeout=CHECK_WAIT)
+    except PeerlabError as exc:
+        raise _fail(side, add_step, f"every step ran, but the connection is not connected: {exc}") from exc
+    return "the far side's candidates are added and the connection is 'connected'"
+
+
+_CHECKS: dict[str, Callable[[_Context, int], Awaitable[str]]] = {"caller": _caller_step, "callee": _callee_step}
+
+
+def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> Awaitable[None]:
+    """Check that ``side``'s step ``number`` (and every step before it) was done; ``await`` it.
+
+    Looks up the learner's objects in the calling cell's namespace (or ``namespace``).
+    Prints one line when the step is done; raises :class:`StepCheckFailed` with a hint otherwise.
+    """
+    step(side, number)  # a clear ValueError for a step that does not exist
+    ns = namespace if namespace is not None else sys._getframe(1).f_globals
+
+    async def run() -> None:
+        done = await _CHECKS[side](_Context(side, ns), number)
+        print(f"✔ {step(side, number).label}: {done}")
+
+    return run()
