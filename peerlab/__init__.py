@@ -10,6 +10,7 @@
 from .candidate import RTCIceCandidate
 from .checks import StepCheckFailed, check
 from .connection import RTCPeerConnection, RTCPeerConnectionIceEvent
+from .datachannel import send_and_receive, wait_for_datachannel, wait_for_open
 from .errors import (
     ConfigurationError,
     ConnectionFailed,
@@ -56,4 +57,7 @@ __all__ = [
     "check",
     "play_callee",
     "play_caller",
+    "send_and_receive",
+    "wait_for_datachannel",
+    "wait_for_open",
 ]

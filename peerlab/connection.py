@@ -124,7 +124,8 @@ class RTCPeerConnection(EventTarget):
         self._end_dispatched = False
         self._remote_end = False
         self._closed = False
-        self.events.add(name, "call", "RTCPeerConnection", "created")
+        self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
+        self.events.add(self.name, "call", "RTCPeerConnection", "created")
         for event in ("signalingstatechange", "icegatheringstatechange",
                       "iceconnectionstatechange", "connectionstatechange"):
             self._pc.on(event, self._on_state_change)
@@ -424,6 +425,8 @@ class RTCPeerConnection(EventTarget):
 
     def _forward(self, event: str) -> Callable[..., None]:
         def forward(*args: Any) -> None:
+            if event == "datachannel":
+                self.datachannels.append(args[0])
             self.events.add(self.name, "event", event)
             self.dispatch(event, *args)
         return forward
@@ -528,7 +531,8 @@ class RTCPeerConnection(EventTarget):
         end = " and the end-of-candidates event" if any(e.candidate is None for e in held) else ""
         note(f"{count} ICE candidate(s){end} were gathered before this listener existed. peerlab held "
              "them and delivers them now; a browser would have dropped them. Real code registers the "
-             "icecandidate listener (step 5) before setLocalDescription (step 3).", HeldCandidatesNote)
+             "icecandidate listener before it calls setLocalDescription(), although the guide lists that "
+             "as step 5, after step 3.", HeldCandidatesNote)
         loop = asyncio.get_running_loop()
         for event in held:
             loop.call_soon(self._emit_candidate, event)
