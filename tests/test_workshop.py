@@ -1,0 +1,109 @@
+"""Workshop exercises: made from their solutions, and each stops at its first check with a hint.
+
+The wrong attempts below are what learners really do; each must end in a message that names
+the step and the call, never in a traceback from aiortc or a hang.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKSHOP = ROOT / "notebooks" / "workshop"
+
+_spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
+make_exercises = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_exercises)
+
+SOLUTIONS = sorted(WORKSHOP.glob("*-solution.ipynb"))
+
+
+def run(nb: nbformat.NotebookNode) -> tuple[str, str, int]:
+    """Run ``nb`` until it fails; return the error's name, message and the failing cell's index."""
+    client = NotebookClient(nb, timeout=30, kernel_name="python3", resources={"metadata": {"path": str(WORKSHOP)}})
+    with pytest.raises(CellExecutionError) as info:
+        client.execute()
+    failed = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                  and any(o.output_type == "error" for o in c.get("outputs", [])))
+    error = next(o for o in nb.cells[failed].outputs if o.output_type == "error")
+    return error.ename, error.evalue, failed
+
+
+def test_there_are_solutions_for_lessons_01_and_02():
+    assert [p.name for p in SOLUTIONS][:2] == ["01-caller-solution.ipynb", "02-callee-solution.ipynb"]
+
+
+def test_every_exercise_is_exactly_what_its_solution_makes():
+    assert make_exercises.main(["--check"]) == 0
+
+
+def test_blanking_keeps_the_instructions_and_cuts_at_the_marker():
+    assert make_exercises.blank_out("# Create the offer.\noffer = await pc.createOffer()", whole=True) == \
+        "# Create the offer.\n# YOUR CODE HERE"
+    assert make_exercises.blank_out("a = 1\n# solution\nb = 2", whole=False) == "a = 1\n# YOUR CODE HERE"
+    assert make_exercises.blank_out("a = 1", whole=False) == "a = 1"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_an_untouched_exercise_stops_at_its_first_check_with_the_hint_for_step_1(solution):
+    exercise = nbformat.read(solution.with_name(solution.name.replace("-solution", "-exercise")), as_version=4)
+    side = "caller" if "caller" in solution.name else "callee"
+    ename, evalue, index = run(exercise)
+    assert ename == "StepCheckFailed"
+    assert evalue.startswith(f"{side} step 1: there is no open connection yet")
+    assert exercise.cells[index].source == f'await peerlab.check("{side}", 1)'
+    blanks = [c for c in exercise.cells if c.cell_type == "code" and "# YOUR CODE HERE" in c.source]
+    assert len(blanks) == (7 if side == "caller" else 6)
+
+
+def with_step(solution: Path, step_source_start: str, replacement: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(solution, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])
+                and step_source_start in c.source)
+    cell.source = replacement
+    return nb
+
+
+CALLER, CALLEE = WORKSHOP / "01-caller-solution.ipynb", WORKSHOP / "02-callee-solution.ipynb"
+
+WRONG_ATTEMPTS = [
+    # (solution, the step's code starts with, what the learner wrote, error name, message starts with)
+    (CALLER, "# Set the offer", "# (forgot setLocalDescription)", "StepCheckFailed",
+     "caller step 3: the offer is created but not set as the local description"),
+    (CALLER, "# Create the offer", "offer = pc.createOffer", "StepCheckFailed",
+     "caller step 2: no offer has been created"),
+    (CALLER, "# Send the offer", 'signalling.send({"type": "ofer", "data": offer})', "SignallingError",
+     "unknown message type 'ofer'"),
+    (CALLER, "# Send the offer", 'signalling.send(offer)', "SignallingError",
+     "send() takes a dict like"),
+    (CALLER, "# Define a listener",
+     'def on_icecandidate(event):\n    if event.candidate:\n        signalling.send({"type": "candidate", "data": event.candidate})\n'
+     'pc.addEventListener("icecandidate", on_icecandidate)', "StepCheckFailed",
+     "caller step 6: the candidates went out but end-of-candidates did not"),
+    (CALLER, "# Receive the answer", 'answer = await signalling.receive("answer", timeout=5)\nawait pc.setRemoteDescription(answer)',
+     "InvalidDescriptionError", "setRemoteDescription() got the whole signalling message"),
+    (CALLER, "# Add each remote candidate", "pass", "StepCheckFailed", "caller step 8: no remote candidate was added"),
+    (CALLER, "# Add each remote candidate",
+     'message = await signalling.receive("candidate", timeout=5)\nawait pc.addIceCandidate(message)',
+     "InvalidCandidateError", "the candidate dict has no 'candidate' field"),
+    (CALLEE, "# Receive the offer", 'offer = await signalling.receive("answer", timeout=1)', "SignallingTimeout",
+     "The callee waited 1 s for a 'answer' message and none came."),
+    (CALLEE, "# Create the answer", "answer = await pc.createAnswer()", "StepCheckFailed",
+     "callee step 3: the answer is created but not set as the local description"),
+    (CALLEE, "# Receive the offer", "# (skipped)", "StepCheckFailed", "callee step 2: the offer is not set"),
+]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("solution, start, wrong, ename, message", WRONG_ATTEMPTS,
+                         ids=[f"{s.name[:9]}:{w.splitlines()[0][:40]}" for s, _, w, _, _ in WRONG_ATTEMPTS])
+def test_a_wrong_attempt_gets_a_message_naming_the_step_and_the_call(solution, start, wrong, ename, message):
+    got_name, got_message, _ = run(with_step(solution, start, wrong))
+    assert (got_name, got_message[:len(message)]) == (ename, message)
