@@ -181,6 +181,17 @@ class RTCPeerConnection(EventTarget):
         """The aiortc connection underneath, for what peerlab does not wrap."""
         return self._pc
 
+    def remote_candidates(self) -> list[RTCIceCandidate]:
+        """The far side's candidates ICE knows: those added, and peer-reflexive ones it discovered.
+
+        A ``prflx`` candidate here was never sent by the far side: ICE learnt its
+        address from an incoming connectivity check (RFC 8445 section 7.3.1.3).
+        """
+        transports = {t.sender.transport for t in self._pc.getTransceivers()}
+        if self._pc.sctp is not None:
+            transports.add(self._pc.sctp.transport)
+        return [RTCIceCandidate.from_aiortc(c) for dtls in transports for c in dtls.transport.getRemoteCandidates()]
+
     def states(self) -> dict[str, str]:
         """The four states at once: what a learner checks after each step."""
         return {state: getattr(self, state) for state in STATES}
@@ -361,6 +372,10 @@ class RTCPeerConnection(EventTarget):
     def _diagnose(self) -> str:
         """A hint naming the step most likely missing, from the connection's state."""
         side = self._side()
+        local = self._pc.localDescription
+        if local is not None and "a=candidate:" not in local.sdp and self.iceGatheringState == "complete":
+            return ("This peer gathered no ICE candidates: the machine has no network address ICE can use "
+                    "(aioice never uses 127.0.0.1). Turn wifi on or plug in a cable; no internet is needed.")
         if self._pc.localDescription is None:
             if side == "caller":
                 return f"It has no local description yet: {step(side, 3).label} setLocalDescription(offer) is next."

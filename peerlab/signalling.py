@@ -77,10 +77,12 @@ class Transcript:
         """The messages ``sender`` sent to ``receiver``."""
         return [e for e in self._entries if e.sender == sender and e.receiver == receiver]
 
+    def sent_by(self, sender: str) -> str:
+        """What ``sender`` sent, as text: one direction only, so its order never depends on timing."""
+        return format_entries([e for e in self._entries if e.sender == sender])
+
     def __str__(self) -> str:
-        if not self._entries:
-            return "(no messages yet)"
-        return "\n".join(str(e) for e in self._entries)
+        return format_entries(self._entries)
 
     def __repr__(self) -> str:
         return f"<Transcript: {len(self._entries)} messages>"
@@ -93,6 +95,33 @@ class Transcript:
 
     def _clear(self) -> None:
         self._entries.clear()
+
+
+def format_entries(entries: list[TranscriptEntry]) -> str:
+    """One line per message, runs of alike candidates folded into one line with a count.
+
+    How many host candidates a machine gathers depends on its network interfaces,
+    so the count is shown as ``(×N)`` and the lines stay the same elsewhere.
+    """
+    if not entries:
+        return "(no messages yet)"
+    lines: list[str] = []
+    run: list[TranscriptEntry] = []
+
+    def flush() -> None:
+        if run:
+            e = run[0]
+            count = f"  (×{len(run)})" if e.type == "candidate" and e.message.get("data") is not None else ""
+            lines.append(f"{e.sender} → {e.receiver}  {e.type:<9}  {e.summary}{count}")
+            run.clear()
+
+    for entry in entries:
+        if run and (entry.sender, entry.receiver, entry.type, entry.summary) != (
+                run[0].sender, run[0].receiver, run[0].type, run[0].summary):
+            flush()
+        run.append(entry)
+    flush()
+    return "\n".join(lines)
 
 
 def summarize(message: Message) -> str:

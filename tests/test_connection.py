@@ -96,9 +96,9 @@ async def test_one_side_adding_candidates_still_connects_through_a_peer_reflexiv
                          callee.wait_for_state("connected", timeout=5))
     # The callee never added the caller's candidates, so the pair it uses has a remote
     # candidate it learnt from the caller's checks: a peer-reflexive one (RFC 8445 7.3.1.3).
-    ice = callee.aiortc.sctp.transport.transport._connection  # aioice, read only
     assert callee.aiortc.remoteDescription.sdp.count("a=candidate") == 0
-    assert {pair.remote_candidate.type for pair in ice._nominated.values()} == {"prflx"}
+    assert {c.type for c in callee.remote_candidates()} == {"prflx"}
+    assert {c.type for c in caller.remote_candidates()} == {"host"}
 
 
 async def test_neither_side_adding_candidates_never_connects_and_the_wait_says_why(pair):

@@ -161,3 +161,17 @@ async def test_close_cancels_messages_still_in_flight():
     lb.caller.send({"type": "candidate", "data": None})
     lb.close()
     assert lb._timers == set()
+
+
+async def test_transcript_text_folds_alike_candidates_so_it_reads_the_same_on_any_machine():
+    lb = Loopback()
+    lb.caller.send({"type": "offer", "data": {"type": "offer", "sdp": SDP}})
+    lb.callee.send({"type": "candidate", "data": RTCIceCandidate(CANDIDATE, "0", 0)})
+    for port in (50000, 50001, 50002):
+        lb.caller.send({"type": "candidate", "data": RTCIceCandidate(CANDIDATE.replace("50000", str(port)), "0", 0)})
+    lb.caller.send({"type": "candidate", "data": None})
+    assert lb.transcript.sent_by("caller") == (
+        "caller → callee  offer      offer SDP, media: none, 0 candidates inside\n"
+        "caller → callee  candidate  host candidate, udp, sdpMid 0  (×3)\n"
+        "caller → callee  candidate  end-of-candidates (null)")
+    assert str(lb.transcript).splitlines()[1] == "callee → caller  candidate  host candidate, udp, sdpMid 0  (×1)"
