@@ -109,10 +109,12 @@ class RTCPeerConnection(EventTarget):
     the default, ``{"iceServers": []}``, gathers host candidates only and works
     offline. ``name`` labels this peer in the event log ("caller", "callee"); a
     new connection with the name of one still open closes that one, so that
-    re-running a notebook's step 1 starts over instead of leaking the old peer.
+    re-running a notebook's step 1 starts over instead of leaking the old peer
+    (``replace_same_name=False`` opts out, as peerlab's scripted peers do).
     """
 
-    def __init__(self, configuration: Any = None, *, name: str | None = None) -> None:
+    def __init__(self, configuration: Any = None, *, name: str | None = None,
+                 replace_same_name: bool = True) -> None:
         super().__init__()
         self.name = name or "peer"
         self.events = EventLog()
@@ -131,7 +133,7 @@ class RTCPeerConnection(EventTarget):
             self._pc.on(event, self._on_state_change)
         for event in _FORWARDED:
             self._pc.on(event, self._forward(event))
-        if name is not None:
+        if name is not None and replace_same_name:
             self._replace_previous(name)
 
     def _replace_previous(self, name: str) -> None:

@@ -37,7 +37,7 @@ class ScriptedPeer:
         self.endpoint = endpoint
         self.add_candidates = add_candidates
         self.send_candidates = send_candidates
-        self.pc = RTCPeerConnection(configuration, name=role)
+        self.pc = RTCPeerConnection(configuration, name=role, replace_same_name=False)
         self.received: list[str] = []
         self.error: BaseException | None = None
         self.pc.on("datachannel", self._echo)
