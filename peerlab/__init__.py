@@ -4,6 +4,8 @@
   caller and a callee in one kernel.
 - :class:`RTCPeerConnection` — aiortc's connection with the browser's
   ``icecandidate`` event, trickle ICE and step-by-step errors.
+- :class:`Promise` — a JavaScript-style Promise (``.then``/``.catch``), also awaitable;
+  every asynchronous method of the connection returns one.
 - :mod:`peerlab.steps` — the guide's numbered steps, in English and Korean.
 """
 
@@ -26,6 +28,7 @@ from .errors import (
     StepOrderError,
     WaitTimeout,
 )
+from .promise import Promise, PromiseRejectedError
 from .scripted import ScriptedPeer, play_callee, play_caller
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
@@ -44,6 +47,8 @@ __all__ = [
     "Loopback",
     "PeerlabError",
     "PeerlabNote",
+    "Promise",
+    "PromiseRejectedError",
     "RTCIceCandidate",
     "RTCPeerConnection",
     "RTCPeerConnectionIceEvent",

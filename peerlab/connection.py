@@ -16,6 +16,8 @@ browser has:
 
 Method and event names are the browser's (``createOffer``, ``signalingState``,
 ``icecandidate``); peerlab's own helpers are snake_case (``wait_for_state``).
+As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.promise`):
+``await pc.createOffer()`` and ``pc.createOffer().then(...)`` both work.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from .errors import (
     note,
 )
 from .events import EventLog, EventTarget
+from .promise import promising
 from .sdp import parse_description, strip_candidates, to_description
 from .steps import step
 
@@ -53,7 +56,8 @@ DEFAULT_WAIT = 10.0
 
 # Named connections still open, so that re-running "step 1" closes the one it replaces.
 _open_by_name: dict[str, RTCPeerConnection] = {}
-_closing: set[asyncio.Future[None]] = set()
+_closing: set[Any] = set()  # close() promises still running
+_EVENT_DELAY_TURNS = 8  # more than a Promise needs to resume its awaiter (see _emit_soon)
 STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
 _FORWARDED = ("datachannel", "track")
 
@@ -142,11 +146,12 @@ class RTCPeerConnection(EventTarget):
         if old is None or old._closed:
             return
         try:
-            closing = asyncio.get_running_loop().create_task(old.close())
+            asyncio.get_running_loop()
         except RuntimeError:  # no loop: nothing can be awaited; the old one stays the caller's to close
             return
+        closing = old.close()
         _closing.add(closing)
-        closing.add_done_callback(_closing.discard)
+        closing.finally_(lambda: _closing.discard(closing))
         note(f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it "
              "(re-running step 1 starts over).", PeerlabNote)
     # -- the browser's read-only attributes ----------------------------------
@@ -204,6 +209,7 @@ class RTCPeerConnection(EventTarget):
 
     # -- the browser's methods -----------------------------------------------
 
+    @promising
     async def createOffer(self) -> RTCSessionDescription:
         """Create an SDP offer (caller step 2). It carries no candidates."""
         self._check_open("createOffer()")
@@ -219,6 +225,7 @@ class RTCPeerConnection(EventTarget):
                  "pc.createDataChannel('chat') (or addTrack) before createOffer()", PeerlabNote)
         return strip_candidates(offer)
 
+    @promising
     async def createAnswer(self) -> RTCSessionDescription:
         """Create an SDP answer to the remote offer (callee step 3). It carries no candidates."""
         self._check_open("createAnswer()")
@@ -232,6 +239,7 @@ class RTCPeerConnection(EventTarget):
         answer = await self._call(self._pc.createAnswer(), "createAnswer()")
         return strip_candidates(answer)
 
+    @promising
     async def setLocalDescription(self, description: Any = None) -> None:
         """Apply our own offer or answer (caller step 3; the callee's too, after step 3).
 
@@ -247,6 +255,7 @@ class RTCPeerConnection(EventTarget):
         await self._call(self._pc.setLocalDescription(desc), call)
         self._queue_candidates()
 
+    @promising
     async def setRemoteDescription(self, description: Any) -> None:
         """Apply the far side's offer or answer (caller step 7, callee step 2), checked first."""
         self._check_open("setRemoteDescription()")
@@ -257,6 +266,7 @@ class RTCPeerConnection(EventTarget):
         self._log_call("setRemoteDescription", desc.type)
         await self._call(self._pc.setRemoteDescription(desc), call)
 
+    @promising
     async def addIceCandidate(self, candidate: Any = None) -> None:
         """Add one of the far side's candidates (caller step 8, callee step 7).
 
@@ -299,10 +309,12 @@ class RTCPeerConnection(EventTarget):
         """aiortc's ``addTransceiver``, unchanged."""
         return self._pc.addTransceiver(trackOrKind, direction)
 
+    @promising
     async def getStats(self) -> Any:
         """aiortc's ``getStats``, unchanged."""
         return await self._pc.getStats()
 
+    @promising
     async def close(self) -> None:
         """Close the connection, its sockets, and any listener still running. Safe to repeat."""
         if self._closed:
@@ -322,6 +334,7 @@ class RTCPeerConnection(EventTarget):
 
     # -- peerlab's waits -----------------------------------------------------
 
+    @promising
     async def wait_for_state(self, state: str = "connected", *, attribute: str = "connectionState",
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``.
@@ -345,6 +358,7 @@ class RTCPeerConnection(EventTarget):
             f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is "
             f"{getattr(self, attribute)!r}. " + self._diagnose()))
 
+    @promising
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
         """Wait until the last ``icecandidate`` event (``candidate`` = None) reached the listeners.
 
@@ -521,10 +535,24 @@ class RTCPeerConnection(EventTarget):
                 candidate = RTCIceCandidate.from_aiortc(c)
                 if candidate.candidate not in self._sent:
                     self._sent.add(candidate.candidate)
-                    loop.call_soon(self._emit_candidate, RTCPeerConnectionIceEvent(candidate))
+                    self._emit_soon(loop, RTCPeerConnectionIceEvent(candidate))
         if not self._end_sent and self._pc.iceGatheringState == "complete":
             self._end_sent = True
-            loop.call_soon(self._emit_candidate, RTCPeerConnectionIceEvent(None))
+            self._emit_soon(loop, RTCPeerConnectionIceEvent(None))
+
+    def _emit_soon(self, loop: asyncio.AbstractEventLoop, event: RTCPeerConnectionIceEvent,
+                   turns: int = _EVENT_DELAY_TURNS) -> None:
+        """Fire ``event`` a few loop turns from now.
+
+        A browser fires icecandidate events as tasks, after the promise of
+        setLocalDescription() has resumed its awaiting code; the turns here let
+        that Promise reach its awaiter first, so code right after the ``await``
+        still registers its listener in time. Events keep their order.
+        """
+        if turns:
+            loop.call_soon(self._emit_soon, loop, event, turns - 1)
+        else:
+            self._emit_candidate(event)
 
     def _emit_candidate(self, event: RTCPeerConnectionIceEvent) -> None:
         if self._closed:

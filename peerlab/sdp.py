@@ -6,6 +6,7 @@ reads SDP exactly as the connection underneath will.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from aiortc import RTCSessionDescription
@@ -50,6 +51,10 @@ def to_description(value: Any, call: str) -> RTCSessionDescription:
                 f"{call} needs a dict with 'type' and 'sdp'; this one lacks {', '.join(map(repr, missing))}"
             )
         kind, sdp = value["type"], value["sdp"]
+    elif inspect.isawaitable(value):
+        raise InvalidDescriptionError(
+            f"{call} got a {type(value).__name__}, not a description: did you forget `await` "
+            "(offer = await pc.createOffer())?")
     elif hasattr(value, "type") and hasattr(value, "sdp"):
         kind, sdp = value.type, value.sdp
     else:

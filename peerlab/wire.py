@@ -9,6 +9,7 @@ and names the field that cannot be carried.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from typing import Any
@@ -58,6 +59,10 @@ def to_json(value: Any, path: str = "message") -> JSONValue:
         return out
     if isinstance(value, (list, tuple)):
         return [to_json(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if inspect.isawaitable(value):
+        raise SignallingError(
+            f"{path} is a {type(value).__name__}, not a value: did you forget `await` "
+            "(offer = await pc.createOffer())?")
     raise SignallingError(
         f"{path} is a {type(value).__name__}, which JSON cannot carry. "
         "Send strings, numbers, booleans, None, lists and dicts, or a description or candidate."

@@ -19,6 +19,7 @@ from peerlab import (
     StepOrderError,
     WaitTimeout,
 )
+import peerlab
 from peerlab.connection import to_configuration
 
 from .conftest import negotiate
@@ -252,3 +253,42 @@ async def test_a_new_connection_with_the_same_name_closes_the_old_one():
     await second.close()
     third = RTCPeerConnection(name="caller")  # the second was closed: no note
     await third.close()
+
+
+async def test_code_right_after_await_set_local_description_registers_its_listener_in_time(pair):
+    _, caller, _ = pair
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    events: list = []
+    caller.addEventListener("icecandidate", events.append)  # no HeldCandidatesNote: nothing was fired yet
+    await caller.wait_for_end_of_candidates(timeout=2)
+    assert events[-1].candidate is None
+    assert not [e for e in caller.events if e.value == "held: no listener yet"]
+
+
+async def test_every_async_method_returns_a_promise_usable_both_ways(pair):
+    from peerlab.promise import Promise
+
+    _, caller, _ = pair
+    caller.createDataChannel("chat")
+    promise = caller.createOffer()
+    assert isinstance(promise, Promise)
+    kinds = []
+    await promise.then(lambda offer: kinds.append(offer.type))
+    assert kinds == ["offer"]
+    offer = await caller.createOffer()
+    assert offer.type == "offer"
+    for method in ("createAnswer", "setLocalDescription", "setRemoteDescription", "addIceCandidate",
+                   "getStats", "close", "wait_for_state", "wait_for_end_of_candidates"):
+        assert getattr(type(caller), method).__wrapped__  # made by @promising
+
+
+async def test_a_forgotten_await_is_named(pair):
+    loopback, caller, callee = pair
+    caller.createDataChannel("chat")
+    offer = caller.createOffer()  # no await: a Promise, not a description
+    with pytest.raises(InvalidDescriptionError, match="forget `await`"):
+        await callee.setRemoteDescription(offer)
+    with pytest.raises(peerlab.SignallingError, match="forget `await`"):
+        loopback.caller.send({"type": "offer", "data": offer})
+    await offer
