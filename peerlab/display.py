@@ -100,15 +100,24 @@ class StatePanel(ipywidgets.HTML):
             self.value = state_panel_html(*self.pcs)
             self.updates += 1
 
-    def close(self) -> None:
-        """Stop following the connections and close the widget."""
+    def stop(self) -> None:
+        """Stop following the connections; the panel keeps showing the states it last drew."""
         for stop in getattr(self, "_stops", []):
             stop()
         self._stops = []
+
+    def close(self) -> None:
+        """Stop following the connections and close the widget (its view disappears)."""
+        self.stop()
         super().close()
 
     def __repr__(self) -> str:
         return states_text(*self.pcs) if getattr(self, "pcs", None) else "StatePanel()"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)  # ipywidgets would cut it at 110 characters
+        return bundle
 
 
 def state_panel(*pcs: RTCPeerConnection) -> StatePanel:
@@ -168,7 +177,20 @@ class Timeline(ipywidgets.HTML):
                 f"</thead><tbody>{table}</tbody></table></div>")
 
     def __repr__(self) -> str:
-        return "\n\n".join(str(pc.events) for pc in self.pcs)
+        """Each peer's path through each state machine: the same on every run, whatever the timing."""
+        lines = []
+        for pc in self.pcs:
+            lines.append(f"{pc.name}:")
+            for machine in STATE_MACHINES:
+                path = pc.events.states(machine)
+                lines.append(f"  {machine:<18} " + (" → ".join(["new" if machine != "signalingState" else "stable"]
+                                                               + path)))
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)  # ipywidgets would cut it at 110 characters
+        return bundle
 
 
 def timeline(*pcs: RTCPeerConnection) -> Timeline:
@@ -396,6 +418,10 @@ def _candidates(items: Any) -> list[RTCIceCandidate]:
         items = [e.message["data"] for e in items if e.type == "candidate" and e.message.get("data") is not None]
     found = []
     for item in items:
+        if isinstance(item, TranscriptEntry):
+            if item.type != "candidate":
+                continue
+            item = item.message.get("data")
         if isinstance(item, RTCPeerConnectionIceEvent):
             item = item.candidate
         if item is None:

@@ -68,7 +68,9 @@ async def test_views_of_a_connected_pair():
         assert "    S->>caller: answer (SDP)" in mermaid and "    S->>caller: end-of-candidates (null)" in mermaid
         assert diagram._repr_mimebundle_()["text/plain"] == diagram.text()
         text = repr(display.timeline(caller, callee))
-        assert "caller  state connectionState → connected" in text and not re.search(r"\d+\.\d+ ?ms", text)
+        assert "  connectionState    new → connecting → connected" in text.split("callee:")[0]
+        assert "  signalingState     stable → have-remote-offer → stable" in text.split("callee:")[1]
+        assert not re.search(r"\d+\.\d+ ?ms", text)
         html = display.timeline(caller, callee).value
         assert html.count("<circle") == len(caller.events) + len(callee.events) and " ms</td>" in html
     finally:
