@@ -173,8 +173,9 @@ class Timeline(ipywidgets.HTML):
                f'xmlns="http://www.w3.org/2000/svg">{labels}{"".join(dots)}</svg>')
         return (f'<div class="peerlab-timeline">{svg}<div style="font-size:11px;color:#666">large dots: state '
                 f'changes; time runs left to right, from the first entry</div>'
+                f'<details><summary>the table ({len(self.rows)} entries)</summary>'
                 f'<table style="{_STYLE}"><thead><tr><th>time</th><th>peer</th><th>kind</th><th>what</th></tr>'
-                f"</thead><tbody>{table}</tbody></table></div>")
+                f"</thead><tbody>{table}</tbody></table></details></div>")
 
     def __repr__(self) -> str:
         """Each peer's path through each state machine: the same on every run, whatever the timing."""
