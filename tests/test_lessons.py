@@ -7,11 +7,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbval.plugin import comment_markers
 
 from peerlab.steps import CALLEE_STEPS, CALLER_STEPS
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+ALL_NOTEBOOKS = sorted(NOTEBOOKS.rglob("*.ipynb"))
 
 
 def read(name: str) -> nbformat.NotebookNode:
@@ -59,6 +61,26 @@ def test_each_lesson_is_stored_run_top_to_bottom_without_errors(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
+def test_every_nbval_marker_is_one_nbval_reads(path):
+    """nbval obeys `# NBVAL_IGNORE_OUTPUT` only alone on its line: `# NBVAL_IGNORE_OUTPUT  (why)` is
+    silently a plain comment, and the cell's output is compared after all."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        for line in cell.source.splitlines() if cell.cell_type == "code" else []:
+            if "NBVAL_" in line and line.lstrip().startswith("#"):
+                assert line.strip().lstrip("#").strip() in comment_markers, (
+                    f"cell {index}: {line.strip()!r} is not an nbval marker; put the reason on the next line")
+
+
+@pytest.mark.parametrize("name", ["01-caller.ipynb", "02-callee.ipynb"])
+def test_the_step_lessons_end_with_what_ifs_and_a_clean_up(name):
+    headings = [line for c in read(name).cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    assert any(h.startswith("## What if") for h in headings)
+    assert headings[-2:] == ["## Clean up", "## Key points"]
 
 
 def test_the_lessons_are_numbered_from_00():

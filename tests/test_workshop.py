@@ -35,8 +35,8 @@ def run(nb: nbformat.NotebookNode) -> tuple[str, str, int]:
     return error.ename, error.evalue, failed
 
 
-def test_there_are_solutions_for_lessons_01_and_02():
-    assert [p.name for p in SOLUTIONS][:2] == ["01-caller-solution.ipynb", "02-callee-solution.ipynb"]
+def test_there_are_solutions_for_lessons_01_to_03():
+    assert [p.name[:2] for p in SOLUTIONS] == ["01", "02", "03"]
 
 
 def test_every_exercise_is_exactly_what_its_solution_makes():
@@ -50,17 +50,27 @@ def test_blanking_keeps_the_instructions_and_cuts_at_the_marker():
     assert make_exercises.blank_out("a = 1", whole=False) == "a = 1"
 
 
+FIRST_HINT = {
+    # workshop: (the first check's hint when nothing is written, how many cells are left blank)
+    "01-caller-solution.ipynb": ("caller step 1: there is no open connection yet", 7),
+    "02-callee-solution.ipynb": ("callee step 1: there is no open connection yet", 6),
+    "03-then-vs-await-solution.ipynb": ("caller step 2: no offer has been created", 3),
+}
+
+
+def test_every_workshop_has_its_expected_first_hint():
+    assert sorted(FIRST_HINT) == [p.name for p in SOLUTIONS]
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
-def test_an_untouched_exercise_stops_at_its_first_check_with_the_hint_for_step_1(solution):
+def test_an_untouched_exercise_stops_at_its_first_check_with_the_hint_for_that_step(solution):
     exercise = nbformat.read(solution.with_name(solution.name.replace("-solution", "-exercise")), as_version=4)
-    side = "caller" if "caller" in solution.name else "callee"
+    hint, blanks = FIRST_HINT[solution.name]
     ename, evalue, index = run(exercise)
-    assert ename == "StepCheckFailed"
-    assert evalue.startswith(f"{side} step 1: there is no open connection yet")
-    assert exercise.cells[index].source == f'await peerlab.check("{side}", 1)'
-    blanks = [c for c in exercise.cells if c.cell_type == "code" and "# YOUR CODE HERE" in c.source]
-    assert len(blanks) == (7 if side == "caller" else 6)
+    assert (ename, evalue[:len(hint)]) == ("StepCheckFailed", hint)
+    assert exercise.cells[index].source.startswith("await peerlab.check(")
+    assert len([c for c in exercise.cells if c.cell_type == "code" and "# YOUR CODE HERE" in c.source]) == blanks
 
 
 def with_step(solution: Path, step_source_start: str, replacement: str) -> nbformat.NotebookNode:
@@ -72,6 +82,7 @@ def with_step(solution: Path, step_source_start: str, replacement: str) -> nbfor
 
 
 CALLER, CALLEE = WORKSHOP / "01-caller-solution.ipynb", WORKSHOP / "02-callee-solution.ipynb"
+THEN = WORKSHOP / "03-then-vs-await-solution.ipynb"
 
 WRONG_ATTEMPTS = [
     # (solution, the step's code starts with, what the learner wrote, error name, message starts with)
@@ -98,6 +109,12 @@ WRONG_ATTEMPTS = [
     (CALLEE, "# Create the answer", "answer = await pc.createAnswer()", "StepCheckFailed",
      "callee step 3: the answer is created but not set as the local description"),
     (CALLEE, "# Receive the offer", "# (skipped)", "StepCheckFailed", "callee step 2: the offer is not set"),
+    (THEN, "# Steps 2-4 as one", "await pc.createOffer().then(lambda offer: pc.setLocalDescription(offer))",
+     "StepCheckFailed", "caller step 4: the offer has not been sent"),
+    (THEN, "# Steps 2-4 as one", "pc.createOffer().then(lambda offer: signalling.send(offer))",
+     "StepCheckFailed", "caller step 3: the offer is created but not set as the local description"),
+    (THEN, "# Catch the error", 'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"})',
+     "InvalidDescriptionError", "setRemoteDescription(): this is not SDP"),
 ]
 
 

@@ -1,4 +1,8 @@
-"""One JupyterLab server and one Chromium for the browser tests; both always shut down."""
+"""One JupyterLab server and one Chromium for the browser tests; both always shut down.
+
+Module scope, not session: Playwright's sync API runs its own event loop in this thread, and
+pytest-asyncio cannot run a test while it is alive, so it must end before the next module starts.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_executable() -> str:
     path = chromium_path()
     if path is None:
@@ -21,7 +25,7 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory, chromium_executable):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     server = JupyterLab(ROOT / "notebooks", tmp_path_factory.mktemp("lab"), ARTIFACTS / "jupyterlab.log")
@@ -29,7 +33,7 @@ def lab(tmp_path_factory, chromium_executable):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 
