@@ -51,6 +51,7 @@ class JupyterLab:
             path = settings / plugin
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+        self._opened = 0
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -77,8 +78,23 @@ class JupyterLab:
         raise RuntimeError(f"jupyter lab did not answer within {timeout:g} s; see {self._log.name}")
 
     def notebook_url(self, name: str) -> str:
-        workspace = Path(name).stem.replace(".", "-")
+        """A fresh workspace each time, so nothing opened before comes back."""
+        self._opened += 1
+        workspace = f"{Path(name).stem.replace('.', '-')}-{self._opened}"
         return f"{self.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
+
+    def _api(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(f"{self.url}{path}?token={self.token}", method=method)
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            body = reply.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """End every session and kernel, so the next test starts a notebook on a new kernel."""
+        for session in self._api("GET", "/api/sessions"):
+            self._api("DELETE", f"/api/sessions/{session['id']}")
+        for kernel in self._api("GET", "/api/kernels"):
+            self._api("DELETE", f"/api/kernels/{kernel['id']}")
 
     def stop(self) -> None:
         self.process.terminate()
