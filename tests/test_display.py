@@ -1,7 +1,7 @@
 """The views: live state panel, timeline, sequence diagram, SDP anatomy, candidate table.
 
-Each is checked on a real connected pair, and its text form must read the same for two
-independent connections (what nbval needs).
+Each is checked on a real connected pair over a Loopback, and its text form must read
+the same for two independent connections (what nbval needs).
 """
 
 from __future__ import annotations
@@ -9,118 +9,245 @@ from __future__ import annotations
 import re
 
 import pytest
+from aiortc import RTCConfiguration
+from aiortc import RTCPeerConnection as AiortcPeerConnection
+from aiortc.sdp import SessionDescription
 
 from peerlab import Loopback, RTCPeerConnection, display
 
 from .conftest import negotiate
 
 
-async def connected_pair():
-    loopback = Loopback()
-    caller, callee = RTCPeerConnection(name="caller"), RTCPeerConnection(name="callee")
+def current_states(html: str, peer: str) -> dict[str, str]:
+    """What the panel highlights for ``peer``: {machine: state}, read from the DOM attributes."""
+    found = {}
+    for cell in re.findall(r"<[a-z]+ [^>]*>", html):
+        if "peerlab-state-current" in cell and f'data-peer="{peer}"' in cell:
+            machine = re.search(r'data-machine="([^"]+)"', cell).group(1)
+            found[machine] = re.search(r'data-state="([^"]+)"', cell).group(1)
+    return found
+
+
+async def connect(loopback, caller, callee, **kwargs) -> list:
+    """Negotiate, wait for both sides to connect; returns the caller's icecandidate events."""
     events: list = []
     caller.addEventListener("icecandidate", events.append)
-    await negotiate(loopback, caller, callee)
+    await negotiate(loopback, caller, callee, **kwargs)
     await caller.wait_for_state("connected", timeout=5)
     await callee.wait_for_state("connected", timeout=5)
-    return loopback, caller, callee, events
+    return events
 
 
-async def close(loopback, *pcs):
-    for pc in pcs:
-        await pc.close()
-    loopback.close()
+# -- state panel ----------------------------------------------------------------------------
+
+async def test_the_state_panel_follows_both_peers_live_until_closed(pair):
+    loopback, caller, callee = pair
+    before = len(caller.events._watchers), len(callee.events._watchers)
+    panel = display.state_panel(caller, callee)
+    first = panel.value
+    assert current_states(first, "caller") == current_states(first, "callee") == {
+        "signalingState": "stable", "iceGatheringState": "new", "iceConnectionState": "new",
+        "connectionState": "new"}
+    await connect(loopback, caller, callee)
+    # the same panel, not a new one, now shows the connection
+    for peer in ("caller", "callee"):
+        assert current_states(panel.value, peer)["connectionState"] == "connected"
+        assert current_states(panel.value, peer)["iceConnectionState"] == "completed"
+    assert panel.value != first and panel.updates >= 8
+    assert repr(panel) == (
+        "caller  signalingState=stable  iceGatheringState=complete  iceConnectionState=completed  "
+        "connectionState=connected\n"
+        "callee  signalingState=stable  iceGatheringState=complete  iceConnectionState=completed  "
+        "connectionState=connected")
+    assert panel._repr_mimebundle_()["text/plain"] == repr(panel)
+    assert "aiortc has no &#x27;connected&#x27; or &#x27;disconnected&#x27; iceConnectionState" in panel.value
+    assert 'class="peerlab-state-panel"' in panel.value
+    panel.close()
+    assert not panel.following
+    assert (len(caller.events._watchers), len(callee.events._watchers)) == before
+    shown = panel.value
+    await caller.close()
+    assert panel.value == shown  # no longer following
 
 
-async def test_the_state_panel_updates_live_and_stops_when_closed():
+async def test_the_state_panel_lets_go_once_every_connection_is_closed():
     caller = RTCPeerConnection(name="caller")
     panel = display.state_panel(caller)
-    assert 'data-state="new" style' in panel.value and repr(panel).endswith("connectionState=new")
-    current = re.findall(r'class="peerlab-state peerlab-state-current"[^>]*data-machine="(\w+)" data-state="([\w-]+)"',
-                         panel.value)
-    assert current == [("signalingState", "stable"), ("iceGatheringState", "new"),
-                       ("iceConnectionState", "new"), ("connectionState", "new")]
     caller.createDataChannel("chat")
     await caller.setLocalDescription(await caller.createOffer())
-    assert 'data-machine="signalingState" data-state="have-local-offer"' in panel.value.split("peerlab-state-current")[1]
-    assert panel.updates >= 2
-    panel.close()
-    updates = panel.updates
+    assert current_states(panel.value, "caller")["signalingState"] == "have-local-offer"
+    assert panel.following and len(caller.events._watchers) == 1
     await caller.close()
-    assert panel.updates == updates  # no longer following
-    assert caller.events._watchers == []
+    assert current_states(panel.value, "caller") == {
+        "signalingState": "closed", "iceGatheringState": "complete", "iceConnectionState": "closed",
+        "connectionState": "closed"}
+    assert not panel.following and caller.events._watchers == []
+    assert not display.state_panel(caller).following  # nothing to follow on a closed connection
 
 
-async def test_views_of_a_connected_pair():
-    loopback, caller, callee, events = await connected_pair()
+def test_state_panel_needs_a_connection():
+    with pytest.raises(ValueError, match="at least one connection"):
+        display.state_panel()
+
+
+async def test_the_panel_escapes_a_peer_name():
+    pc = RTCPeerConnection(name="<b>me</b>")
     try:
-        panel = display.state_panel(caller, callee)
-        for peer in ("caller", "callee"):
-            assert (f'class="peerlab-state peerlab-state-current" data-peer="{peer}" data-machine="connectionState" '
-                    f'data-state="connected"') in panel.value
+        panel = display.state_panel(pc)
+        assert "<b>me" not in panel.value and 'data-peer="&lt;b&gt;me&lt;/b&gt;"' in panel.value
+        assert "<b>me" not in display.timeline(pc).value
         panel.close()
-        diagram = display.sequence_diagram(loopback.transcript)
-        mermaid = diagram.mermaid.splitlines()
-        assert mermaid[0] == "sequenceDiagram"
-        arrows = [line for line in mermaid if "->>" in line]
-        assert len(arrows) == diagram.arrow_count == 2 * len(diagram.text().splitlines()) == 12
-        assert arrows[:2] == ["    caller->>S: offer (SDP)", "    S->>callee: offer (SDP)"]
-        assert "    S->>caller: answer (SDP)" in mermaid and "    S->>caller: end-of-candidates (null)" in mermaid
-        assert diagram._repr_mimebundle_()["text/plain"] == diagram.text()
-        text = repr(display.timeline(caller, callee))
-        assert "  connectionState    new → connecting → connected" in text.split("callee:")[0]
-        assert "  signalingState     stable → have-remote-offer → stable" in text.split("callee:")[1]
-        assert not re.search(r"\d+\.\d+ ?ms", text)
-        html = display.timeline(caller, callee).value
-        assert html.count("<circle") == len(caller.events) + len(callee.events) and " ms</td>" in html
     finally:
-        await close(loopback, caller, callee)
+        await pc.close()
 
+
+# -- timeline ----------------------------------------------------------------------------------
+
+async def test_the_timeline_lists_each_lane_in_time_order_without_times(pair):
+    loopback, caller, callee = pair
+    await connect(loopback, caller, callee)
+    view = display.timeline(caller, callee, loopback=loopback)
+    text = repr(view)
+    assert not re.search(r"\d\.\d|\bms\b", text), text
+    lanes = re.split(r"^(caller|callee|signalling):$", text, flags=re.M)[1:]
+    assert lanes[0::2] == ["caller", "callee", "signalling"]
+    for pc, block in ((caller, lanes[1]), (callee, lanes[3])):
+        lines = [line.split(None, 2) for line in block.strip("\n").splitlines() if line[:1] == " "]
+        assert [int(number) for number, _, _ in lines] == list(range(1, len(lines) + 1))
+        expected = [str(e).split(None, 1)[1].split(None, 1) for e in sorted(pc.events, key=lambda e: e.time)]
+        shown = [[kind, re.sub(r"  \(×\d+\)$", "", what)] for _, kind, what in lines]
+        folded = [entry for i, entry in enumerate(expected) if i == 0 or entry != expected[i - 1]]
+        assert shown == [[kind, what.strip()] for kind, what in folded]
+    assert "connectionState → connecting" in lanes[1] and lanes[1].rstrip().splitlines()[-1].endswith(
+        "connectionState → connected")
+    messages = [line.split(None, 2) for line in lanes[5].strip("\n").splitlines() if line[:1] == " "]
+    assert [(kind, what.split(":")[0]) for _, kind, what in messages] == [
+        ("message", "offer"), ("message", "candidate"), ("message", "candidate"), ("message", "answer"),
+        ("message", "candidate"), ("message", "candidate")]
+    assert messages[2][2] == "candidate: caller → callee: end-of-candidates (null)"
+
+
+async def test_the_timeline_picture_and_table_show_every_entry_with_times(pair):
+    loopback, caller, callee = pair
+    await connect(loopback, caller, callee)
+    view = display.timeline(caller, callee, loopback=loopback)
+    html = view.html()
+    entries = len(caller.events) + len(callee.events) + len(loopback.transcript)
+    assert html.count('<circle class="peerlab-timeline-dot"') == entries
+    assert html.count('data-kind="message"') == 2 * len(loopback.transcript)  # a dot and a table row each
+    times = [float(t) for t in re.findall(r">(\d+\.\d) ms</td>", html)]
+    assert len(times) == entries and times[0] == 0.0 and times == sorted(times)
+    assert html.startswith('<div class="peerlab-timeline">')
+    assert view._repr_mimebundle_()["text/plain"] == repr(view)
+
+
+# -- sequence diagram --------------------------------------------------------------------------
+
+async def test_the_sequence_diagram_draws_two_arrows_per_message(pair):
+    loopback, caller, callee = pair
+    await connect(loopback, caller, callee)
+    diagram = display.sequence_diagram(loopback.transcript)
+    mermaid = diagram.mermaid.splitlines()
+    assert mermaid[:4] == ["sequenceDiagram", "    participant caller as Caller",
+                           "    participant S as Signalling", "    participant callee as Callee"]
+    arrows = [line for line in mermaid if "->>" in line]
+    # offer, a run of host candidates, end-of-candidates; the same back: 6 messages after folding
+    assert len(arrows) == diagram.arrow_count == 2 * len(diagram.text().splitlines()) == 12
+    assert arrows[:2] == ["    caller->>S: offer (SDP)", "    S->>callee: offer (SDP)"]
+    assert "    S->>caller: answer (SDP)" in mermaid and "    S->>caller: end-of-candidates (null)" in mermaid
+    assert not re.search(r"\d+\.\d+\.\d+\.\d+|[0-9a-f]{8,}", diagram.mermaid)
+    assert diagram._repr_mimebundle_() == {"text/vnd.mermaid": diagram.mermaid, "text/plain": diagram.text()}
+    unfolded = display.sequence_diagram(loopback, fold=False)
+    assert unfolded.arrow_count == 2 * len(loopback.transcript) == unfolded.mermaid.count("->>")
+
+
+# -- stability -----------------------------------------------------------------------------------
 
 async def test_text_forms_are_the_same_for_two_independent_connections():
-    texts = []
+    forms = []
     for _ in range(2):
-        loopback, caller, callee, events = await connected_pair()
+        loopback = Loopback()
+        caller, callee = RTCPeerConnection(name="caller"), RTCPeerConnection(name="callee")
         try:
-            texts.append([repr(display.state_panel(caller, callee)),
-                          display.sequence_diagram(loopback.transcript).text(),
-                          display.sequence_diagram(loopback.transcript).mermaid,
-                          display.sdp_anatomy(caller.localDescription).text(),
-                          display.sdp_anatomy(caller.localDescription)._repr_html_(),
-                          display.candidate_table(events).text(),
-                          display.candidate_table(events)._repr_html_()])
+            panel = display.state_panel(caller, callee)
+            events = await connect(loopback, caller, callee)
+            with_candidates = caller.aiortc.localDescription
+            forms.append([
+                repr(panel),
+                repr(display.timeline(caller, callee, loopback=loopback)),
+                display.sequence_diagram(loopback.transcript)._repr_mimebundle_(),
+                repr(display.sdp_anatomy(caller.localDescription)),
+                display.sdp_anatomy(callee.localDescription)._repr_html_(),
+                repr(display.sdp_anatomy(with_candidates)),
+                display.sdp_anatomy(with_candidates)._repr_html_(),
+                repr(display.candidate_table(events)),
+                display.candidate_table(loopback.transcript)._repr_html_(),
+            ])
+            panel.close()
         finally:
-            await close(loopback, caller, callee)
-    assert texts[0] == texts[1]
+            await caller.close()
+            await callee.close()
+            loopback.close()
+    for first, second in zip(*forms):
+        assert first == second
 
 
-async def test_sdp_anatomy_explains_each_line_and_masks_random_values():
-    loopback, caller, callee, events = await connected_pair()
+# -- SDP anatomy ----------------------------------------------------------------------------------
+
+async def test_sdp_anatomy_explains_each_line_and_masks_random_values(pair):
+    loopback, caller, callee = pair
+    await connect(loopback, caller, callee)
+    description = caller.aiortc.localDescription  # aiortc's own, with candidates in it
+    anatomy = display.sdp_anatomy(description)
+    text, html = repr(anatomy), anatomy._repr_html_()
+    for start in ("v=0", "o=- <session-id> <version>", "m=application <port>", "a=ice-ufrag:<ufrag>",
+                  "a=mid:0", "a=fingerprint:sha-256 <fingerprint>", "a=setup:actpass", "a=sctp-port:5000",
+                  "a=candidate:<foundation> 1 udp 2130706431 <address> <port> typ host"):
+        line = next(line for line in text.splitlines() if line.strip().startswith(start))
+        assert len(line.split("  ")) > 1 and line.split("  ")[-1].strip(), line  # it has a meaning
+    assert "media section 0 (application, mid 0)" in text
+    parsed = SessionDescription.parse(description.sdp)
+    media = parsed.media[0]
+    secret = [media.ice.usernameFragment, media.ice.password, str(parsed.origin).split()[1],
+              media.dtls.fingerprints[0].value, str(media.port)]
+    for c in media.ice_candidates:
+        secret += [c.ip, f" {c.port} ", c.foundation]
+    for value in secret:
+        assert value not in text and value not in html, value
+    revealed = repr(display.sdp_anatomy(description, reveal=True))
+    assert all(value in revealed for value in secret)
+    lines = [line for line in description.sdp.splitlines() if line]
+    candidates = sum(1 for line in lines if line.startswith("a=candidate:"))
+    assert html.count('<tr class="peerlab-sdp-line"') == len(lines) - candidates + 1  # alike candidates fold
+    assert html.count('<tr class="peerlab-sdp-section"') == 2
+    assert f"typ host (×{candidates})" in text
+    assert repr(display.sdp_anatomy({"type": description.type, "sdp": description.sdp})) == text
+
+
+async def test_sdp_anatomy_masks_media_stream_ids():
+    pc = AiortcPeerConnection(RTCConfiguration(iceServers=[]))
     try:
-        description = caller.aiortc.localDescription  # aiortc's own, with candidates in it
-        anatomy = display.sdp_anatomy(description)
-        text = anatomy.text()
-        for start in ("v=0", "o=- <session-id>", "m=application <port>", "a=ice-ufrag:<ufrag>", "a=mid:0",
-                      "a=fingerprint:sha-256 <fingerprint>", "a=setup:actpass", "a=sctp-port:5000",
-                      "a=candidate:<foundation> 1 udp 2130706431 <address> <port> typ host"):
-            line = next(line for line in text.splitlines() if line.strip().startswith(start))
-            assert len(line.split("  ")) > 1 and line.split("  ")[-1].strip(), line  # it has a meaning
-        ufrag = next(line for line in description.sdp.splitlines() if line.startswith("a=ice-ufrag:"))
-        assert ufrag not in text and ufrag not in anatomy._repr_html_()
-        assert ufrag in display.sdp_anatomy(description, reveal=True).text()
-        assert anatomy._repr_html_().count("<tr>") == len(description.sdp.strip().splitlines()) + 2
+        pc.addTransceiver("audio")
+        pc.addTransceiver("video")
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp = pc.localDescription.sdp
+        text = repr(display.sdp_anatomy(sdp))
+        ssrcs = re.findall(r"^a=ssrc:(\d+)", sdp, flags=re.M)
+        assert ssrcs and not any(ssrc in text for ssrc in ssrcs)
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", text)
+        assert "a=msid:<stream-id> <track-id>" in text and "a=ssrc:<ssrc> cname:<cname>" in text
+        assert "a=ssrc-group:FID <ssrc> <ssrc>" in text
+        assert "media section 1 (video, mid 1)" in text
     finally:
-        await close(loopback, caller, callee)
+        await pc.close()
 
 
-def test_candidate_priority_is_decoded():
-    assert display.decode_priority(2130706431) == (126, 65535, 1)
-    assert display.decode_priority(1694498815) == (100, 65535, 1)
-    table = display.candidate_table([{"candidate": "candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host",
-                                      "sdpMid": "0"}])
-    assert "2^24 × 126 (type preference) + 2^8 × 65535 (local preference)" in table.text()
-    assert "192.0.2.1" not in table.text() and "192.0.2.1" not in table._repr_html_()
-    assert "192.0.2.1" in display.candidate_table(table.candidates, reveal=True)._repr_html_()
+def test_explain_line_uses_the_line_type_and_attribute():
+    assert display.explain_line("a=ice-pwd:xyz").startswith("ICE password")
+    assert display.explain_line("a=setup:passive").startswith("DTLS role: passive")
+    assert display.explain_line("m=audio 9 UDP/TLS/RTP/SAVPF 0").startswith("an audio section")
+    assert "peer reflexive" in display.explain_line("a=candidate:1 1 udp 1845501695 192.0.2.1 5000 typ prflx")
+    assert display.explain_line("a=unknown-thing") == ""
 
 
 def test_html_is_escaped():
@@ -128,12 +255,51 @@ def test_html_is_escaped():
     assert "<script>" not in anatomy._repr_html_() and "&lt;script&gt;" in anatomy._repr_html_()
 
 
-def test_explain_line_uses_the_line_type_and_attribute():
-    assert display.explain_line("a=ice-pwd:xyz").startswith("ICE password")
-    assert display.explain_line("m=audio 9 UDP/TLS/RTP/SAVPF 0").startswith("a media section")
-    assert display.explain_line("a=unknown-thing") == ""
+def test_sdp_anatomy_says_what_it_needs():
+    with pytest.raises(TypeError, match="setLocalDescription"):
+        display.sdp_anatomy(None)
+    with pytest.raises(TypeError, match="not a list"):
+        display.sdp_anatomy([])
 
 
-def test_state_panel_needs_a_connection():
-    with pytest.raises(ValueError, match="at least one connection"):
-        display.state_panel()
+# -- candidate table --------------------------------------------------------------------------------
+
+def test_candidate_priority_is_decoded():
+    assert display.decode_priority(2130706431) == (126, 65535, 1)
+    assert display.decode_priority(1694498815) == (100, 65535, 1)
+    assert display.TYPE_PREFERENCES == {"host": 126, "srflx": 100, "prflx": 110, "relay": 0}
+    table = display.candidate_table([{"candidate": "candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host",
+                                      "sdpMid": "0"}])
+    assert ("priority 2130706431 = 2^24 × 126 (type preference, host) + 2^8 × 65535 (local preference) "
+            "+ (256 − 1) (component 1)") in repr(table)
+    assert "type preference 126 · local preference 65535 · component 1" in table._repr_html_()
+    assert "192.0.2.1" not in repr(table) and "192.0.2.1" not in table._repr_html_()
+    assert "5000" not in repr(table) and "<address>" in repr(table)
+    assert "192.0.2.1" in display.candidate_table(table.candidates, reveal=True)._repr_html_()
+
+
+async def test_the_candidate_table_reads_candidates_from_anything_that_holds_them(pair):
+    loopback, caller, callee = pair
+    events = await connect(loopback, caller, callee)
+    sent = [message.message for message in loopback.transcript.between("caller", "callee")]
+    expected = [e.candidate.candidate for e in events if e.candidate is not None]
+    assert events[-1].candidate is None  # the end-of-candidates event is skipped, not shown
+    sources = [events, [e.candidate for e in events], [e.candidate.toJSON() for e in events if e.candidate],
+               [e.candidate.to_aiortc() for e in events if e.candidate],
+               loopback.transcript.between("caller", "callee"), sent, caller.aiortc.localDescription]
+    for source in sources:
+        table = display.candidate_table(source)
+        assert [c.candidate for c in table.candidates] == expected, source
+        assert repr(table) == repr(display.candidate_table(events))
+    assert len(display.candidate_table(loopback).candidates) == 2 * len(expected)
+    html = display.candidate_table(events, reveal=True)._repr_html_()
+    assert html.count('<tr class="peerlab-candidate" data-type="host"') == len(expected)
+    assert "carries none" in repr(display.candidate_table(caller.localDescription))
+
+
+async def test_a_peer_reflexive_candidate_is_explained(pair):
+    loopback, caller, callee = pair
+    await connect(loopback, caller, callee, caller_adds=False)  # the caller learns the callee from its checks
+    table = display.candidate_table(caller.remote_candidates())
+    assert "prflx: peer reflexive: learnt from an incoming connectivity check, never signalled" in repr(table)
+    assert "(type preference, prflx)" in repr(table) and 'data-type="prflx"' in table._repr_html_()
