@@ -401,10 +401,15 @@ class RTCPeerConnection(EventTarget):
             return (f"It has no remote description yet: {step(side, 7 if side == 'caller' else 2).label} "
                     "sets the description the other peer sent.")
         if self.iceConnectionState in ("new", "checking"):
-            last = step(side, 8 if side == "caller" else 7).label
-            return ("ICE found no working pair of candidates yet. Has each peer sent its candidates "
-                    f"(step 6) and has the other added them ({last} and its twin)? If neither side adds "
-                    "the other's candidates, no check can ever succeed.")
+            if not self.remote_candidates() and not self._remote_end:
+                other = "callee" if side == "caller" else "caller"
+                return (f"The {other} has given this peer no candidate, and none of its checks arrived either. "
+                        f"Has the {other} set its local description (which gathers its candidates) and registered "
+                        "its icecandidate listener? And has each side added the other's candidates "
+                        "(caller step 8, callee step 7)? If neither does, no check can ever succeed.")
+            return ("ICE found no working pair of candidates yet. Has each peer sent its candidates (step 6) "
+                    "and has the other added them (caller step 8, callee step 7)? If neither side adds the "
+                    "other's candidates, no check can ever succeed.")
         if self.iceConnectionState == "failed":
             return ("ICE tried every pair of candidates and none worked: was end-of-candidates (None) "
                     "added before any real candidate arrived?")
