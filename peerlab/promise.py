@@ -1,17 +1,19 @@
 """A JavaScript-style ``Promise`` on the running asyncio loop, which can also be awaited.
 
-The guide says most WebRTC calls return Promises and advises ``async``/``await``
+The WebRTC guide says most calls return Promises and advises ``async``/``await``
 over ``.then()`` listeners. So that a learner can write the same step both ways in
-Python, peerlab's connection methods return this ``Promise``::
+Python, against the real connection, peerlab's connection methods return this
+``Promise``, which mirrors the JavaScript one::
 
     pc.createOffer().then(send_offer).catch(report)   # callbacks, as in JavaScript
     offer = await pc.createOffer()                   # async/await
 
 It follows the Promises/A+ rules: it settles once; handlers run later (``call_soon``),
-never inside ``.then``, in the order they were added; ``.then`` returns a new promise
-settled by the handler's result; promises, thenables and awaitables are adopted.
-A rejection nobody ever handles is reported once, with its traceback, through the
-loop's exception handler (the browser's "Uncaught (in promise)").
+never inside ``.then`` or ``resolve``, in the order they were added; ``.then`` returns
+a new promise settled by the handler's result; promises, thenables and awaitables
+(coroutines, futures, tasks) are adopted. A rejection nobody ever handles is reported
+once, with its traceback, through the loop's exception handler when the promise is
+garbage-collected (the browser's "Uncaught (in promise)").
 """
 
 from __future__ import annotations
@@ -26,12 +28,23 @@ __all__ = ["Promise", "PromiseRejectedError", "as_promise", "promising"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
+Settler = Callable[..., None]
 
 PENDING, FULFILLED, REJECTED = "pending", "fulfilled", "rejected"
+# What an executor, handler or thenable may raise and have turned into a rejection.
+# CancelledError is a BaseException, but left uncaught it would leave the promise pending
+# forever; KeyboardInterrupt and SystemExit still stop the program.
+_CATCH = (Exception, asyncio.CancelledError)
+# Tasks running an awaitable that a promise adopted: asyncio only keeps weak references to tasks.
+_adopted_tasks: set[asyncio.Future[Any]] = set()
 
 
 class PromiseRejectedError(Exception):
-    """Raised by ``await`` for a promise rejected with something that is not an exception."""
+    """Raised by ``await`` for a promise rejected with something that is not an exception.
+
+    JavaScript allows ``reject(42)``; Python can only raise exceptions, so ``await``
+    raises this instead, with the original value in :attr:`reason`.
+    """
 
     def __init__(self, reason: Any) -> None:
         super().__init__(f"the promise was rejected with {reason!r}")
@@ -46,22 +59,40 @@ def _running_loop() -> asyncio.AbstractEventLoop:
                            "or an async function") from None
 
 
-class Promise(Generic[T]):
-    """``Promise(executor)``: ``executor(resolve, reject)`` runs at once, as in JavaScript."""
+def _raisable(reason: Any) -> BaseException:
+    """What ``await`` raises for ``reason``: the reason itself if it is an exception.
 
-    def __init__(self, executor: Callable[[Callable[[Any], None], Callable[[Any], None]], Any]) -> None:
-        self._loop = _running_loop()
-        self._state = PENDING
-        self._result: Any = None
-        self._callbacks: list[Callable[[], None]] = []
-        self._handled = False
-        self._reported = False
-        self._tasks: set[asyncio.Future[Any]] = set()
+    A StopIteration cannot travel through a coroutine (PEP 479), so it is wrapped too.
+    """
+    if isinstance(reason, BaseException) and not isinstance(reason, StopIteration):
+        return reason
+    error = PromiseRejectedError(reason)
+    if isinstance(reason, BaseException):
+        error.__cause__ = reason
+    return error
+
+
+class Promise(Generic[T]):
+    """``Promise(executor)``: ``executor(resolve, reject)`` runs at once, as in JavaScript.
+
+    ``resolve`` and ``reject`` count only the first time either is called; an exception
+    raised by the executor rejects the promise unless it was already resolved.
+    """
+
+    def __init__(self, executor: Callable[[Settler, Settler], Any]) -> None:
+        self._setup(_running_loop())
         resolve, reject = self._resolvers()
         try:
             executor(resolve, reject)
-        except Exception as exc:
+        except _CATCH as exc:
             reject(exc)
+
+    def _setup(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._state = PENDING
+        self._result: Any = None
+        self._callbacks: list[Callable[[], None]] = []
+        self._handled = False  # someone will see the rejection: no "Uncaught (in promise)"
 
     # -- state ---------------------------------------------------------------
 
@@ -74,14 +105,14 @@ class Promise(Generic[T]):
     def value(self) -> T:
         """The value of a fulfilled promise."""
         if self._state != FULFILLED:
-            raise RuntimeError(f"the promise is {self._state}, so it has no value")
+            raise RuntimeError(f"the promise is {self._state}, so it has no value (await it, or use .then())")
         return self._result
 
     @property
     def reason(self) -> Any:
-        """The reason of a rejected promise (reading it counts as handling it)."""
+        """The reason of a rejected promise (reading it counts as handling it, like Future.exception())."""
         if self._state != REJECTED:
-            raise RuntimeError(f"the promise is {self._state}, so it has no reason")
+            raise RuntimeError(f"the promise is {self._state}, so it has no reason (await it, or .catch())")
         self._handled = True
         return self._result
 
@@ -92,7 +123,7 @@ class Promise(Generic[T]):
 
     # -- settling ------------------------------------------------------------
 
-    def _resolvers(self) -> tuple[Callable[[Any], None], Callable[[Any], None]]:
+    def _resolvers(self) -> tuple[Settler, Settler]:
         """A resolve/reject pair of which only the first call counts."""
         done = False
 
@@ -111,45 +142,53 @@ class Promise(Generic[T]):
         return resolve, reject
 
     def _resolve(self, value: Any) -> None:
-        """The Promise Resolution Procedure (A+ 2.3)."""
+        """The Promise Resolution Procedure (A+ 2.3): adopt promises, thenables and awaitables."""
         if value is self:
             self._settle(REJECTED, TypeError("a promise cannot be resolved with itself"))
             return
         if isinstance(value, Promise):
-            value._handled = True
+            value._handled = True  # its rejection becomes ours
             value._subscribe(lambda: self._settle(value._state, value._result))
-            return
-        if inspect.isawaitable(value):
-            future = asyncio.ensure_future(value)
-            self._tasks.add(future)
-            future.add_done_callback(self._adopt_future)
             return
         try:
             then = getattr(value, "then", None)
-        except Exception as exc:
+        except _CATCH as exc:
             self._settle(REJECTED, exc)
             return
         if callable(then):
             resolve, reject = self._resolvers()
 
-            def call_then() -> None:
+            def call_then() -> None:  # in a later job, as JavaScript does
                 try:
                     then(resolve, reject)
-                except Exception as exc:
-                    reject(exc)
+                except _CATCH as exc:
+                    reject(exc)  # ignored if resolve or reject was already called
 
             self._loop.call_soon(call_then)
+        elif inspect.isawaitable(value):
+            self._adopt(value)
+        else:
+            self._settle(FULFILLED, value)
+
+    def _adopt(self, awaitable: Awaitable[Any]) -> None:
+        """Run a coroutine (or any awaitable) as a task and settle as it ends."""
+        try:
+            future = asyncio.ensure_future(awaitable, loop=self._loop)
+        except _CATCH as exc:
+            self._settle(REJECTED, exc)
             return
-        self._settle(FULFILLED, value)
+        if future is not awaitable:  # a task we made: nobody else holds it
+            _adopted_tasks.add(future)
+        future.add_done_callback(self._adopt_future)
 
     def _adopt_future(self, future: asyncio.Future[Any]) -> None:
-        self._tasks.discard(future)
-        if future.cancelled():
-            self._settle(REJECTED, asyncio.CancelledError())
-        elif future.exception() is not None:
-            self._settle(REJECTED, future.exception())
+        _adopted_tasks.discard(future)
+        try:
+            result = future.result()
+        except BaseException as exc:  # its stored exception, or CancelledError if it was cancelled
+            self._settle(REJECTED, exc)
         else:
-            self._resolve(future.result())
+            self._resolve(result)
 
     def _settle(self, state: str, result: Any) -> None:
         if self._state != PENDING:
@@ -160,6 +199,7 @@ class Promise(Generic[T]):
             self._loop.call_soon(callback)
 
     def _subscribe(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` in a later loop turn, once settled (never synchronously)."""
         if self._state == PENDING:
             self._callbacks.append(callback)
         else:
@@ -169,57 +209,63 @@ class Promise(Generic[T]):
 
     def then(self, on_fulfilled: Callable[[Any], Any] | None = None,
              on_rejected: Callable[[Any], Any] | None = None) -> Promise[Any]:
-        """A new promise, settled by ``on_fulfilled(value)`` or ``on_rejected(reason)``."""
+        """A new promise, settled by ``on_fulfilled(value)`` or ``on_rejected(reason)``.
+
+        A missing (non-callable) handler passes the value or reason on to the new promise.
+        """
         self._handled = True
-        derived: Promise[Any] = Promise(lambda resolve, reject: None)
+        derived: Promise[Any] = Promise.__new__(Promise)
+        derived._setup(self._loop)  # on this promise's loop: no running loop needed to chain
         resolve, reject = derived._resolvers()
 
         def run() -> None:
-            handler = on_fulfilled if self._state == FULFILLED else on_rejected
+            fulfilled = self._state == FULFILLED
+            handler = on_fulfilled if fulfilled else on_rejected
             if not callable(handler):
-                (resolve if self._state == FULFILLED else reject)(self._result)
+                (resolve if fulfilled else reject)(self._result)
                 return
             try:
-                resolve(handler(self._result))
-            except Exception as exc:
+                result = handler(self._result)
+            except _CATCH as exc:
                 reject(exc)
+            else:
+                resolve(result)
 
         self._subscribe(run)
         return derived
 
-    def catch(self, on_rejected: Callable[[Any], Any]) -> Promise[Any]:
-        """``.then(None, on_rejected)``."""
+    def catch(self, on_rejected: Callable[[Any], Any] | None) -> Promise[Any]:
+        """``.then(None, on_rejected)``: a returned value recovers the chain."""
         return self.then(None, on_rejected)
 
-    def finally_(self, callback: Callable[[], Any]) -> Promise[T]:
-        """Run ``callback()`` either way and pass the outcome on (``finally`` is a Python keyword)."""
+    def finally_(self, callback: Callable[[], Any] | None) -> Promise[T]:
+        """Run ``callback()`` either way, then pass the outcome on (``finally`` is a Python keyword).
+
+        If the callback returns an awaitable it is waited for first; if it raises, or
+        what it returned rejects, that rejection replaces the outcome.
+        """
+        if not callable(callback):
+            return self.then()
 
         def after(outcome: Callable[[], Any]) -> Callable[[Any], Any]:
             def run(_: Any) -> Any:
                 return Promise.resolve(callback()).then(lambda _: outcome())
             return run
 
-        def fulfil_again() -> Any:
-            return self._result
-
-        def reject_again() -> Any:
-            return Promise.reject(self._result)
-
-        return self.then(after(fulfil_again), after(reject_again))
+        return self.then(after(lambda: self._result), after(lambda: Promise.reject(self._result)))
 
     def __await__(self) -> Generator[Any, None, T]:
+        """``await promise``: the value, or the reason raised (see :class:`PromiseRejectedError`)."""
         self._handled = True
-        future = self._loop.create_future()
+        future: asyncio.Future[Any] = self._loop.create_future()
 
         def copy() -> None:
-            if future.done():
+            if future.done():  # the awaiting task was cancelled
                 return
             if self._state == FULFILLED:
                 future.set_result(self._result)
-            elif isinstance(self._result, BaseException):
-                future.set_exception(self._result)
             else:
-                future.set_exception(PromiseRejectedError(self._result))
+                future.set_exception(_raisable(self._result))
 
         self._subscribe(copy)
         return (yield from future.__await__())
@@ -228,7 +274,7 @@ class Promise(Generic[T]):
 
     @staticmethod
     def resolve(value: Any = None) -> Promise[Any]:
-        """``value`` itself if it is a Promise; otherwise a promise resolved with it (a coroutine is awaited)."""
+        """``value`` itself if it is a Promise; otherwise a promise resolved with it (a coroutine is run)."""
         if isinstance(value, Promise):
             return value
         return Promise(lambda resolve, _: resolve(value))
@@ -240,32 +286,31 @@ class Promise(Generic[T]):
 
     @staticmethod
     def all(items: Iterable[Any]) -> Promise[list[Any]]:
-        """All values in input order, or the first rejection."""
-        promises = [Promise.resolve(item) for item in items]
+        """All values in input order, or the first rejection; ``[]`` for no items."""
 
-        def executor(resolve: Callable[[Any], None], reject: Callable[[Any], None]) -> None:
+        def executor(resolve: Settler, reject: Settler) -> None:
+            promises = [Promise.resolve(item) for item in items]
             values: list[Any] = [None] * len(promises)
             left = len(promises)
             if not promises:
                 resolve([])
 
-            def keep(index: int) -> Callable[[Any], None]:
-                def fulfilled(value: Any) -> None:
-                    nonlocal left
-                    values[index] = value
-                    left -= 1
-                    if left == 0:
-                        resolve(values)
-                return fulfilled
+            def fulfilled(index: int, value: Any) -> None:
+                nonlocal left
+                values[index] = value
+                left -= 1
+                if left == 0:
+                    resolve(values)
 
             for index, promise in enumerate(promises):
-                promise.then(keep(index), reject)
+                promise.then(functools.partial(fulfilled, index), reject)
 
         return Promise(executor)
 
     @staticmethod
     def allSettled(items: Iterable[Any]) -> Promise[list[dict[str, Any]]]:
-        """Every outcome, in input order: ``{"status": "fulfilled", "value": v}`` or ``{"status": "rejected", "reason": r}``."""
+        """Every outcome in input order: ``{"status": "fulfilled", "value": v}`` or
+        ``{"status": "rejected", "reason": r}``."""
         return Promise.all(
             Promise.resolve(item).then(lambda v: {"status": "fulfilled", "value": v},
                                        lambda r: {"status": "rejected", "reason": r})
@@ -273,25 +318,28 @@ class Promise(Generic[T]):
 
     @staticmethod
     def race(items: Iterable[Any]) -> Promise[Any]:
-        """Settles as the first of ``items`` to settle."""
-        promises = [Promise.resolve(item) for item in items]
-        return Promise(lambda resolve, reject: [p.then(resolve, reject) for p in promises])
+        """Settles as the first of ``items`` to settle (stays pending for no items, as in JavaScript)."""
+
+        def executor(resolve: Settler, reject: Settler) -> None:
+            for item in items:
+                Promise.resolve(item).then(resolve, reject)
+
+        return Promise(executor)
 
     # -- unhandled rejections ------------------------------------------------
 
     def __del__(self) -> None:
-        if getattr(self, "_state", None) != REJECTED or self._handled or self._reported:
+        """Report a rejection nobody handled, as asyncio reports "exception was never retrieved"."""
+        if getattr(self, "_state", None) != REJECTED or self._handled:
             return
-        self._reported = True
-        loop = self._loop
-        if loop.is_closed():
-            return
-        reason = self._result
-        context: dict[str, Any] = {"message": f"Uncaught (in promise): {reason!r}", "promise": self}
-        if isinstance(reason, BaseException):
-            context["exception"] = reason
+        self._handled = True  # once
         try:
-            loop.call_exception_handler(context)
+            reason = self._result
+            if isinstance(reason, asyncio.CancelledError):
+                return  # as in asyncio, a cancellation is not an error to report
+            exception = reason if isinstance(reason, BaseException) else PromiseRejectedError(reason)
+            self._loop.call_exception_handler({
+                "message": f"Uncaught (in promise): {reason!r}", "exception": exception, "promise": self})
         except Exception:  # interpreter shutdown: nothing left to report to
             pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 
 import pytest
 
@@ -16,163 +17,289 @@ async def turns(n: int = 10) -> None:
         await asyncio.sleep(0)
 
 
-def settled(value=None):
-    return Promise.resolve(value)
+def deferred():
+    """A pending promise and its resolve/reject, to settle it from the test."""
+    settlers = []
+    promise = Promise(lambda resolve, reject: settlers.extend([resolve, reject]))
+    return promise, settlers[0], settlers[1]
 
 
-# -- 2.1 states ----------------------------------------------------------------
+@pytest.fixture
+async def reports():
+    """What reaches the loop's exception handler during the test."""
+    loop = asyncio.get_running_loop()
+    contexts = []
+    loop.set_exception_handler(lambda loop, context: contexts.append(context))
+    yield contexts
+    loop.set_exception_handler(None)
 
-async def test_2_1_a_fulfilled_promise_cannot_be_rejected_or_fulfilled_again():
-    p = Promise(lambda resolve, reject: (resolve(1), reject(ValueError()), resolve(2)))
+
+def collect_garbage():
+    gc.collect()
+
+
+# -- 2.1 states: a promise settles once -------------------------------------------
+
+async def test_2_1_settles_once_resolve_then_reject_is_ignored():
+    p = Promise(lambda resolve, reject: (resolve(1), reject(ValueError("late"))))
     assert (p.state, p.value) == ("fulfilled", 1)
 
 
-async def test_2_1_a_rejected_promise_cannot_be_fulfilled_or_rejected_again():
+async def test_2_1_settles_once_reject_then_resolve_is_ignored():
     error = ValueError("first")
-    p = Promise(lambda resolve, reject: (reject(error), resolve(1), reject(ValueError("second"))))
+    p = Promise(lambda resolve, reject: (reject(error), resolve(1)))
     assert (p.state, p.reason) == ("rejected", error)
 
 
-async def test_an_executor_that_raises_rejects_unless_already_resolved():
+async def test_2_1_settles_once_a_second_resolve_or_reject_is_ignored():
+    assert Promise(lambda resolve, reject: (resolve("a"), resolve("b"))).value == "a"
+    first = KeyError("a")
+    assert Promise(lambda resolve, reject: (reject(first), reject(KeyError("b")))).reason is first
+
+
+async def test_2_1_settling_later_from_outside_also_counts_once():
+    p, resolve, reject = deferred()
+    seen = []
+    p.then(lambda v: seen.append(("value", v)), lambda r: seen.append(("reason", r)))
+    resolve("x")
+    reject(ValueError())
+    resolve("y")
+    await turns()
+    assert seen == [("value", "x")]
+
+
+async def test_2_1_a_promise_resolved_with_a_pending_promise_is_locked_in():
+    inner, resolve_inner, _ = deferred()
+    p, resolve, reject = deferred()
+    resolve(inner)
+    reject(ValueError("too late"))  # resolve() already counted, though p is still pending
+    await turns()
+    assert p.state == "pending"
+    resolve_inner("from inner")
+    assert await p == "from inner"
+
+
+async def test_the_executor_runs_synchronously_in_the_constructor():
+    order = []
+    Promise(lambda resolve, reject: order.append("executor"))
+    order.append("after")
+    assert order == ["executor", "after"]
+
+
+async def test_an_executor_exception_rejects_the_promise():
+    error = KeyError("x")
+
     def executor(resolve, reject):
-        raise KeyError("x")
+        raise error
 
-    p = Promise(executor)
-    assert isinstance(p.reason, KeyError)
+    assert Promise(executor).reason is error
 
-    def resolves_then_raises(resolve, reject):
+
+async def test_an_executor_exception_after_resolve_is_ignored():
+    def executor(resolve, reject):
         resolve("ok")
         raise KeyError("ignored")
 
-    assert Promise(resolves_then_raises).value == "ok"
+    assert Promise(executor).value == "ok"
 
 
-# -- 2.2 then --------------------------------------------------------------------
+# -- 2.2 then ----------------------------------------------------------------------
 
-async def test_2_2_1_non_callable_handlers_are_ignored_and_pass_the_value_through():
-    assert await settled(5).then(None, None).then("not a function") == 5
-
-
-async def test_2_2_7_4_non_callable_on_rejected_passes_the_reason_through():
-    error = ValueError("bad")
-    with pytest.raises(ValueError) as info:
-        await Promise.reject(error).then(lambda v: v, None)
-    assert info.value is error
+async def test_2_2_7_then_returns_a_new_promise():
+    p = Promise.resolve(1)
+    q = p.then(lambda v: v + 1)
+    assert isinstance(q, Promise) and q is not p
+    assert q.state == "pending"
+    assert await q == 2 and p.value == 1
 
 
-async def test_2_2_2_on_fulfilled_gets_the_value_once():
-    calls = []
-    resolve_it = []
-    p = Promise(lambda resolve, reject: resolve_it.append(resolve))
-    p.then(calls.append)
-    resolve_it[0]("v")
-    resolve_it[0]("again")
+async def test_2_2_4_handlers_run_asynchronously_even_on_an_already_settled_promise():
+    flag = []
+    seen = []
+    Promise.resolve("v").then(lambda v: seen.append(bool(flag)))
+    Promise.reject(ValueError()).then(None, lambda r: seen.append(bool(flag)))
+    flag.append("set after then()")
+    assert seen == []
     await turns()
-    assert calls == ["v"]
+    assert seen == [True, True]
 
 
-async def test_2_2_3_on_rejected_gets_the_reason_once():
-    calls = []
-    error = ValueError()
-    Promise.reject(error).then(None, calls.append)
-    await turns()
-    assert calls == [error]
-
-
-async def test_2_2_4_handlers_run_after_the_current_code_even_on_a_settled_promise():
+async def test_2_2_4_resolve_does_not_call_handlers_synchronously():
+    p, resolve, _ = deferred()
     order = []
-    settled("v").then(lambda v: order.append("handler"))
-    order.append("after then()")
-    assert order == ["after then()"]
+    p.then(lambda v: order.append("handler"))
+    resolve(1)
+    order.append("after resolve()")
     await turns()
-    assert order == ["after then()", "handler"]
+    assert order == ["after resolve()", "handler"]
 
 
 async def test_2_2_6_handlers_run_in_the_order_they_were_registered():
+    p, resolve, _ = deferred()
+    q, _, reject = deferred()
     order = []
-    resolvers = []
-    p = Promise(lambda resolve, reject: resolvers.append(resolve))
     for i in range(5):
-        p.then(lambda v, i=i: order.append(i))
-    resolvers[0](None)
-    p.then(lambda v: order.append("late"))
+        p.then(lambda v, i=i: order.append(("p", i)))
+        q.then(None, lambda r, i=i: order.append(("q", i)))
+    resolve(None)
+    reject(ValueError())
+    p.then(lambda v: order.append(("p", "late")))
     await turns()
-    assert order == [0, 1, 2, 3, 4, "late"]
+    assert order == [("p", i) for i in range(5)] + [("q", i) for i in range(5)] + [("p", "late")]
 
 
-async def test_2_2_7_then_returns_a_new_promise():
-    p = settled(1)
-    q = p.then(lambda v: v)
-    assert isinstance(q, Promise) and q is not p
-    await q
+async def test_2_2_2_and_2_2_3_each_handler_is_called_once():
+    p, resolve, reject = deferred()
+    q, _, reject_q = deferred()
+    fulfilled, rejected = [], []
+    p.then(fulfilled.append, rejected.append)
+    q.then(fulfilled.append, rejected.append)
+    resolve("v")
+    resolve("again")
+    reject(ValueError())
+    error = ValueError("q")
+    reject_q(error)
+    reject_q(KeyError())
+    await turns()
+    assert fulfilled == ["v"] and rejected == [error]
+
+
+async def test_2_2_7_3_a_non_callable_on_fulfilled_passes_the_value_through():
+    assert await Promise.resolve(5).then(None).then("not a function").then(42, None) == 5
+
+
+async def test_2_2_7_4_a_non_callable_on_rejected_passes_the_reason_through():
+    error = ValueError("bad")
+    with pytest.raises(ValueError) as info:
+        await Promise.reject(error).then(lambda v: "not called").then(None, "not a function")
+    assert info.value is error
 
 
 async def test_2_2_7_1_the_handlers_return_value_fulfils_the_new_promise():
-    assert await settled(2).then(lambda v: v * 10) == 20
+    assert await Promise.resolve(2).then(lambda v: v * 10) == 20
     assert await Promise.reject(ValueError()).then(None, lambda r: "recovered") == "recovered"
 
 
-async def test_2_2_7_2_a_handler_that_raises_rejects_the_new_promise():
+async def test_2_2_7_2_a_handler_exception_rejects_the_new_promise():
     error = RuntimeError("in handler")
 
     def boom(_):
         raise error
 
-    q = settled(1).then(boom)
-    with pytest.raises(RuntimeError) as info:
-        await q
-    assert info.value is error
+    for q in (Promise.resolve(1).then(boom), Promise.reject(ValueError()).then(None, boom)):
+        with pytest.raises(RuntimeError) as info:
+            await q
+        assert info.value is error
+
+
+async def test_a_handler_raising_cancelled_error_rejects_instead_of_leaving_the_promise_pending():
+    def cancel(_):
+        raise asyncio.CancelledError("stop")
+
+    q = Promise.resolve(1).then(cancel)
+    await turns()
+    assert q.state == "rejected" and isinstance(q.reason, asyncio.CancelledError)
 
 
 # -- 2.3 the resolution procedure ---------------------------------------------------
 
 async def test_2_3_1_resolving_a_promise_with_itself_is_a_type_error():
-    resolvers = []
-    p = Promise(lambda resolve, reject: resolvers.append(resolve))
-    resolvers[0](p)
+    p, resolve, _ = deferred()
+    resolve(p)
     with pytest.raises(TypeError, match="itself"):
         await p
 
 
-async def test_2_3_2_a_promise_adopts_another_promises_state():
-    resolvers = []
-    inner = Promise(lambda resolve, reject: resolvers.append(resolve))
-    outer = settled(None).then(lambda _: inner)
+async def test_2_3_1_a_handler_returning_its_own_promise_is_a_type_error():
+    q = Promise.resolve(1).then(lambda _: q)
+    with pytest.raises(TypeError, match="itself"):
+        await q
+
+
+async def test_2_3_2_a_promise_adopts_a_pending_promise_when_it_fulfils():
+    inner, resolve_inner, _ = deferred()
+    outer = Promise.resolve(None).then(lambda _: inner)
     await turns()
     assert outer.state == "pending"
-    resolvers[0]("inner value")
+    resolve_inner("inner value")
     assert await outer == "inner value"
 
 
-async def test_2_3_3_a_thenable_is_adopted():
-    class Thenable:
+async def test_2_3_2_a_promise_adopts_a_rejected_promise(reports):
+    error = ValueError("inner")
+    inner = Promise.reject(error)
+    outer = Promise(lambda resolve, reject: resolve(inner))
+    with pytest.raises(ValueError) as info:
+        await outer
+    assert info.value is error
+    del inner, outer
+    collect_garbage()
+    assert reports == []  # adopting handled the inner rejection; awaiting handled the outer
+
+
+async def test_2_3_3_a_thenable_is_adopted_fulfilled_or_rejected():
+    class Fulfils:
         def then(self, resolve, reject):
             resolve("from thenable")
 
-    assert await Promise.resolve(Thenable()) == "from thenable"
+    class Rejects:
+        def then(self, resolve, reject):
+            reject(LookupError("thenable said no"))
+
+    assert await Promise.resolve(Fulfils()) == "from thenable"
+    with pytest.raises(LookupError, match="thenable said no"):
+        await Promise.resolve(Rejects())
 
 
-async def test_2_3_3_3_only_the_first_call_of_a_thenables_callbacks_counts_and_a_later_throw_is_ignored():
-    class Greedy:
+async def test_2_3_3_3_a_thenables_then_is_called_in_a_later_turn_not_inside_resolve():
+    calls = []
+
+    class Thenable:
+        def then(self, resolve, reject):
+            calls.append("then")
+            resolve("ok")
+
+    p = Promise.resolve(Thenable())
+    assert calls == [] and p.state == "pending"
+    assert await p == "ok" and calls == ["then"]
+
+
+async def test_2_3_3_3_3_a_thenable_calling_both_callbacks_only_the_first_counts():
+    class ResolvesThenRejects:
         def then(self, resolve, reject):
             resolve("first")
             reject(ValueError("second"))
             resolve("third")
+
+    class RejectsThenResolves:
+        def then(self, resolve, reject):
+            reject(KeyError("first"))
+            resolve("second")
+
+    assert await Promise.resolve(ResolvesThenRejects()) == "first"
+    with pytest.raises(KeyError, match="first"):
+        await Promise.resolve(RejectsThenResolves())
+
+
+async def test_2_3_3_3_4_a_thenable_that_calls_back_then_throws_the_throw_is_ignored():
+    class CallsThenThrows:
+        def then(self, resolve, reject):
+            resolve("kept")
             raise RuntimeError("ignored")
 
-    assert await Promise.resolve(Greedy()) == "first"
+    assert await Promise.resolve(CallsThenThrows()) == "kept"
 
 
-async def test_2_3_3_3_4_a_thenable_that_throws_first_rejects():
+async def test_2_3_3_3_4_a_thenable_that_throws_before_calling_back_rejects():
     class Broken:
         def then(self, resolve, reject):
             raise LookupError("then failed")
 
-    with pytest.raises(LookupError):
+    with pytest.raises(LookupError, match="then failed"):
         await Promise.resolve(Broken())
 
 
-async def test_2_3_3_2_a_then_attribute_that_raises_rejects():
+async def test_2_3_3_2_a_then_attribute_that_raises_on_access_rejects():
     class Trap:
         @property
         def then(self):
@@ -182,27 +309,74 @@ async def test_2_3_3_2_a_then_attribute_that_raises_rejects():
         await Promise.resolve(Trap())
 
 
-async def test_a_coroutine_and_a_future_are_adopted():
+async def test_2_3_3_3_1_a_thenable_resolving_with_another_thenable_is_followed():
+    class Inner:
+        def then(self, resolve, reject):
+            resolve("deep")
+
+    class Outer:
+        def then(self, resolve, reject):
+            resolve(Inner())
+
+    assert await Promise.resolve(Outer()) == "deep"
+
+
+async def test_a_coroutine_is_adopted():
     async def compute():
         await asyncio.sleep(0)
         return 42
 
-    assert await Promise.resolve(compute()) == 42
-    future = asyncio.get_running_loop().create_future()
-    p = Promise.resolve(future)
-    future.set_result("done")
-    assert await p == "done"
-
     async def fail():
         raise ValueError("coroutine failed")
 
+    assert await Promise.resolve(compute()) == 42
     with pytest.raises(ValueError, match="coroutine failed"):
         await Promise.resolve(fail())
 
 
-# -- chains, errors, finally -------------------------------------------------------
+async def test_an_asyncio_future_is_adopted():
+    loop = asyncio.get_running_loop()
+    future, failing = loop.create_future(), loop.create_future()
+    p, q = Promise.resolve(future), Promise.resolve(failing)
+    await turns()
+    assert (p.state, q.state) == ("pending", "pending")
+    future.set_result("done")
+    failing.set_exception(OSError("future failed"))
+    assert await p == "done"
+    with pytest.raises(OSError, match="future failed"):
+        await q
 
-async def test_an_error_in_the_middle_skips_to_the_one_catch_at_the_end():
+
+async def test_a_cancelled_adopted_task_rejects_with_cancelled_error():
+    task = asyncio.ensure_future(asyncio.sleep(10))
+    p = Promise.resolve(task)
+    task.cancel()
+    await turns()
+    assert p.state == "rejected" and isinstance(p.reason, asyncio.CancelledError)
+
+
+async def test_an_adopted_coroutine_is_not_garbage_collected_while_it_waits():
+    loop = asyncio.get_running_loop()
+    futures, seen = [], []
+
+    async def work():
+        future = loop.create_future()
+        futures.append(weakref.ref(future))  # only the coroutine holds the future
+        return await future
+
+    Promise.resolve(work()).then(seen.append)
+    await turns()
+    collect_garbage()
+    future = futures[0]()
+    assert future is not None, "the task and its future were collected while pending"
+    future.set_result("still here")
+    await turns()
+    assert seen == ["still here"]
+
+
+# -- chains, catch, finally -----------------------------------------------------------
+
+async def test_an_error_in_the_middle_skips_the_later_thens_to_the_one_catch_at_the_end():
     seen = []
 
     def step(name):
@@ -213,115 +387,307 @@ async def test_an_error_in_the_middle_skips_to_the_one_catch_at_the_end():
             return value + [name]
         return run
 
-    result = await settled([]).then(step("a")).then(step("b")).then(step("c")).catch(lambda e: f"caught: {e}")
+    result = await (Promise.resolve([]).then(step("a")).then(step("b")).then(step("c")).then(step("d"))
+                    .catch(lambda e: f"caught: {e}"))
     assert seen == ["a", "b"]
     assert result == "caught: b failed"
 
 
-async def test_finally_passes_values_and_reasons_through_unless_it_raises():
-    calls = []
-    assert await settled("v").finally_(lambda: calls.append("f1")) == "v"
-    with pytest.raises(ValueError, match="kept"):
-        await Promise.reject(ValueError("kept")).finally_(lambda: calls.append("f2"))
+async def test_catch_returning_a_value_recovers_the_chain():
+    result = await (Promise.reject(ValueError("bad")).catch(lambda e: "recovered")
+                    .then(lambda v: v + " and continued"))
+    assert result == "recovered and continued"
 
+
+async def test_catch_on_a_fulfilled_promise_passes_the_value_through():
+    called = []
+    assert await Promise.resolve("v").catch(called.append) == "v"
+    assert called == []
+
+
+async def test_finally_passes_the_value_through_and_gets_no_arguments():
+    calls = []
+    assert await Promise.resolve("v").finally_(lambda: calls.append("finally") or "ignored") == "v"
+    assert calls == ["finally"]
+
+
+async def test_finally_passes_the_reason_through():
+    calls = []
+    error = ValueError("kept")
+    with pytest.raises(ValueError) as info:
+        await Promise.reject(error).finally_(lambda: calls.append("finally"))
+    assert info.value is error and calls == ["finally"]
+
+
+async def test_finally_that_raises_overrides_the_outcome():
     def boom():
         raise KeyError("from finally")
 
-    with pytest.raises(KeyError):
-        await settled("v").finally_(boom)
-    assert calls == ["f1", "f2"]
+    with pytest.raises(KeyError, match="from finally"):
+        await Promise.resolve("v").finally_(boom)
+    with pytest.raises(KeyError, match="from finally"):
+        await Promise.reject(ValueError("replaced")).finally_(boom)
 
 
-async def test_awaiting_a_promise_rejected_with_a_non_exception_raises_promise_rejected_error():
-    with pytest.raises(PromiseRejectedError) as info:
-        await Promise.reject(42)
-    assert info.value.reason == 42
+async def test_finally_returning_a_rejected_promise_overrides_but_a_fulfilled_one_does_not():
+    override = OSError("override")
+    with pytest.raises(OSError) as info:
+        await Promise.resolve("v").finally_(lambda: Promise.reject(override))
+    assert info.value is override
+    assert await Promise.resolve("v").finally_(lambda: Promise.resolve("other")) == "v"
 
 
-async def test_all_race_and_all_settled():
-    assert await Promise.all([1, settled(2), Promise.resolve(asyncio.sleep(0, result=3))]) == [1, 2, 3]
-    assert await Promise.all([]) == []
-    error = ValueError("first")
+async def test_finally_waits_for_an_awaitable_it_returns():
+    order = []
+
+    async def cleanup():
+        await turns(3)
+        order.append("cleanup done")
+
+    result = await Promise.resolve("v").finally_(cleanup).then(lambda v: order.append("next") or v)
+    assert result == "v" and order == ["cleanup done", "next"]
+
+    async def failing_cleanup():
+        raise OSError("cleanup failed")
+
+    with pytest.raises(OSError, match="cleanup failed"):
+        await Promise.resolve("v").finally_(failing_cleanup)
+
+
+# -- await ------------------------------------------------------------------------------
+
+async def test_await_returns_the_value():
+    assert await Promise.resolve({"type": "offer"}) == {"type": "offer"}
+
+
+async def test_await_raises_the_reason_itself():
+    error = ValueError("bad")
     with pytest.raises(ValueError) as info:
-        await Promise.all([settled(1), Promise.reject(error), Promise.reject(KeyError())])
+        await Promise.reject(error)
     assert info.value is error
-    slow = Promise.resolve(asyncio.sleep(0.05, result="slow"))
-    assert await Promise.race([slow, asyncio.sleep(0, result="fast")]) == "fast"
-    await slow
-    outcomes = await Promise.allSettled([1, Promise.reject(error)])
-    assert outcomes == [{"status": "fulfilled", "value": 1}, {"status": "rejected", "reason": error}]
 
 
-async def test_handlers_on_a_settled_promise_run_before_a_task_that_yields_once():
+async def test_await_on_a_non_exception_reason_raises_promise_rejected_error():
+    with pytest.raises(PromiseRejectedError, match="rejected with 42") as info:
+        await Promise.reject(42)
+    assert info.value.reason == 42 and isinstance(info.value, Exception)
+
+
+async def test_await_on_a_stop_iteration_reason_raises_promise_rejected_error_instead_of_hanging():
+    p = Promise.resolve([]).then(lambda items: next(iter(items)))
+    with pytest.raises(PromiseRejectedError) as info:
+        await asyncio.wait_for(p, 1)
+    assert isinstance(info.value.reason, StopIteration) and info.value.__cause__ is info.value.reason
+
+
+# -- static methods ---------------------------------------------------------------------
+
+async def test_resolve_returns_a_promise_itself_and_wraps_anything_else():
+    p = Promise.resolve(1)
+    assert Promise.resolve(p) is p
+
+    async def coro():
+        return "from coroutine"
+
+    assert await Promise.resolve(coro()) == "from coroutine"
+    assert await Promise.resolve() is None
+
+
+async def test_all_gives_values_in_input_order_even_when_they_settle_in_reverse():
+    (a, resolve_a, _), (b, resolve_b, _) = deferred(), deferred()
+    combined = Promise.all([a, b, "plain"])
+    resolve_b("b")
+    await turns()
+    assert combined.state == "pending"
+    resolve_a("a")
+    assert await combined == ["a", "b", "plain"]
+
+
+async def test_all_accepts_values_promises_thenables_and_awaitables():
+    class Thenable:
+        def then(self, resolve, reject):
+            resolve("thenable")
+
+    future = asyncio.get_running_loop().create_future()
+    future.set_result("future")
+    items = [1, Promise.resolve(2), Thenable(), asyncio.sleep(0, result="coroutine"), future]
+    assert await Promise.all(items) == [1, 2, "thenable", "coroutine", "future"]
+
+
+async def test_all_of_nothing_is_an_empty_list():
+    assert await Promise.all([]) == []
+    assert await Promise.all(iter(())) == []
+
+
+async def test_all_rejects_with_the_first_rejection_in_time(reports):
+    (a, _, reject_a), (b, _, reject_b) = deferred(), deferred()
+    first, second = KeyError("b first"), KeyError("a second")
+    combined = Promise.all([a, b])
+    reject_b(first)
+    reject_a(second)
+    with pytest.raises(KeyError) as info:
+        await combined
+    assert info.value is first
+    del a, b, combined
+    collect_garbage()
+    assert reports == []  # all() handled both rejections
+
+
+async def test_race_settles_like_the_first_item_to_settle():
+    (slow, resolve_slow, _), (fast, resolve_fast, _) = deferred(), deferred()
+    winner = Promise.race([slow, fast])
+    resolve_fast("fast")
+    resolve_slow("slow")
+    assert await winner == "fast"
+    (never, _, _), (failing, _, reject) = deferred(), deferred()
+    error = ValueError("lost the race")
+    loser = Promise.race([never, failing])
+    reject(error)
+    with pytest.raises(ValueError) as info:
+        await loser
+    assert info.value is error
+
+
+async def test_race_of_nothing_stays_pending():
+    p = Promise.race([])
+    await turns()
+    assert p.state == "pending"
+
+
+async def test_all_settled_reports_every_outcome_in_input_order():
+    error = ValueError("no")
+    (late, resolve_late, _) = deferred()
+    outcomes = Promise.allSettled([late, Promise.reject(error), 3])
+    await turns()
+    resolve_late("late")
+    assert await outcomes == [
+        {"status": "fulfilled", "value": "late"},
+        {"status": "rejected", "reason": error},
+        {"status": "fulfilled", "value": 3},
+    ]
+    assert await Promise.allSettled([]) == []
+
+
+# -- ordering against plain asyncio -------------------------------------------------------
+
+async def test_a_handler_on_a_settled_promise_runs_before_a_task_continuation_scheduled_later():
     order = []
 
     async def task():
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # its continuation is queued after the handler below
         order.append("task")
 
     t = asyncio.ensure_future(task())
-    settled().then(lambda _: order.append("then"))
+    Promise.resolve().then(lambda _: order.append("then"))
     await t
     assert order == ["then", "task"]
 
 
-async def test_state_and_repr():
-    assert repr(settled("x")) == "<Promise fulfilled: 'x'>"
-    p = Promise(lambda resolve, reject: None)
-    assert repr(p) == "<Promise pending>" and p.state == "pending"
+async def test_each_link_of_a_chain_of_plain_values_takes_one_loop_turn():
+    order = []
+    Promise.resolve(0).then(lambda v: order.append("first")).then(lambda v: order.append("second"))
+    assert order == []
+    await asyncio.sleep(0)
+    assert order == ["first"]
+    await asyncio.sleep(0)
+    assert order == ["first", "second"]
+
+
+# -- introspection --------------------------------------------------------------------------
+
+async def test_state_value_reason_and_repr():
+    pending, _, _ = deferred()
+    assert (pending.state, repr(pending)) == ("pending", "<Promise pending>")
     with pytest.raises(RuntimeError, match="pending, so it has no value"):
-        p.value
+        pending.value
+    fulfilled = Promise.resolve("x")
+    assert (fulfilled.state, fulfilled.value) == ("fulfilled", "x")
+    assert repr(fulfilled) == "<Promise fulfilled: 'x'>"
+    with pytest.raises(RuntimeError, match="fulfilled, so it has no reason"):
+        fulfilled.reason
+    rejected = Promise.reject(ValueError("bad"))
+    assert (rejected.state, repr(rejected)) == ("rejected", "<Promise rejected: ValueError('bad')>")
+    assert str(rejected.reason) == "bad"  # reading the reason counts as handling it
+    with pytest.raises(RuntimeError, match="rejected, so it has no value"):
+        rejected.value
 
 
-# -- unhandled rejections -----------------------------------------------------------
+# -- unhandled rejections ---------------------------------------------------------------------
 
-async def test_a_rejection_nobody_handles_is_reported_once_with_its_exception():
-    loop = asyncio.get_running_loop()
-    reports = []
-    loop.set_exception_handler(lambda loop, context: reports.append(context))
-    try:
-        error = ValueError("nobody caught me")
-        p = Promise.reject(error)
-        del p
-        gc.collect()
-        await turns()
-    finally:
-        loop.set_exception_handler(None)
+async def test_an_unhandled_rejection_is_reported_exactly_once_with_the_original_exception(reports):
+    error = ValueError("nobody caught me")
+    p = Promise.reject(error)
+    await turns()
+    assert reports == []  # not while someone could still handle it
+    del p
+    collect_garbage()
+    await turns()
+    collect_garbage()  # a second collection must not report it again
     assert len(reports) == 1
     assert reports[0]["exception"] is error
-    assert reports[0]["message"].startswith("Uncaught (in promise)")
+    assert reports[0]["message"] == "Uncaught (in promise): ValueError('nobody caught me')"
+    assert isinstance(reports[0]["promise"], Promise)
 
 
-async def test_a_rejection_handled_a_few_turns_later_is_not_reported():
-    loop = asyncio.get_running_loop()
-    reports = []
-    loop.set_exception_handler(lambda loop, context: reports.append(context))
-    try:
-        p = Promise.reject(ValueError("handled later"))
-        await turns(5)  # like the next notebook cell
-        caught = await p.catch(lambda e: "handled")
-        del p
-        gc.collect()
-        await turns()
-    finally:
-        loop.set_exception_handler(None)
-    assert caught == "handled" and reports == []
+async def test_an_unhandled_non_exception_reason_is_reported_as_promise_rejected_error(reports):
+    Promise.reject(42)
+    collect_garbage()
+    assert [(type(r["exception"]), r["exception"].reason) for r in reports] == [(PromiseRejectedError, 42)]
 
 
-async def test_the_end_of_an_unhandled_chain_is_what_gets_reported():
-    loop = asyncio.get_running_loop()
-    reports = []
-    loop.set_exception_handler(lambda loop, context: reports.append(context))
-    try:
-        settled(1).then(lambda v: 1 / 0).then(lambda v: "never")
-        await turns()
-        gc.collect()
-        await turns()
-    finally:
-        loop.set_exception_handler(None)
+async def test_a_rejection_handled_a_few_turns_later_is_not_reported(reports):
+    p = Promise.reject(ValueError("handled later"))
+    await turns(5)  # like the next notebook cell
+    caught = await p.catch(lambda e: f"handled: {e}")
+    del p
+    collect_garbage()
+    await turns()
+    assert caught == "handled: handled later" and reports == []
+
+
+async def test_awaiting_a_rejection_counts_as_handling_it(reports):
+    p = Promise.reject(ValueError("awaited"))
+    with pytest.raises(ValueError):
+        await p
+    del p
+    collect_garbage()
+    assert reports == []
+
+
+async def test_a_then_without_on_rejected_hands_the_rejection_to_the_end_of_the_chain(reports):
+    Promise.resolve(1).then(lambda v: 1 / 0).then(lambda v: "never").finally_(lambda: None)
+    await turns()
+    collect_garbage()
     assert [type(r["exception"]) for r in reports] == [ZeroDivisionError]
 
 
+async def test_a_cancelled_adopted_task_is_not_reported_as_uncaught(reports):
+    task = asyncio.ensure_future(asyncio.sleep(10))
+    Promise.resolve(task)
+    task.cancel()
+    await turns()
+    collect_garbage()
+    assert reports == []
+
+
+def test_an_unhandled_rejection_is_still_reported_after_its_loop_closed():
+    loop = asyncio.new_event_loop()
+    reports = []
+    loop.set_exception_handler(lambda loop, context: reports.append(context))
+
+    async def make():
+        return Promise.reject(ValueError("outlived its loop"))
+
+    p = loop.run_until_complete(make())
+    loop.close()
+    del p
+    collect_garbage()
+    assert [str(r["exception"]) for r in reports] == ["outlived its loop"]
+
+
 def test_without_a_running_loop_the_error_says_where_to_use_it():
-    with pytest.raises(RuntimeError, match="needs a running asyncio loop"):
+    with pytest.raises(RuntimeError, match="needs a running asyncio loop: use it inside a notebook cell "
+                                           "or an async function"):
         Promise(lambda resolve, reject: None)
+    with pytest.raises(RuntimeError, match="needs a running asyncio loop"):
+        Promise.resolve(1)
