@@ -24,6 +24,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection as AiortcPeerConnection, 
 from aiortc.sdp import SessionDescription
 
 from peerlab import Loopback, RTCPeerConnection
+from peerlab.testing import negotiate
 
 
 async def _connected(pc, timeout: float = 10.0) -> None:
@@ -44,24 +45,7 @@ async def peerlab_pair() -> float:
     start = time.perf_counter()
     caller = RTCPeerConnection({"iceServers": []}, name="caller")
     callee = RTCPeerConnection({"iceServers": []}, name="callee")
-    for pc, end in ((caller, loopback.caller), (callee, loopback.callee)):
-        pc.addEventListener("icecandidate", lambda e, end=end: end.send({"type": "candidate", "data": e.candidate}))
-    caller.createDataChannel("chat")
-    offer = await caller.createOffer()
-    await caller.setLocalDescription(offer)
-    loopback.caller.send({"type": "offer", "data": offer})
-    await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
-    answer = await callee.createAnswer()
-    await callee.setLocalDescription(answer)
-    loopback.callee.send({"type": "answer", "data": answer})
-    await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
-
-    async def add(pc, end):
-        while (message := await end.receive("candidate"))["data"] is not None:
-            await pc.addIceCandidate(message["data"])
-        await pc.addIceCandidate(None)
-
-    await asyncio.gather(add(caller, loopback.caller), add(callee, loopback.callee))
+    await negotiate(loopback, caller, callee)  # the guide's steps: offer/answer, then trickle
     await asyncio.gather(caller.wait_for_state("connected"), callee.wait_for_state("connected"))
     elapsed = time.perf_counter() - start
     await caller.close()

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from peerlab import Loopback, RTCPeerConnection
+from peerlab.testing import add_remote_candidates, negotiate  # noqa: F401  (used by the tests)
 
 
 def skip_or_fail(reason: str) -> None:
@@ -43,41 +44,6 @@ def no_asyncio_errors():
         logger.removeHandler(handler)
     if handler.records:
         pytest.fail("asyncio logged errors:\n" + "\n".join(r.getMessage() for r in handler.records))
-
-
-async def pump_candidates(pc: RTCPeerConnection, endpoint, timeout: float = 5.0) -> int:
-    """The guide's last step: add the far side's candidates until end-of-candidates."""
-    count = 0
-    while True:
-        message = await endpoint.receive("candidate", timeout=timeout)
-        await pc.addIceCandidate(message["data"])
-        if message["data"] is None:
-            return count
-        count += 1
-
-
-async def negotiate(loopback: Loopback, caller: RTCPeerConnection, callee: RTCPeerConnection,
-                    *, caller_adds: bool = True, callee_adds: bool = True) -> None:
-    """Offer/answer plus trickle over ``loopback``; each side adds candidates only if told to."""
-    for pc, endpoint in ((caller, loopback.caller), (callee, loopback.callee)):
-        pc.addEventListener("icecandidate",
-                            lambda event, ep=endpoint: ep.send({"type": "candidate", "data": event.candidate}))
-    if not caller.aiortc.sctp:
-        caller.createDataChannel("chat")
-    offer = await caller.createOffer()
-    await caller.setLocalDescription(offer)
-    loopback.caller.send({"type": "offer", "data": offer})
-    await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
-    answer = await callee.createAnswer()
-    await callee.setLocalDescription(answer)
-    loopback.callee.send({"type": "answer", "data": answer})
-    await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
-    jobs = []
-    if caller_adds:
-        jobs.append(pump_candidates(caller, loopback.caller))
-    if callee_adds:
-        jobs.append(pump_candidates(callee, loopback.callee))
-    await asyncio.gather(*jobs)
 
 
 @pytest.fixture

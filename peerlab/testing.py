@@ -1,0 +1,54 @@
+"""Two peers connected in one process, for tests and benchmarks (as aioice's ``invite_accept``).
+
+The same steps as the lessons, in one call: offer/answer over a :class:`Loopback`,
+then trickle ICE, where each side may skip adding the other's candidates (to show
+what really happens then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from .connection import RTCPeerConnection
+from .signalling import DEFAULT_TIMEOUT, Endpoint, Loopback
+
+__all__ = ["add_remote_candidates", "negotiate"]
+
+
+async def add_remote_candidates(pc: RTCPeerConnection, endpoint: Endpoint, timeout: float = DEFAULT_TIMEOUT) -> int:
+    """The guide's last step: add the far side's candidates until end-of-candidates; returns how many."""
+    count = 0
+    while True:
+        message = await endpoint.receive("candidate", timeout=timeout)
+        await pc.addIceCandidate(message["data"])
+        if message["data"] is None:
+            return count
+        count += 1
+
+
+async def negotiate(loopback: Loopback, caller: RTCPeerConnection, callee: RTCPeerConnection,
+                    *, caller_adds: bool = True, callee_adds: bool = True) -> None:
+    """Offer/answer plus trickle over ``loopback``; each side adds candidates only if told to.
+
+    Listeners are registered first, as real code does. A data channel is created on the
+    caller if it has none, so the offer has something to carry.
+    """
+    for pc, endpoint in ((caller, loopback.caller), (callee, loopback.callee)):
+        pc.addEventListener("icecandidate",
+                            lambda event, ep=endpoint: ep.send({"type": "candidate", "data": event.candidate}))
+    if not caller.aiortc.sctp:
+        caller.createDataChannel("chat")
+    offer = await caller.createOffer()
+    await caller.setLocalDescription(offer)
+    loopback.caller.send({"type": "offer", "data": offer})
+    await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
+    answer = await callee.createAnswer()
+    await callee.setLocalDescription(answer)
+    loopback.callee.send({"type": "answer", "data": answer})
+    await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
+    jobs = []
+    if caller_adds:
+        jobs.append(add_remote_candidates(caller, loopback.caller))
+    if callee_adds:
+        jobs.append(add_remote_candidates(callee, loopback.callee))
+    await asyncio.gather(*jobs)
