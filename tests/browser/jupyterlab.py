@@ -106,21 +106,36 @@ class JupyterLab:
         self._log.close()
 
 
-def run_all_cells(page: Any, lab: JupyterLab, name: str, timeout_s: float = 90.0) -> None:
-    """Open ``name``, wait for its kernel, Run All Cells, and wait until every code cell has run."""
-    page.goto(lab.notebook_url(name))
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+def _click_run_all(page: Any) -> None:
     page.click(".jp-NotebookPanel .jp-Cell >> nth=0")
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        prompts = page.eval_on_selector_all(
-            ".jp-CodeCell .jp-InputArea-prompt", "nodes => nodes.map(n => n.textContent.trim())")
-        if prompts and all(p.rstrip(":").startswith("[") and p.rstrip(":")[1:-1].strip().isdigit() for p in prompts):
+
+
+def run_all_cells(page: Any, lab: JupyterLab, name: str, timeout_s: float = 90.0) -> None:
+    """Open ``name``, wait for its kernel, Run All Cells, and wait until every code cell has run.
+
+    If nothing has started 20 s after the click (on a loaded machine the first click can land
+    before the new kernel is connected), it clicks Run All once more; a cell never runs twice,
+    since nothing had run.
+    """
+    page.goto(lab.notebook_url(name))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    _click_run_all(page)
+    start = time.monotonic()
+    retried = False
+    prompts: list[str] = []
+    while time.monotonic() - start < timeout_s:
+        prompts = [p.rstrip(":").strip() for p in page.eval_on_selector_all(
+            ".jp-CodeCell .jp-InputArea-prompt", "nodes => nodes.map(n => n.textContent)")]
+        if prompts and all(p.startswith("[") and p[1:-1].strip().isdigit() for p in prompts):
             return
+        if not retried and time.monotonic() - start > 20 and all(p == "[ ]" for p in prompts):
+            retried = True
+            _click_run_all(page)
         page.wait_for_timeout(250)
+    page.screenshot(path=str(Path(lab._log.name).with_name(f"FAILED-{Path(name).stem}.png")), full_page=True)
     raise AssertionError(f"{name}: not every cell ran within {timeout_s:g} s: prompts {prompts}")
 
 
