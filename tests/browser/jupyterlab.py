@@ -1,53 +1,87 @@
 """A headless JupyterLab and Debian's Chromium, driven by Playwright: lessons as a person sees them.
 
-The server runs on a free loopback port with a random token, on a copy of the lessons
-(JupyterLab may autosave what it runs; the lessons on disk must not change), with
-settings that keep every cell in the page and no news prompt, and a fresh workspace.
+The server runs on a free loopback port with a random token, on a *copy* of the lessons
+(JupyterLab autosaves what it runs, and its Mermaid renderer even writes an SVG into the
+output it draws: the lessons on disk must not change), with settings that keep every cell in
+the page and no news prompt, and a fresh workspace for every notebook it opens.
+
+Helpers a test composes (see test_lessons_in_browser.py):
+
+    run_notebook(page, lab, name)      open, Run -> Run All Cells, wait until every cell ran
+    unexpected_errors(page, lab, name) errors shown outside cells tagged ``raises-exception``
+    outputs_text(page, cell=None)      what the output areas say (one cell, or all)
+    mermaid_diagrams(page) / mermaid_arrow_count(page)
+    screenshot_notebook(page, path)    the whole notebook, not only the first screenful
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+import nbformat
+
+# Playwright's launch() already gives Chromium a fresh temporary --user-data-dir (and deletes it);
+# passing our own to launch() is refused. The rest keeps Chromium off the network and away from
+# the GPU and the sandbox (this machine runs as root).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+INSTALL_HINT = ("Debian's Chromium is not installed: `apt-get install chromium` (as root); "
+                "PEERLAB_CHROMIUM=/path/to/chromium points the tests at another build")
+
+#: Settings that make a headless JupyterLab predictable (measured, see DESIGN.md).
+LAB_SETTINGS = {
+    # JupyterLab 4 otherwise leaves off-screen cells out of the page.
+    # scrollPastEnd off: a window as tall as the notebook then shows all of it (screenshot_notebook).
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                   "scrollPastEnd": False},
+    # Otherwise a "receive official Jupyter news?" toast asks on first start.
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
 
 
 def chromium_path() -> str | None:
-    """Debian's Chromium (PEERLAB_CHROMIUM overrides it); never a downloaded browser build."""
-    path = os.environ.get("PEERLAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).exists() else None
+    """Debian's Chromium (PEERLAB_CHROMIUM overrides it), or None; never a downloaded browser build."""
+    override = os.environ.get("PEERLAB_CHROMIUM")
+    path = override or shutil.which("chromium") or "/usr/bin/chromium"
+    return path if Path(path).is_file() and os.access(path, os.X_OK) else None
 
 
 def free_port() -> int:
+    """A TCP port nobody listens on right now (the server binds it a moment later)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-class JupyterLab:
-    """``jupyter lab`` on a copy of ``notebooks``; stop() ends it and waits."""
+def tree_digest(folder: Path) -> str:
+    """One hash over every file's path and bytes: proves a folder was left as it was."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
-    def __init__(self, notebooks: Path, workdir: Path, log: Path) -> None:
+
+class JupyterLab:
+    """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it."""
+
+    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 60.0) -> None:
         self.root = workdir / "notebooks"
         shutil.copytree(notebooks, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         settings = workdir / "settings"
-        for plugin, values in {
-            "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-            "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-        }.items():
+        for plugin, values in LAB_SETTINGS.items():
             path = settings / plugin
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
@@ -55,114 +89,306 @@ class JupyterLab:
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
+        # The learner's own Jupyter config and runtime files stay out of it, both ways.
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / "config"),
+               "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}
         self._log = open(log, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
              f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
              f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
-             "--ServerApp.open_browser=False", "--allow-root"],
-            stdout=self._log, stderr=subprocess.STDOUT, cwd=self.root)
-        self._wait_ready()
+             # window.jupyterapp: lets the tests read cell models (an error output, its cell's tags).
+             "--LabApp.expose_app_in_browser=True", "--allow-root"],
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.root, env=env)
+        try:
+            self._wait_ready(ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
 
-    def _wait_ready(self, timeout: float = 60.0) -> None:
+    def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited with {self.process.returncode}; see {self._log.name}")
             try:
-                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
+                if self._api("GET", "/api/status") is not None:
+                    return
             except OSError:
-                time.sleep(0.3)
+                time.sleep(0.2)
         raise RuntimeError(f"jupyter lab did not answer within {timeout:g} s; see {self._log.name}")
 
+    def _api(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            body = reply.read()
+        return json.loads(body) if body else None
+
     def notebook_url(self, name: str) -> str:
-        """A fresh workspace each time, so nothing opened before comes back."""
+        """A new workspace every time (``?reset``), so nothing opened before comes back."""
         self._opened += 1
         workspace = f"{Path(name).stem.replace('.', '-')}-{self._opened}"
         return f"{self.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
 
-    def _api(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"{self.url}{path}?token={self.token}", method=method)
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            body = reply.read()
-        return json.loads(body) if body else None
+    def path(self, name: str) -> Path:
+        """The server's copy of notebook ``name`` (what the browser opens)."""
+        return self.root / name
+
+    def write_notebook(self, name: str, cells: list[nbformat.NotebookNode], kernelspec: bool = True) -> str:
+        """Add a notebook to the server's copy (for tests of the harness itself); returns its name."""
+        notebook = nbformat.v4.new_notebook(cells=cells)
+        if kernelspec:
+            notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                               "language": "python"}
+        nbformat.write(notebook, self.root / name)
+        return name
 
     def shutdown_kernels(self) -> None:
-        """End every session and kernel, so the next test starts a notebook on a new kernel."""
+        """End every session and kernel, so the next notebook starts on a new kernel."""
         for session in self._api("GET", "/api/sessions"):
             self._api("DELETE", f"/api/sessions/{session['id']}")
         for kernel in self._api("GET", "/api/kernels"):
             self._api("DELETE", f"/api/kernels/{kernel['id']}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Terminate the server (it shuts its kernels down), wait for it, close its log."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self._log.close()
 
 
-def _click_run_all(page: Any) -> None:
+def watch_console(page: Any) -> list[str]:
+    """Start collecting the page's console errors and uncaught exceptions; returns the live list."""
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(
+        f"console.error: {message.text} ({message.location.get('url', '')})"))
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    return errors
+
+
+# One look at the open notebook: per cell its type, prompt, error outputs (from the model, so a
+# peerlab error whose one-line rendering has no "Traceback" still counts) and stderr tracebacks.
+_CELLS_JS = """
+(name) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.context || panel.context.path !== name) return null;
+  return panel.content.widgets.map((cell, index) => {
+    const prompt = cell.node.querySelector(':scope .jp-InputArea-prompt');
+    const outputs = cell.model.type === 'code' ? cell.model.outputs.toJSON() : [];
+    return {
+      index, type: cell.model.type,
+      prompt: prompt ? prompt.textContent.trim() : '',
+      tags: cell.model.getMetadata('tags') || [],
+      errors: outputs.filter(o => o.output_type === 'error').map(o => `${o.ename}: ${o.evalue}`),
+      tracebacks: Array.from(cell.node.querySelectorAll(
+          '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'))
+        .map(n => n.innerText).filter(t => t.includes('Traceback (most recent call last)')),
+    };
+  });
+}
+"""
+
+
+@dataclass
+class CellState:
+    """What one cell shows after a run."""
+
+    index: int
+    type: str
+    prompt: str
+    tags: list[str]
+    errors: list[str]
+    tracebacks: list[str]
+
+    @property
+    def ran(self) -> bool:
+        """The prompt shows an execution count, ``[3]:`` (not ``[ ]:`` or ``[*]:``)."""
+        return self.prompt.strip("[]: ").isdigit()
+
+
+def cells(page: Any, name: str) -> list[CellState]:
+    """Every cell of the open notebook ``name``, in order."""
+    states = page.evaluate(_CELLS_JS, name)
+    if states is None:
+        raise AssertionError(f"{name} is not the current tab; {dialog_text(page) or 'no dialog'}")
+    return [CellState(**state) for state in states]
+
+
+def dialog_text(page: Any) -> str | None:
+    """The text of an open JupyterLab dialog ("Select Kernel", a save prompt), or None."""
+    dialog = page.locator(".jp-Dialog")
+    return dialog.first.inner_text() if dialog.count() else None
+
+
+_READY_JS = """
+(name) => {
+  if (document.querySelector('.jp-Dialog')) return true;
+  const app = window.jupyterapp;
+  const panel = app && app.shell.currentWidget;
+  if (!panel || !panel.context || panel.context.path !== name || !panel.context.isReady) return false;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle' && panel.content.widgets.length === panel.model.cells.length;
+}
+"""
+
+
+def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
+    """Open ``name`` in a fresh workspace and wait until its kernel is idle; fail on any dialog."""
+    page.goto(lab.notebook_url(name))
+    # With a kernelspec the kernel starts by itself; without one "Select Kernel" opens instead.
+    page.wait_for_function(_READY_JS, arg=name, timeout=60_000)
+    text = dialog_text(page)
+    if text is not None:
+        raise AssertionError(f"{name}: JupyterLab opened a dialog a learner would have to answer: {text!r}")
+
+
+def run_all_cells(page: Any, name: str, timeout_s: float = 90.0) -> list[CellState]:
+    """Clear every output, Run -> Run All Cells, wait until every code cell ran or one failed.
+
+    Clearing first means stored outputs and counts cannot pass for fresh ones. An error in a
+    cell not tagged ``raises-exception`` makes the kernel drop the cells queued after it, so the
+    wait ends there instead of running into its timeout.
+    """
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt'))"
+        ".every(n => n.textContent.trim() === '[ ]:')", timeout=10_000)
     page.click(".jp-NotebookPanel .jp-Cell >> nth=0")
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        code = [c for c in cells(page, name) if c.type == "code"]
+        if all(c.ran for c in code):
+            return code
+        if any(c.errors and "raises-exception" not in c.tags for c in code) \
+                and not any(c.prompt == "[*]:" for c in code):
+            return code
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: not every cell ran within {timeout_s:g} s; prompts "
+                                 f"{[c.prompt for c in code]}; dialog: {dialog_text(page)}")
+        page.wait_for_timeout(200)
 
 
-def run_all_cells(page: Any, lab: JupyterLab, name: str, timeout_s: float = 90.0) -> None:
-    """Open ``name``, wait for its kernel, Run All Cells, and wait until every code cell has run.
+def wait_for_rendering(page: Any, timeout_ms: float = 15_000) -> None:
+    """Wait until every widget view and Mermaid diagram in the outputs has drawn itself."""
+    page.wait_for_function("""() => {
+      const views = document.querySelectorAll(
+          '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]');
+      const mermaid = document.querySelectorAll('.jp-RenderedMermaid');
+      return Array.from(views).every(n => n.querySelector('.jupyter-widgets'))
+          && Array.from(mermaid).every(n => n.querySelector('img') ? n.querySelector('img').complete
+                                                                   : n.childElementCount > 0);
+    }""", timeout=timeout_ms)
 
-    If nothing has started 20 s after the click (on a loaded machine the first click can land
-    before the new kernel is connected), it clicks Run All once more; a cell never runs twice,
-    since nothing had run.
+
+def run_notebook(page: Any, lab: JupyterLab, name: str, timeout_s: float = 90.0) -> Any:
+    """Open ``name``, run all its cells as a learner would, wait for outputs to draw; returns page."""
+    open_notebook(page, lab, name)
+    run_all_cells(page, name, timeout_s)
+    wait_for_rendering(page)
+    return page
+
+
+def raises_exception_cells(notebook: Path) -> set[int]:
+    """Indexes of the cells tagged ``raises-exception`` in the file (JupyterLab reads only the tag)."""
+    stored = nbformat.read(notebook, as_version=4)
+    return {i for i, cell in enumerate(stored.cells) if "raises-exception" in cell.metadata.get("tags", [])}
+
+
+def unexpected_errors(page: Any, lab: JupyterLab, name: str) -> list[str]:
+    """Errors on the page outside the cells the .ipynb file tags ``raises-exception``, and cells not run.
+
+    An error is an error output (whatever its rendering) or a stderr traceback (from a callback).
     """
-    page.goto(lab.notebook_url(name))
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    _click_run_all(page)
-    start = time.monotonic()
-    retried = False
-    prompts: list[str] = []
-    while time.monotonic() - start < timeout_s:
-        prompts = [p.rstrip(":").strip() for p in page.eval_on_selector_all(
-            ".jp-CodeCell .jp-InputArea-prompt", "nodes => nodes.map(n => n.textContent)")]
-        if prompts and all(p.startswith("[") and p[1:-1].strip().isdigit() for p in prompts):
-            return
-        if not retried and time.monotonic() - start > 20 and all(p == "[ ]" for p in prompts):
-            retried = True
-            _click_run_all(page)
-        page.wait_for_timeout(250)
-    page.screenshot(path=str(Path(lab._log.name).with_name(f"FAILED-{Path(name).stem}.png")), full_page=True)
-    raise AssertionError(f"{name}: not every cell ran within {timeout_s:g} s: prompts {prompts}")
+    allowed = raises_exception_cells(lab.path(name))
+    problems = []
+    for cell in cells(page, name):
+        if cell.index in allowed:
+            continue
+        # An error output also shows as a stderr traceback: name it once.
+        for error in cell.errors or cell.tracebacks:
+            problems.append(f"cell {cell.index}: {error}")
+        if cell.type == "code" and not cell.ran:
+            problems.append(f"cell {cell.index}: not run (prompt {cell.prompt})")
+    marked = [i for i, c in enumerate(nbformat.read(lab.path(name), as_version=4).cells)
+              if "NBVAL_RAISES_EXCEPTION" in c.source and i not in allowed]
+    if problems and marked:
+        problems.append(f"cells {marked} say NBVAL_RAISES_EXCEPTION but JupyterLab reads only the "
+                        "'raises-exception' tag: tag them, or Run All stops at the first")
+    return problems
 
 
-def outputs_text(page: Any) -> str:
-    """The text of every output area, in order."""
-    return "\n".join(page.eval_on_selector_all(".jp-OutputArea-output", "nodes => nodes.map(n => n.innerText)"))
+def outputs_text(page: Any, cell: int | None = None) -> str:
+    """The text of every output area, in order: of the whole notebook, or of cell number ``cell``."""
+    scope = ".jp-NotebookPanel" if cell is None else f".jp-NotebookPanel .jp-Cell >> nth={cell}"
+    return "\n".join(page.locator(scope).first.locator(".jp-OutputArea-output").all_inner_texts())
 
 
-_ERROR_START = re.compile(r"^(Traceback|-{20,}|\w+(Error|Exception|Failed|Timeout|Closed)\b.*:)")
+def tagged_cell(notebook: Path, tag: str) -> int:
+    """The index of the one cell carrying ``tag`` in the file (lessons tag their step cells)."""
+    stored = nbformat.read(notebook, as_version=4)
+    found = [i for i, cell in enumerate(stored.cells) if tag in cell.metadata.get("tags", [])]
+    assert len(found) == 1, f"{notebook.name}: {len(found)} cells tagged {tag!r}"
+    return found[0]
 
 
-def error_outputs(page: Any) -> list[str]:
-    """Outputs that are Python errors: a traceback, or a peerlab error's one-line message.
+# JupyterLab 4.6 draws a Mermaid diagram (an output of type text/vnd.mermaid, or a ```mermaid
+# block in markdown) as <div class="jp-RenderedMermaid"><figure data-jp-mermaid-version>
+# <img src="data:image/svg+xml,..."><pre><code class="mermaid">source</code></pre></figure>;
+# a diagram that does not parse gets jp-mod-warning and a <details> with Mermaid's message.
+# Inside the SVG, each message of a sequence diagram is one <line> (a <path> when a participant
+# sends to itself) with class messageLine0 (solid, ->>) or messageLine1 (dotted, -->>).
+_MERMAID_JS = """
+(images) => images.map(img => {
+  const svg = new DOMParser().parseFromString(decodeURIComponent(img.src.split(',')[1]), 'image/svg+xml');
+  return {
+    drawn: img.complete && img.naturalWidth > 0,
+    arrows: svg.querySelectorAll('.messageLine0, .messageLine1').length,
+    messages: Array.from(svg.querySelectorAll('text.messageText')).map(t => t.textContent),
+    actors: Array.from(new Set(Array.from(svg.querySelectorAll('text.actor')).map(t => t.textContent))),
+  };
+})
+"""
 
-    Warnings (peerlab's notes) are stderr too, but start with the file and line they point at.
+
+def mermaid_diagrams(page: Any, scope: str = ".jp-NotebookPanel") -> list[dict[str, Any]]:
+    """Each drawn Mermaid diagram under ``scope``: drawn (the image loaded), arrows, messages, actors."""
+    broken = page.locator(f"{scope} .jp-RenderedMermaid.jp-mod-warning")
+    if broken.count():
+        raise AssertionError(f"Mermaid could not draw a diagram: {broken.first.inner_text()}")
+    return page.locator(f"{scope} .jp-RenderedMermaid figure > img").evaluate_all(_MERMAID_JS)
+
+
+def mermaid_arrow_count(page: Any, scope: str = ".jp-NotebookPanel") -> int:
+    """Message arrows in every sequence diagram drawn under ``scope``."""
+    return sum(diagram["arrows"] for diagram in mermaid_diagrams(page, scope))
+
+
+_TALLEST = 16_000  # px; Chromium draws at most 16384 px in one image
+
+
+def screenshot_notebook(page: Any, path: Path) -> None:
+    """A picture of the whole notebook: file browser folded away, the window as tall as the notebook.
+
+    JupyterLab scrolls inside its notebook panel, so a plain full-page screenshot shows one screenful.
     """
-    texts = page.eval_on_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
-                                      "nodes => nodes.map(n => n.innerText)")
-    return [t for t in texts if _ERROR_START.match(t.strip())]
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    viewport = page.viewport_size
+    scroller = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    hidden = scroller.evaluate("n => n.scrollHeight - n.clientHeight")
+    # Longer notebooks are cut at _TALLEST.
+    height = min(viewport["height"] + hidden + 40, _TALLEST)
+    page.set_viewport_size({"width": viewport["width"], "height": height})
+    page.wait_for_function(f"""() => {{
+      const n = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+      return n.scrollHeight - n.clientHeight <= 1 || window.innerHeight >= {_TALLEST}; }}""", timeout=5_000)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)
 
-
-def mermaid_svgs(page: Any) -> list[str]:
-    """The SVG text of each sequence diagram JupyterLab drew (it shows Mermaid as an <img> data URL)."""
-    sources = page.eval_on_selector_all(".jp-RenderedMermaid img", "nodes => nodes.map(n => n.src)")
-    return [urllib.parse.unquote(src.split(",", 1)[1]) for src in sources if src.startswith("data:image/svg+xml")]
-
-
-def mermaid_arrow_count(page: Any) -> int:
-    """Message arrows in the drawn sequence diagrams (Mermaid draws each as a messageLine)."""
-    return sum(len(re.findall(r'class="messageLine[01]"', svg)) for svg in mermaid_svgs(page))
