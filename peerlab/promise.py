@@ -24,7 +24,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any, Generic, ParamSpec, TypeVar
 
-__all__ = ["Promise", "PromiseRejectedError", "as_promise", "promising"]
+__all__ = ["Promise", "PromiseRejectedError", "promising"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -342,11 +342,6 @@ class Promise(Generic[T]):
                 "message": f"Uncaught (in promise): {reason!r}", "exception": exception, "promise": self})
         except Exception:  # interpreter shutdown: nothing left to report to
             pass
-
-
-def as_promise(awaitable: Awaitable[T]) -> Promise[T]:
-    """Wrap a coroutine (an aiortc call) so it can be used with ``.then()`` or ``await``."""
-    return Promise.resolve(awaitable)
 
 
 def promising(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Promise[T]]:

@@ -141,8 +141,7 @@ def summarize(message: Message) -> str:
             typ = bits[7] if len(bits) > 7 else "?"
             proto = bits[2].lower() if len(bits) > 2 else "?"
             return f"{typ} candidate, {proto}, sdpMid {data.get('sdpMid')}"
-    text = json.dumps(data, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return summarize_value(data)
 
 
 class Endpoint:
