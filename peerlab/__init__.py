@@ -11,17 +11,22 @@
 
 from .candidate import RTCIceCandidate
 from .checks import StepCheckFailed, check
-from .connection import RTCPeerConnection, RTCPeerConnectionIceEvent
+from .connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
 from .datachannel import send_and_receive, wait_for_datachannel, wait_for_open
 from .errors import (
+    CandidateTypeError,
     ConfigurationError,
     ConnectionFailed,
+    DescriptionModifiedError,
+    DescriptionSyntaxError,
+    DescriptionTypeError,
     HeldCandidatesNote,
     InvalidCandidateError,
     InvalidDescriptionError,
     LateCandidateNote,
     PeerlabError,
     PeerlabNote,
+    RTCError,
     SignallingClosed,
     SignallingError,
     SignallingTimeout,
@@ -38,8 +43,12 @@ __version__ = "0.1.0"
 __all__ = [
     "CALLEE_STEPS",
     "CALLER_STEPS",
+    "CandidateTypeError",
     "ConfigurationError",
     "ConnectionFailed",
+    "DescriptionModifiedError",
+    "DescriptionSyntaxError",
+    "DescriptionTypeError",
     "HeldCandidatesNote",
     "InvalidCandidateError",
     "InvalidDescriptionError",
@@ -49,9 +58,12 @@ __all__ = [
     "PeerlabNote",
     "Promise",
     "PromiseRejectedError",
+    "RTCDataChannelEvent",
+    "RTCError",
     "RTCIceCandidate",
     "RTCPeerConnection",
     "RTCPeerConnectionIceEvent",
+    "RTCTrackEvent",
     "ScriptedPeer",
     "SignallingClosed",
     "SignallingError",

@@ -8,13 +8,12 @@ shape (what a learner reads in ``event.candidate``), parses with aiortc's own
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
-from .errors import InvalidCandidateError
+from .errors import CandidateTypeError, InvalidCandidateError
 
 __all__ = ["RTCIceCandidate", "parse_candidate"]
 
@@ -63,104 +62,195 @@ def parse_candidate(text: str) -> AiortcCandidate:
     return candidate_from_sdp(body)
 
 
-@dataclass(frozen=True)
+_NOT_GIVEN: Any = object()
+
+
 class RTCIceCandidate:
     """An ICE candidate as the browser shows it in ``event.candidate``.
 
-    ``candidate`` is the SDP attribute value (``"candidate:..."``); the other
-    read-only fields (``address``, ``port``, ``type``, ...) are parsed from it.
+    ``RTCIceCandidate({"candidate": ..., "sdpMid": "0"})`` is JavaScript's
+    ``new RTCIceCandidate({...})``; ``RTCIceCandidate(text, sdpMid, sdpMLineIndex)``
+    also works. As in the browser, the constructor needs ``sdpMid`` or
+    ``sdpMLineIndex`` (``TypeError`` otherwise) and does not judge the candidate
+    string: fields it cannot parse are ``None``, and ``addIceCandidate`` is what
+    refuses a bad one (saying which field is wrong).
     """
 
-    candidate: str
-    sdpMid: str | None = None
-    sdpMLineIndex: int | None = None
-    _parsed: AiortcCandidate = field(init=False, repr=False, compare=False)
+    __slots__ = ("candidate", "sdpMid", "sdpMLineIndex", "usernameFragment", "_parsed")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_parsed", parse_candidate(self.candidate))
-        if not self.candidate.startswith("candidate:"):
-            object.__setattr__(self, "candidate", "candidate:" + candidate_to_sdp(self._parsed))
+    def __init__(self, candidateInitDict: dict[str, Any] | str | None = None, sdpMid: Any = _NOT_GIVEN,
+                 sdpMLineIndex: Any = _NOT_GIVEN, usernameFragment: str | None = None) -> None:
+        if isinstance(candidateInitDict, dict):
+            init = candidateInitDict
+            if sdpMid is not _NOT_GIVEN or sdpMLineIndex is not _NOT_GIVEN:
+                raise TypeError("RTCIceCandidate() takes one dict, or a string with sdpMid and sdpMLineIndex")
+        elif candidateInitDict is None or isinstance(candidateInitDict, str):
+            init = {"candidate": candidateInitDict or "", "usernameFragment": usernameFragment,
+                    "sdpMid": None if sdpMid is _NOT_GIVEN else sdpMid,
+                    "sdpMLineIndex": None if sdpMLineIndex is _NOT_GIVEN else sdpMLineIndex}
+        else:
+            raise TypeError(f"RTCIceCandidate() takes a dict like {{'candidate': ..., 'sdpMid': '0'}}, "
+                            f"not a {type(candidateInitDict).__name__}")
+        candidate = init.get("candidate")
+        candidate = "" if candidate is None else str(candidate)
+        mid, index = init.get("sdpMid"), init.get("sdpMLineIndex")
+        if mid is None and index is None:
+            raise CandidateTypeError(
+                "an RTCIceCandidate needs 'sdpMid' or 'sdpMLineIndex' (both are None): pass the candidate "
+                "exactly as the other peer sent it")
+        try:
+            parsed: AiortcCandidate | None = parse_candidate(candidate) if candidate else None
+        except InvalidCandidateError:
+            parsed = None
+        if parsed is not None and not candidate.startswith("candidate:"):
+            candidate = "candidate:" + candidate_to_sdp(parsed)
+        ufrag = init.get("usernameFragment")
+        if ufrag is None and parsed is not None:
+            ufrag = _extension(candidate, "ufrag")
+        set_ = object.__setattr__
+        set_(self, "candidate", candidate)
+        set_(self, "sdpMid", None if mid is None else str(mid))
+        set_(self, "sdpMLineIndex", None if index is None else int(index))
+        set_(self, "usernameFragment", ufrag)
+        set_(self, "_parsed", parsed)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"RTCIceCandidate.{name} is read-only, as in the browser")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.candidate, self.sdpMid, self.sdpMLineIndex, self.usernameFragment)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RTCIceCandidate) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"RTCIceCandidate(candidate={self.candidate!r}, sdpMid={self.sdpMid!r}, "
+                f"sdpMLineIndex={self.sdpMLineIndex!r})")
+
+    def _field(self, name: str) -> Any:
+        return None if self._parsed is None else getattr(self._parsed, name)
 
     @property
-    def foundation(self) -> str:
-        return self._parsed.foundation
+    def foundation(self) -> str | None:
+        return self._field("foundation")
 
     @property
-    def component(self) -> int:
-        return self._parsed.component
+    def component(self) -> str | None:
+        """``"rtp"`` (component 1) or ``"rtcp"`` (2), as the browser names them."""
+        number = self._field("component")
+        return None if number is None else {1: "rtp", 2: "rtcp"}.get(number, str(number))
 
     @property
-    def protocol(self) -> str:
-        return self._parsed.protocol.lower()
+    def protocol(self) -> str | None:
+        protocol = self._field("protocol")
+        return None if protocol is None else protocol.lower()
 
     @property
-    def priority(self) -> int:
-        return self._parsed.priority
+    def priority(self) -> int | None:
+        return self._field("priority")
 
     @property
-    def address(self) -> str:
-        return self._parsed.ip
+    def address(self) -> str | None:
+        return self._field("ip")
 
     @property
-    def port(self) -> int:
-        return self._parsed.port
+    def port(self) -> int | None:
+        return self._field("port")
 
     @property
-    def type(self) -> str:
-        return self._parsed.type
+    def type(self) -> str | None:
+        return self._field("type")
+
+    @property
+    def tcpType(self) -> str | None:
+        return self._field("tcpType")
 
     @property
     def relatedAddress(self) -> str | None:
-        return self._parsed.relatedAddress
+        return self._field("relatedAddress")
 
     @property
     def relatedPort(self) -> int | None:
-        return self._parsed.relatedPort
+        return self._field("relatedPort")
 
     def toJSON(self) -> dict[str, Any]:
         """The browser's ``RTCIceCandidate.toJSON()``: what crosses the signalling wire."""
-        return {"candidate": self.candidate, "sdpMid": self.sdpMid, "sdpMLineIndex": self.sdpMLineIndex}
+        return {"candidate": self.candidate, "sdpMid": self.sdpMid, "sdpMLineIndex": self.sdpMLineIndex,
+                "usernameFragment": self.usernameFragment}
 
     def to_aiortc(self) -> AiortcCandidate:
-        """The same candidate as aiortc's ``RTCIceCandidate``, for aiortc's ``addIceCandidate``."""
+        """The same candidate as aiortc's ``RTCIceCandidate``, for aiortc's ``addIceCandidate``.
+
+        Parses strictly, so a bad candidate string says which field is wrong.
+        """
         c = parse_candidate(self.candidate)
         c.sdpMid = self.sdpMid
         c.sdpMLineIndex = self.sdpMLineIndex
         return c
 
     @classmethod
-    def from_aiortc(cls, c: AiortcCandidate) -> RTCIceCandidate:
-        """Wrap aiortc's candidate in the browser's shape."""
-        return cls("candidate:" + candidate_to_sdp(c), c.sdpMid, c.sdpMLineIndex)
+    def from_aiortc(cls, c: AiortcCandidate, usernameFragment: str | None = None) -> RTCIceCandidate:
+        """Wrap aiortc's candidate in the browser's shape.
+
+        ICE's own candidates (a peer-reflexive one, say) belong to no media section:
+        unlike the constructor, this accepts both ``sdpMid`` and ``sdpMLineIndex`` as ``None``.
+        """
+        made = cls.__new__(cls)
+        set_ = object.__setattr__
+        set_(made, "candidate", "candidate:" + candidate_to_sdp(c))
+        set_(made, "sdpMid", c.sdpMid)
+        set_(made, "sdpMLineIndex", c.sdpMLineIndex)
+        set_(made, "usernameFragment", usernameFragment)
+        set_(made, "_parsed", c)
+        return made
 
     @classmethod
     def from_json(cls, value: Any) -> RTCIceCandidate | None:
-        """Accept what a far side may send: a dict, this class, aiortc's class, or None.
+        """What ``addIceCandidate`` accepts: a dict, this class, aiortc's class, or None.
 
-        ``None`` and a dict whose ``candidate`` is ``""`` both mean end-of-candidates,
-        as in the browser.
+        As WebIDL fills in a browser's dictionary, ``None``, ``{}``, a dict without
+        ``candidate`` and one whose ``candidate`` is ``""`` all mean end-of-candidates
+        (returned as ``None``). A dict that is a whole signalling message is refused,
+        where a browser would quietly take it for end-of-candidates.
         """
         if value is None or isinstance(value, cls):
             return value
         if isinstance(value, AiortcCandidate):
             return cls.from_aiortc(value)
         if not isinstance(value, dict):
-            raise InvalidCandidateError(
+            raise CandidateTypeError(
                 f"addIceCandidate() takes a dict like {{'candidate': ..., 'sdpMid': '0', 'sdpMLineIndex': 0}}, "
                 f"an RTCIceCandidate or None, not a {type(value).__name__}"
             )
-        if "candidate" not in value:
-            raise InvalidCandidateError(
-                f"the candidate dict has no 'candidate' field (it has {sorted(value)}); "
-                "send event.candidate from the icecandidate listener, unchanged"
-            )
-        if value["candidate"] == "":
+        if "data" in value or "type" in value:
+            raise CandidateTypeError(
+                "addIceCandidate() got the whole signalling message; pass the candidate inside it: "
+                "pc.addIceCandidate(message['data'])")
+        unknown = set(value) - {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
+        if unknown:
+            raise CandidateTypeError(
+                f"the candidate dict has {sorted(unknown)}, which no candidate has: send event.candidate "
+                "from the icecandidate listener, unchanged")
+        text = value.get("candidate")
+        if text is None or text == "":
             return None
+        if not isinstance(text, str):
+            raise CandidateTypeError(f"'candidate' must be a string, not {type(text).__name__}")
         mid, index = value.get("sdpMid"), value.get("sdpMLineIndex")
-        if mid is None and index is None:
-            raise InvalidCandidateError("the candidate has neither 'sdpMid' nor 'sdpMLineIndex': it needs one of them")
         if index is not None and (not isinstance(index, int) or isinstance(index, bool) or index < 0):
-            raise InvalidCandidateError(f"'sdpMLineIndex' must be a whole number >= 0, not {index!r}")
+            raise CandidateTypeError(f"'sdpMLineIndex' must be a whole number >= 0, not {index!r}")
         if mid is not None and not isinstance(mid, str):
-            raise InvalidCandidateError(f"'sdpMid' must be a string, not {mid!r}")
-        return cls(value["candidate"], mid, index)
+            raise CandidateTypeError(f"'sdpMid' must be a string, not {mid!r}")
+        return cls(value)
+
+
+def _extension(candidate: str, name: str) -> str | None:
+    """The value after ``name`` among a candidate's extension attributes (``ufrag``), if any."""
+    bits = candidate.split()
+    for key, value in zip(bits[8::2], bits[9::2]):
+        if key == name:
+            return value
+    return None

@@ -2,17 +2,23 @@
 
 aiortc's connection is real WebRTC, but it gathers every ICE candidate inside
 ``setLocalDescription()`` and writes them into the SDP: it has no
-``icecandidate`` event. This class keeps aiortc underneath and adds what the
-browser has:
+``icecandidate`` event. This class keeps aiortc underneath and behaves as the
+browser's (the W3C spec, checked against a port of the web-platform-tests in
+``tests/wpt/``):
 
-- descriptions without candidates (``createOffer``, ``createAnswer``,
-  ``localDescription``); each candidate is an ``icecandidate`` event instead,
-  then one event whose ``candidate`` is ``None`` (end-of-candidates);
-- candidates gathered before any listener exists are held for the first one
-  (a browser would drop them; peerlab says so);
-- ``setRemoteDescription`` checks the SDP first, and ``addIceCandidate`` before a
-  remote description is refused, as a browser does;
-- errors that say which step comes first, and an event log of every state.
+- trickle ICE (:mod:`peerlab.trickle`): ``createOffer``/``createAnswer`` return
+  descriptions without candidates; after ``setLocalDescription()`` settles,
+  ``icegatheringstatechange``, one ``icecandidate`` event per candidate, then
+  ``complete`` and a ``None`` candidate (end-of-candidates);
+- ``localDescription`` carries the candidates surfaced so far, and the six
+  description attributes follow the spec (:mod:`peerlab.descriptions`);
+- every listener gets an event object (``event.type``, ``event.target``,
+  ``event.candidate``, ``event.channel``), added with ``addEventListener``,
+  ``on`` or an attribute such as ``onsignalingstatechange``;
+- descriptions and candidates are checked before aiortc sees them, and errors
+  carry the browser's name (``error.name``: ``InvalidStateError``,
+  ``OperationError``, ...) and say which step comes first (:mod:`peerlab.hints`);
+- ``close()`` fires no events and closes every data channel.
 
 Method and event names are the browser's (``createOffer``, ``signalingState``,
 ``icecandidate``); peerlab's own helpers are snake_case (``wait_for_state``).
@@ -26,16 +32,18 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCSessionDescription
 from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription
 
+from . import hints
 from .candidate import RTCIceCandidate
+from .descriptions import Descriptions
 from .errors import (
     ConfigurationError,
     ConnectionFailed,
-    HeldCandidatesNote,
+    DescriptionModifiedError,
     InvalidCandidateError,
     InvalidDescriptionError,
     LateCandidateNote,
@@ -45,37 +53,50 @@ from .errors import (
     WaitTimeout,
     note,
 )
-from .events import EventLog, EventTarget
+from .events import Event, EventHandler, EventLog, EventTarget
 from .promise import promising
-from .sdp import parse_description, strip_candidates, to_description
+from .sdp import parse_description, strip_candidates, to_description, with_candidates
 from .steps import step
+from .trickle import RTCPeerConnectionIceEvent, Trickle
 
-__all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "DEFAULT_WAIT"]
+__all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
+           "DEFAULT_WAIT", "STATES", "STATE_VALUES"]
 
 DEFAULT_WAIT = 10.0
 
 # Named connections still open, so that re-running "step 1" closes the one it replaces.
 _open_by_name: dict[str, RTCPeerConnection] = {}
 _closing: set[Any] = set()  # close() promises still running
-_EVENT_DELAY_TURNS = 8  # more than a Promise needs to resume its awaiter (see _emit_soon)
 STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
-_FORWARDED = ("datachannel", "track")
+# The values each state can take in a browser (aiortc never reports the ones in brackets).
+STATE_VALUES = {
+    "signalingState": ("stable", "have-local-offer", "have-remote-offer", "have-local-pranswer",
+                       "have-remote-pranswer", "closed"),
+    "iceGatheringState": ("new", "gathering", "complete"),
+    "iceConnectionState": ("new", "checking", "connected", "completed", "disconnected", "failed", "closed"),
+    "connectionState": ("new", "connecting", "connected", "disconnected", "failed", "closed"),
+}
+_AIORTC_STATES = ("signalingState", "iceConnectionState", "connectionState")  # gathering is Trickle's
 
 
-class RTCPeerConnectionIceEvent:
-    """The browser's ``icecandidate`` event: ``event.candidate`` is a candidate or ``None``."""
+class RTCDataChannelEvent(Event):
+    """The browser's ``datachannel`` event: ``event.channel`` is the channel the far side opened."""
 
-    type = "icecandidate"
+    def __init__(self, channel: Any) -> None:
+        super().__init__("datachannel")
+        self.channel = channel
 
-    def __init__(self, candidate: RTCIceCandidate | None) -> None:
-        self.candidate = candidate
 
-    def __repr__(self) -> str:
-        return f"<RTCPeerConnectionIceEvent candidate={self.candidate!r}>"
+class RTCTrackEvent(Event):
+    """The browser's ``track`` event: ``event.track`` is the far side's media track."""
+
+    def __init__(self, track: Any) -> None:
+        super().__init__("track")
+        self.track = track
 
 
 def to_configuration(configuration: Any) -> RTCConfiguration:
-    """Turn ``{"iceServers": [...]}`` (the browser's shape) into aiortc's ``RTCConfiguration``.
+    """Turn ``{"iceServers": [...], "bundlePolicy": ...}`` (the browser's shape) into aiortc's.
 
     ``None`` gives ``{"iceServers": []}``: host candidates only, no network needed.
     """
@@ -90,7 +111,8 @@ def to_configuration(configuration: Any) -> RTCConfiguration:
         )
     unknown = set(configuration) - {"iceServers", "bundlePolicy"}
     if unknown:
-        raise ConfigurationError(f"unknown configuration keys {sorted(unknown)}: peerlab knows 'iceServers'")
+        raise ConfigurationError(
+            f"unknown configuration keys {sorted(unknown)}: peerlab knows 'iceServers' and 'bundlePolicy'")
     servers = configuration.get("iceServers", [])
     if not isinstance(servers, list):
         raise ConfigurationError("'iceServers' is a list of {'urls': ...} dicts, e.g. []")
@@ -103,7 +125,11 @@ def to_configuration(configuration: Any) -> RTCConfiguration:
                                        credential=server.get("credential")))
         except Exception as exc:
             raise ConfigurationError(f"iceServers[{index}] is not usable: {exc}") from exc
-    return RTCConfiguration(iceServers=result)
+    policies = {p.value: p for p in RTCBundlePolicy}
+    policy = configuration.get("bundlePolicy", "balanced")
+    if policy not in policies:
+        raise ConfigurationError(f"'bundlePolicy' is one of {', '.join(map(repr, policies))}, not {policy!r}")
+    return RTCConfiguration(iceServers=result, bundlePolicy=policies[policy])
 
 
 class RTCPeerConnection(EventTarget):
@@ -117,26 +143,35 @@ class RTCPeerConnection(EventTarget):
     (``replace_same_name=False`` opts out, as peerlab's scripted peers do).
     """
 
+    onicecandidate = EventHandler()
+    onicegatheringstatechange = EventHandler()
+    onsignalingstatechange = EventHandler()
+    oniceconnectionstatechange = EventHandler()
+    onconnectionstatechange = EventHandler()
+    ondatachannel = EventHandler()
+    ontrack = EventHandler()
+    onnegotiationneeded = EventHandler()
+
     def __init__(self, configuration: Any = None, *, name: str | None = None,
                  replace_same_name: bool = True) -> None:
         super().__init__()
         self.name = name or "peer"
         self.events = EventLog()
         self._pc = AiortcPeerConnection(to_configuration(configuration))
-        self._states = {state: getattr(self._pc, state) for state in STATES}
-        self._sent: set[str] = set()
-        self._end_sent = False
-        self._held: list[RTCPeerConnectionIceEvent] = []
-        self._end_dispatched = False
+        self._states = {state: getattr(self._pc, state) for state in _AIORTC_STATES}
+        self._descriptions = Descriptions()
+        self._trickle = Trickle(self)
+        self._remote_added: list[RTCIceCandidate] = []
         self._remote_end = False
         self._closed = False
+        self._close_task: asyncio.Future[None] | None = None
+        self._channels: list[Any] = []  # every data channel, ours and the far side's
         self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
         self.events.add(self.name, "call", "RTCPeerConnection", "created")
-        for event in ("signalingstatechange", "icegatheringstatechange",
-                      "iceconnectionstatechange", "connectionstatechange"):
+        for event in ("signalingstatechange", "iceconnectionstatechange", "connectionstatechange"):
             self._pc.on(event, self._on_state_change)
-        for event in _FORWARDED:
-            self._pc.on(event, self._forward(event))
+        self._pc.on("datachannel", self._on_datachannel)
+        self._pc.on("track", self._on_track)
         if name is not None and replace_same_name:
             self._replace_previous(name)
 
@@ -154,6 +189,7 @@ class RTCPeerConnection(EventTarget):
         closing.finally_(lambda: _closing.discard(closing))
         note(f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it "
              "(re-running step 1 starts over).", PeerlabNote)
+
     # -- the browser's read-only attributes ----------------------------------
 
     @property
@@ -162,7 +198,8 @@ class RTCPeerConnection(EventTarget):
 
     @property
     def iceGatheringState(self) -> str:
-        return self._pc.iceGatheringState
+        """``new``, ``gathering``, ``complete``: as the events tell it, after ``setLocalDescription()``."""
+        return self._trickle.state
 
     @property
     def iceConnectionState(self) -> str:
@@ -174,14 +211,55 @@ class RTCPeerConnection(EventTarget):
 
     @property
     def localDescription(self) -> RTCSessionDescription | None:
-        """The local description, without candidates (they go out as ``icecandidate`` events)."""
-        description = self._pc.localDescription
-        return strip_candidates(description) if description is not None else None
+        """The pending local description, else the current one, with the candidates gathered so far."""
+        return self._local(self._descriptions.local)
+
+    @property
+    def currentLocalDescription(self) -> RTCSessionDescription | None:
+        return self._local(self._descriptions.current_local)
+
+    @property
+    def pendingLocalDescription(self) -> RTCSessionDescription | None:
+        return self._local(self._descriptions.pending_local)
 
     @property
     def remoteDescription(self) -> RTCSessionDescription | None:
-        """The remote description, with the candidates added so far (as in a browser)."""
-        return self._pc.remoteDescription
+        """The pending remote description, else the current one, with the candidates added so far."""
+        return self._remote(self._descriptions.remote)
+
+    @property
+    def currentRemoteDescription(self) -> RTCSessionDescription | None:
+        return self._remote(self._descriptions.current_remote)
+
+    @property
+    def pendingRemoteDescription(self) -> RTCSessionDescription | None:
+        return self._remote(self._descriptions.pending_remote)
+
+    def _local(self, description: RTCSessionDescription | None) -> RTCSessionDescription | None:
+        if description is None:
+            return None
+        return with_candidates(description, self._trickle.surfaced, self._trickle.complete)
+
+    def _remote(self, description: RTCSessionDescription | None) -> RTCSessionDescription | None:
+        if description is None:
+            return None
+        return with_candidates(description, self._remote_added, self._remote_end)
+
+    @property
+    def sctp(self) -> Any:
+        """The SCTP transport that carries data channels: ``None`` until an answer negotiated one."""
+        local = self._descriptions.current_local
+        if local is None or self._pc.sctp is None or "m=application" not in local.sdp:
+            return None
+        return self._pc.sctp
+
+    @property
+    def canTrickleIceCandidates(self) -> bool | None:
+        """Whether the far side takes trickled candidates: ``None`` until a remote description is set."""
+        remote = self._descriptions.remote
+        if remote is None:
+            return None
+        return "a=ice-options:trickle" in remote.sdp
 
     @property
     def aiortc(self) -> AiortcPeerConnection:
@@ -210,23 +288,24 @@ class RTCPeerConnection(EventTarget):
     # -- the browser's methods -----------------------------------------------
 
     @promising
-    async def createOffer(self) -> RTCSessionDescription:
+    async def createOffer(self, options: Any = None) -> RTCSessionDescription:
         """Create an SDP offer (caller step 2). It carries no candidates."""
         self._check_open("createOffer()")
-        if self.signalingState == "have-remote-offer":
+        if self.signalingState not in ("stable", "have-local-offer"):
             raise StepOrderError(
                 f"the {self.name} has received an offer, so it answers instead: "
                 f"createAnswer() ({step('callee', 3).label}), not createOffer()"
             )
         self._log_call("createOffer")
-        offer = await self._call(self._pc.createOffer(), "createOffer()")
+        offer = strip_candidates(await self._call(self._pc.createOffer(), "createOffer()"))
         if not SessionDescription.parse(offer.sdp).media:
             note("this offer has no media section, so nothing can connect: call "
                  "pc.createDataChannel('chat') (or addTrack) before createOffer()", PeerlabNote)
-        return strip_candidates(offer)
+        self._descriptions.created(offer)
+        return offer
 
     @promising
-    async def createAnswer(self) -> RTCSessionDescription:
+    async def createAnswer(self, options: Any = None) -> RTCSessionDescription:
         """Create an SDP answer to the remote offer (callee step 3). It carries no candidates."""
         self._check_open("createAnswer()")
         if self.signalingState != "have-remote-offer":
@@ -236,24 +315,45 @@ class RTCPeerConnection(EventTarget):
                 "setRemoteDescription(offer) with the offer received from the signalling service."
             )
         self._log_call("createAnswer")
-        answer = await self._call(self._pc.createAnswer(), "createAnswer()")
-        return strip_candidates(answer)
+        answer = strip_candidates(await self._call(self._pc.createAnswer(), "createAnswer()"))
+        self._descriptions.created(answer)
+        return answer
 
     @promising
     async def setLocalDescription(self, description: Any = None) -> None:
         """Apply our own offer or answer (caller step 3; the callee's too, after step 3).
 
-        Gathering happens here; each candidate then becomes an ``icecandidate`` event.
-        With no argument it creates the offer or answer itself, as the browser does.
+        Gathering follows: once this promise has settled, each candidate becomes an
+        ``icecandidate`` event. With no argument (or no ``sdp``) it creates the
+        offer or answer itself, as the browser does.
         """
         self._check_open("setLocalDescription()")
         call = "setLocalDescription()"
         desc = None if description is None else to_description(description, call)
-        if desc is not None:
-            self._check_local_order(desc.type)
-        self._log_call("setLocalDescription", desc.type if desc else "implicit")
+        if desc is None or not desc.sdp:
+            kind = "answer" if self.signalingState == "have-remote-offer" else "offer"
+            if desc is not None and desc.type != kind:
+                raise StepOrderError(hints.local_order(self, desc.type) or f"{call}: {desc.type!r} does not fit now")
+            self._log_call("setLocalDescription", f"implicit {kind}")
+            last = self._descriptions.last_created.get(kind)
+            if last is not None and kind == "offer" and self.signalingState == "stable":
+                last = None  # a new offer, as the browser makes one each time
+            created = await (self.createOffer() if kind == "offer" else self.createAnswer()) if last is None \
+                else RTCSessionDescription(sdp=last, type=kind)
+            desc = created
+        else:
+            problem = hints.local_order(self, desc.type)
+            if problem:
+                raise StepOrderError(problem)
+            if not self._descriptions.was_created(desc):
+                raise DescriptionModifiedError(
+                    f"{call}: this {desc.type} is not the one this connection's "
+                    f"create{desc.type.capitalize()}() made last (the SDP differs). Pass the description "
+                    f"create{desc.type.capitalize()}() returned, unchanged.")
+            self._log_call("setLocalDescription", desc.type)
         await self._call(self._pc.setLocalDescription(desc), call)
-        self._queue_candidates()
+        self._descriptions.set_local(desc)
+        self._trickle.gathered(self._pc.localDescription.sdp, self._pc.iceGatheringState == "complete")
 
     @promising
     async def setRemoteDescription(self, description: Any) -> None:
@@ -261,45 +361,51 @@ class RTCPeerConnection(EventTarget):
         self._check_open("setRemoteDescription()")
         call = "setRemoteDescription()"
         desc = to_description(description, call)
-        self._check_remote_order(desc.type)
+        problem = hints.remote_order(self, desc.type)
+        if problem:
+            raise StepOrderError(problem)
         parse_description(desc, call)
         self._log_call("setRemoteDescription", desc.type)
         await self._call(self._pc.setRemoteDescription(desc), call)
+        self._descriptions.set_remote(desc)
+        self._remote_added, self._remote_end = [], False
 
     @promising
     async def addIceCandidate(self, candidate: Any = None) -> None:
         """Add one of the far side's candidates (caller step 8, callee step 7).
 
         Takes the dict the far side sent, an ``RTCIceCandidate`` (peerlab's or
-        aiortc's), or ``None`` for end-of-candidates.
+        aiortc's), or ``None`` (also ``{}`` or ``""`` as the candidate) for end-of-candidates.
         """
         self._check_open("addIceCandidate()")
         parsed = RTCIceCandidate.from_json(candidate)
-        if self._pc.remoteDescription is None:
-            mine = "caller step 7" if self.signalingState == "have-local-offer" else "callee step 2"
-            raise StepOrderError(
-                f"addIceCandidate() needs the remote description first, and the {self.name} has none. "
-                f"{mine} comes first: setRemoteDescription() with the description the other peer sent. "
-                "(A browser raises InvalidStateError here; aiortc alone would accept it silently.)"
-            )
-        if self._remote_end:
-            note(f"the {self.name} already added end-of-candidates (None), so this candidate is ignored: "
-                 "send None only after the last candidate", LateCandidateNote)
-            self.events.add(self.name, "note", "addIceCandidate", "ignored after end-of-candidates")
-            return
+        remote = self._descriptions.remote
+        if remote is None:
+            raise StepOrderError(hints.no_remote_description(self))
         if parsed is not None:
-            self._check_candidate_media(parsed)
-        self._log_call("addIceCandidate", "end-of-candidates" if parsed is None else parsed.type)
-        await self._call(self._pc.addIceCandidate(None if parsed is None else parsed.to_aiortc()),
-                         "addIceCandidate()")
-        if parsed is None:
-            self._remote_end = True
+            aiortc_candidate = self._check_candidate(parsed, remote)
+            if self._remote_end:
+                note(f"the {self.name} already added end-of-candidates (None), so this candidate is ignored: "
+                     "send None only after the last candidate", LateCandidateNote)
+                self.events.add(self.name, "note", "addIceCandidate", "ignored after end-of-candidates")
+                return
+            self._log_call("addIceCandidate", parsed.type or "")
+            await self._call(self._pc.addIceCandidate(aiortc_candidate), "addIceCandidate()")
+            self._remote_added.append(parsed)
+            return
+        if self._remote_end:
+            return  # end-of-candidates again: nothing more to say
+        self._log_call("addIceCandidate", "end-of-candidates")
+        await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
+        self._remote_end = True
 
     def createDataChannel(self, label: str, **options: Any) -> Any:
         """Create an ``RTCDataChannel`` (aiortc's); create it before ``createOffer()``."""
         self._check_open("createDataChannel()")
         self._log_call("createDataChannel", label)
-        return self._pc.createDataChannel(label, **options)
+        channel = self._pc.createDataChannel(label, **options)
+        self._channels.append(channel)
+        return channel
 
     def addTrack(self, track: Any) -> Any:
         """aiortc's ``addTrack``, unchanged."""
@@ -309,6 +415,15 @@ class RTCPeerConnection(EventTarget):
         """aiortc's ``addTransceiver``, unchanged."""
         return self._pc.addTransceiver(trackOrKind, direction)
 
+    def getTransceivers(self) -> list[Any]:
+        return self._pc.getTransceivers()
+
+    def getSenders(self) -> list[Any]:
+        return self._pc.getSenders()
+
+    def getReceivers(self) -> list[Any]:
+        return self._pc.getReceivers()
+
     @promising
     async def getStats(self) -> Any:
         """aiortc's ``getStats``, unchanged."""
@@ -316,14 +431,26 @@ class RTCPeerConnection(EventTarget):
 
     @promising
     async def close(self) -> None:
-        """Close the connection, its sockets, and any listener still running. Safe to repeat."""
-        if self._closed:
-            return
-        self._closed = True
-        if _open_by_name.get(self.name) is self:
-            del _open_by_name[self.name]
-        self._log_call("close")
+        """Close the connection and every data channel, with no events, as a browser does. Safe to repeat.
+
+        A second ``close()`` while the first is still running waits for it.
+        """
+        if self._close_task is None:
+            self._closed = True  # from here on, no event reaches a listener
+            if _open_by_name.get(self.name) is self:
+                del _open_by_name[self.name]
+            self._log_call("close")
+            self._close_task = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._close_task)
+
+    async def _close(self) -> None:
+        for channel in self._channels:
+            channel.remove_all_listeners()  # the browser closes them abruptly, without a close event
         await self._pc.close()
+        for channel in self._channels:
+            if channel.readyState != "closed":
+                channel._setReadyState("closed")
+        self._on_state_change()  # the log shows the closed states; no listener hears them
         await self._close_listeners()
 
     async def __aenter__(self) -> RTCPeerConnection:
@@ -344,6 +471,9 @@ class RTCPeerConnection(EventTarget):
         """
         if attribute not in STATES:
             raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
+        if state not in STATE_VALUES[attribute]:
+            raise ValueError(f"{attribute} is never {state!r}: it is one of "
+                             f"{', '.join(map(repr, STATE_VALUES[attribute]))}")
 
         def done() -> bool:
             if getattr(self, attribute) == state:
@@ -351,12 +481,12 @@ class RTCPeerConnection(EventTarget):
             if state not in ("failed", "closed") and self.connectionState in ("failed", "closed"):
                 raise ConnectionFailed(
                     f"the {self.name}'s connection is {self.connectionState!r}, so it will never be {state!r}. "
-                    + self._diagnose())
+                    + hints.diagnose(self))
             return False
 
         await self._until(done, timeout, lambda: (
             f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is "
-            f"{getattr(self, attribute)!r}. " + self._diagnose()))
+            f"{getattr(self, attribute)!r}. " + hints.diagnose(self)))
 
     @promising
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
@@ -366,54 +496,19 @@ class RTCPeerConnection(EventTarget):
         the learner's listener shows up in the cell that waits.
         """
         if self._pc.localDescription is None:
+            side = hints.side_of(self)
             raise StepOrderError(
                 f"the {self.name} gathers candidates in setLocalDescription(), which has not run yet "
-                f"({step(self._side(), 3).label if self._side() == 'caller' else 'after callee step 3'})")
-        if self._held and not self.listeners("icecandidate"):
+                f"({step(side, 3).label if side == 'caller' else 'after callee step 3'})")
+        if self._trickle.held and not self.listeners("icecandidate"):
             raise StepOrderError(
                 f"no icecandidate listener is registered on the {self.name}, so no candidate is sent: "
-                f"{step(self._side(), 5).label} comes first: "
+                f"{step(hints.side_of(self), 5).label} comes first: "  # type: ignore[arg-type]
                 "pc.addEventListener('icecandidate', listener)")
-        await self._until(lambda: self._end_dispatched, timeout, lambda: (
+        await self._until(lambda: self._trickle.end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events did not all arrive within {timeout:g} s"))
 
     # -- internals -----------------------------------------------------------
-
-    def _side(self) -> str:
-        description = self._pc.localDescription
-        if description is not None:
-            return "caller" if description.type == "offer" else "callee"
-        return "callee" if self._pc.remoteDescription is not None else "caller"
-
-    def _diagnose(self) -> str:
-        """A hint naming the step most likely missing, from the connection's state."""
-        side = self._side()
-        local = self._pc.localDescription
-        if local is not None and "a=candidate:" not in local.sdp and self.iceGatheringState == "complete":
-            return ("This peer gathered no ICE candidates: the machine has no network address ICE can use "
-                    "(aioice never uses 127.0.0.1). Turn wifi on or plug in a cable; no internet is needed.")
-        if self._pc.localDescription is None:
-            if side == "caller":
-                return f"It has no local description yet: {step(side, 3).label} setLocalDescription(offer) is next."
-            return ("It has no local description yet: after callee step 3 (createAnswer), "
-                    "setLocalDescription(answer) is next.")
-        if self._pc.remoteDescription is None:
-            return (f"It has no remote description yet: {step(side, 7 if side == 'caller' else 2).label} "
-                    "sets the description the other peer sent.")
-        if self.iceConnectionState in ("new", "checking"):
-            if not self.remote_candidates() and not self._remote_end:
-                other = "callee" if side == "caller" else "caller"
-                return (f"The {other} has given this peer no candidate, and none of its checks arrived either. "
-                        f"Has the {other} set its local description (which gathers its candidates) and registered "
-                        "its icecandidate listener? And has each side added the other's candidates "
-                        "(caller step 8, callee step 7)? If neither does, no check can ever succeed.")
-            return ("ICE found no working pair of candidates yet. Has each peer sent its candidates (step 6) "
-                    "and has the other added them (caller step 8, callee step 7)? If neither side adds the "
-                    "other's candidates, no check can ever succeed.")
-        if self.iceConnectionState == "failed":
-            return ("ICE tried every pair of candidates and none worked: was end-of-candidates (None) "
-                    "added before any real candidate arrived?")
-        return f"ICE is {self.iceConnectionState!r}; DTLS and SCTP are still setting up."
 
     async def _until(self, predicate: Callable[[], bool], timeout: float,
                      message: Callable[[], str]) -> None:
@@ -452,20 +547,34 @@ class RTCPeerConnection(EventTarget):
         self.events.add(self.name, "error", event, f"listener raised {exc.__class__.__name__}: {exc}")
 
     def _on_state_change(self) -> None:
-        for state in STATES:
+        for state in _AIORTC_STATES:
             value = getattr(self._pc, state)
             if value != self._states[state]:
                 self._states[state] = value
                 self.events.add(self.name, "state", state, value)
-                self.dispatch(state.lower() + "change")
+                if not self._closed:
+                    self.dispatchEvent(Event(state.lower() + "change"))
 
-    def _forward(self, event: str) -> Callable[..., None]:
-        def forward(*args: Any) -> None:
-            if event == "datachannel":
-                self.datachannels.append(args[0])
-            self.events.add(self.name, "event", event)
-            self.dispatch(event, *args)
-        return forward
+    def _on_datachannel(self, channel: Any) -> None:
+        """The far side opened a channel: ``datachannel`` first, then the channel's ``open``, as in browsers.
+
+        aiortc marks the channel open before it announces it; peerlab fires ``open``
+        again once the ``datachannel`` listeners had their chance to listen for it.
+        """
+        self._channels.append(channel)
+        self.datachannels.append(channel)
+        if self._closed:
+            return
+        self.events.add(self.name, "event", "datachannel")
+        self.dispatchEvent(RTCDataChannelEvent(channel))
+        if channel.readyState == "open":
+            channel.emit("open")
+
+    def _on_track(self, track: Any) -> None:
+        if self._closed:
+            return
+        self.events.add(self.name, "event", "track")
+        self.dispatchEvent(RTCTrackEvent(track))
 
     def _log_call(self, name: str, value: str = "") -> None:
         self.events.add(self.name, "call", name, value)
@@ -485,104 +594,26 @@ class RTCPeerConnection(EventTarget):
         except (ValueError, InvalidAccessError) as exc:
             raise InvalidDescriptionError(f"{call} was refused: {exc}") from exc
 
-    def _check_local_order(self, kind: str) -> None:
-        state = self.signalingState
-        if kind == "offer" and state == "have-remote-offer":
-            raise StepOrderError(
-                f"the {self.name} has a remote offer, so its local description must be an answer: "
-                f"{step('callee', 3).label} createAnswer(), then setLocalDescription(answer)")
-        if kind == "answer" and state != "have-remote-offer":
-            raise StepOrderError(
-                f"setLocalDescription(answer) needs the remote offer first (signalingState is {state!r}): "
-                f"{step('callee', 2).label} setRemoteDescription(offer) comes first")
-
-    def _check_remote_order(self, kind: str) -> None:
-        state = self.signalingState
-        if kind == "offer" and state == "have-local-offer":
-            raise StepOrderError(
-                f"the {self.name} made an offer itself, so it expects an answer, not an offer. "
-                "Only one peer (the caller) makes the offer; the callee answers it.")
-        if kind == "answer" and state != "have-local-offer":
-            if state == "stable" and self._pc.remoteDescription is not None:
-                raise StepOrderError(
-                    f"the {self.name} already has an answer and is negotiated (signalingState 'stable'); "
-                    "this second answer was not applied. Receive the answer once, in "
-                    f"{step('caller', 7).label}.")
-            raise StepOrderError(
-                f"an answer only fits after this peer's own offer, and the {self.name} has none "
-                f"(signalingState is {state!r}): {step('caller', 3).label} setLocalDescription(offer) comes first")
-
-    def _check_candidate_media(self, candidate: RTCIceCandidate) -> None:
-        media = SessionDescription.parse(self._pc.remoteDescription.sdp).media
+    def _check_candidate(self, candidate: RTCIceCandidate, remote: RTCSessionDescription) -> Any:
+        """The candidate as aiortc's class, if it fits the remote description (``OperationError`` if not)."""
+        media = SessionDescription.parse(remote.sdp).media
         mids = [m.rtp.muxId for m in media]
         if candidate.sdpMid is not None and candidate.sdpMid not in mids:
             raise InvalidCandidateError(
                 f"the candidate is for sdpMid {candidate.sdpMid!r}, but the remote description has "
-                f"{', '.join(map(repr, mids))}: pass the candidate exactly as the other peer sent it")
+                f"{', '.join(map(repr, mids)) or 'no media section'}: pass the candidate exactly as the other "
+                "peer sent it")
         if candidate.sdpMid is None and not 0 <= (candidate.sdpMLineIndex or 0) < len(media):
             raise InvalidCandidateError(
                 f"the candidate's sdpMLineIndex {candidate.sdpMLineIndex} is not one of the remote "
                 f"description's {len(media)} media sections")
-
-    def _queue_candidates(self) -> None:
-        """Turn the candidates aiortc put in the SDP into ``icecandidate`` events, one per loop turn."""
-        parsed = SessionDescription.parse(self._pc.localDescription.sdp)
-        bundled: set[str] = set()
-        for group in parsed.group:
-            if group.semantic == "BUNDLE":
-                bundled.update(str(mid) for mid in group.items[1:])
-        loop = asyncio.get_running_loop()
-        for index, media in enumerate(parsed.media):
-            if media.rtp.muxId in bundled:
-                continue
-            for c in media.ice_candidates:
-                c.sdpMid, c.sdpMLineIndex = media.rtp.muxId, index
-                candidate = RTCIceCandidate.from_aiortc(c)
-                if candidate.candidate not in self._sent:
-                    self._sent.add(candidate.candidate)
-                    self._emit_soon(loop, RTCPeerConnectionIceEvent(candidate))
-        if not self._end_sent and self._pc.iceGatheringState == "complete":
-            self._end_sent = True
-            self._emit_soon(loop, RTCPeerConnectionIceEvent(None))
-
-    def _emit_soon(self, loop: asyncio.AbstractEventLoop, event: RTCPeerConnectionIceEvent,
-                   turns: int = _EVENT_DELAY_TURNS) -> None:
-        """Fire ``event`` a few loop turns from now.
-
-        A browser fires icecandidate events as tasks, after the promise of
-        setLocalDescription() has resumed its awaiting code; the turns here let
-        that Promise reach its awaiter first, so code right after the ``await``
-        still registers its listener in time. Events keep their order.
-        """
-        if turns:
-            loop.call_soon(self._emit_soon, loop, event, turns - 1)
-        else:
-            self._emit_candidate(event)
-
-    def _emit_candidate(self, event: RTCPeerConnectionIceEvent) -> None:
-        if self._closed:
-            return
-        if not self.listeners("icecandidate"):
-            self._held.append(event)
-            self.events.add(self.name, "note", "icecandidate", "held: no listener yet")
-            return
-        self.events.add(self.name, "event", "icecandidate",
-                        "end-of-candidates" if event.candidate is None else event.candidate.type)
-        self.dispatch("icecandidate", event)
-        if event.candidate is None:
-            self._end_dispatched = True
-            self.events.add(self.name, "note", "end-of-candidates dispatched")
+        ufrags = {m.ice.usernameFragment for m in media if m.ice is not None}
+        if candidate.usernameFragment is not None and candidate.usernameFragment not in ufrags:
+            raise InvalidCandidateError(
+                f"the candidate's usernameFragment {candidate.usernameFragment!r} matches no ICE ufrag of the "
+                "remote description: it belongs to another negotiation (an earlier run of the other peer?)")
+        return candidate.to_aiortc()
 
     def _listener_added(self, event: str, listener: Any) -> None:
-        if event != "icecandidate" or not self._held:
-            return
-        held, self._held = self._held, []
-        count = sum(1 for e in held if e.candidate is not None)
-        end = " and the end-of-candidates event" if any(e.candidate is None for e in held) else ""
-        note(f"{count} ICE candidate(s){end} were gathered before this listener existed. peerlab held "
-             "them and delivers them now; a browser would have dropped them. Real code registers the "
-             "icecandidate listener before it calls setLocalDescription(), although the guide lists that "
-             "as step 5, after step 3.", HeldCandidatesNote)
-        loop = asyncio.get_running_loop()
-        for event in held:
-            loop.call_soon(self._emit_candidate, event)
+        if event == "icecandidate":
+            self._trickle.listener_added()

@@ -9,13 +9,22 @@ The tree::
     ├── StepOrderError              a step was taken before the step it needs (also
     │                               aiortc's InvalidStateError, as a browser raises)
     ├── InvalidDescriptionError     an SDP description that cannot be used (also a ValueError)
-    ├── InvalidCandidateError       an ICE candidate that cannot be used (also a ValueError)
+    │   ├── DescriptionTypeError    not a description at all, or an unknown type (also a TypeError)
+    │   ├── DescriptionSyntaxError  SDP that does not parse (also an RTCError: "sdp-syntax-error")
+    │   └── DescriptionModifiedError  not the description createOffer/createAnswer made last
+    ├── InvalidCandidateError       an ICE candidate that cannot be added (also a ValueError)
+    │   └── CandidateTypeError      neither sdpMid nor sdpMLineIndex (also a TypeError)
+    ├── RTCError                    the browser's RTCError, with ``errorDetail``
     ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
     ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
     └── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
 
 Each error's message says what was wrong and what to do next; where peerlab
 rewords an aiortc error, the original is kept as ``__cause__``.
+
+Each error also has ``name``: the name a browser gives the same failure
+(``DOMException.name``, or ``"TypeError"``), so code ported from JavaScript can
+check ``error.name == "OperationError"`` as it would check ``e.name``.
 """
 
 from __future__ import annotations
@@ -33,7 +42,12 @@ __all__ = [
     "SignallingTimeout",
     "StepOrderError",
     "InvalidDescriptionError",
+    "DescriptionTypeError",
+    "DescriptionSyntaxError",
+    "DescriptionModifiedError",
     "InvalidCandidateError",
+    "CandidateTypeError",
+    "RTCError",
     "ConfigurationError",
     "ConnectionFailed",
     "WaitTimeout",
@@ -45,6 +59,9 @@ __all__ = [
 
 class PeerlabError(Exception):
     """The root of every error peerlab raises."""
+
+    #: What a browser calls the same failure (``DOMException.name``).
+    name = "OperationError"
 
     def _render_traceback_(self) -> list[str]:
         """What IPython shows: the message a learner needs, not peerlab's and aiortc's frames.
@@ -81,17 +98,56 @@ class SignallingTimeout(SignallingError, TimeoutError):
 class StepOrderError(PeerlabError, InvalidStateError):
     """A call came before the step it depends on (the browser's ``InvalidStateError``)."""
 
+    name = "InvalidStateError"
+
+
+class RTCError(PeerlabError):
+    """The browser's ``RTCError``: an ``OperationError`` with ``errorDetail`` saying which kind."""
+
+    name = "OperationError"
+    errorDetail = "data-channel-failure"
+
+    def __init__(self, message: str, *, sdpLineNumber: int | None = None) -> None:
+        super().__init__(message)
+        self.sdpLineNumber = sdpLineNumber
+
 
 class InvalidDescriptionError(PeerlabError, ValueError):
     """A session description (SDP) that is malformed or of the wrong type."""
 
 
+class DescriptionTypeError(InvalidDescriptionError, TypeError):
+    """Not a description (a whole message, a forgotten ``await``), or a type other than offer/answer."""
+
+    name = "TypeError"
+
+
+class DescriptionSyntaxError(InvalidDescriptionError, RTCError):
+    """SDP that does not parse: the browser's ``RTCError`` with ``errorDetail == "sdp-syntax-error"``."""
+
+    errorDetail = "sdp-syntax-error"
+
+
+class DescriptionModifiedError(InvalidDescriptionError):
+    """``setLocalDescription()`` got SDP other than the one ``createOffer``/``createAnswer`` made last."""
+
+    name = "InvalidModificationError"
+
+
 class InvalidCandidateError(PeerlabError, ValueError):
-    """An ICE candidate that is malformed or does not match any media section."""
+    """An ICE candidate that is malformed or does not match any media section (``OperationError``)."""
+
+
+class CandidateTypeError(InvalidCandidateError, TypeError):
+    """A candidate with neither ``sdpMid`` nor ``sdpMLineIndex``: the browser throws ``TypeError``."""
+
+    name = "TypeError"
 
 
 class ConfigurationError(PeerlabError, ValueError):
     """A configuration that is neither ``{"iceServers": [...]}`` nor an ``RTCConfiguration``."""
+
+    name = "SyntaxError"
 
 
 class ConnectionFailed(PeerlabError):
@@ -100,6 +156,8 @@ class ConnectionFailed(PeerlabError):
 
 class WaitTimeout(PeerlabError, TimeoutError):
     """A peerlab wait (for a state, for candidates) ran out of time."""
+
+    name = "TimeoutError"
 
 
 class PeerlabNote(UserWarning):

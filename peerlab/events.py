@@ -1,7 +1,10 @@
-"""A small browser-style ``EventTarget`` and the per-connection event log.
+"""A small browser-style ``EventTarget``, the browser's event objects, and the per-connection event log.
 
-Listeners are added the browser's way (``addEventListener("icecandidate", f)``)
-or the aiortc/pyee way (``@pc.on("icecandidate")``). A listener that raises does
+Listeners are added the browser's way (``addEventListener("icecandidate", f)``),
+the aiortc/pyee way (``@pc.on("icecandidate")``) or as an event handler attribute
+(``pc.onicecandidate = f``). Each is called with one event object (``event.type``,
+``event.target``), as in JavaScript; a listener written without a parameter, as
+aiortc's examples write them, is called without it. A listener that raises does
 not vanish into the event loop's log, where a notebook never shows it: the error
 is kept and raised by the next peerlab wait, and written to the event log.
 """
@@ -9,14 +12,67 @@ is kept and raised by the next peerlab wait, and written to the event log.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EventTarget", "LogEntry", "EventLog"]
+__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog"]
 
 Listener = Callable[..., Any]
+
+
+class Event:
+    """The browser's ``Event``: ``type`` says what happened, ``target`` to whom (set when dispatched)."""
+
+    def __init__(self, type: str) -> None:
+        self.type = type
+        self.target: Any = None
+
+    @property
+    def currentTarget(self) -> Any:
+        return self.target
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.type!r}>"
+
+
+class EventHandler:
+    """An event handler attribute such as ``onsignalingstatechange``: one listener, replaced on assignment.
+
+    ``pc.onsignalingstatechange = f`` is the JavaScript habit; reading it gives the
+    function (or ``None``), assigning ``None`` removes it.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.type = name[2:]
+        self.slot = "_handler_" + self.type
+
+    def __get__(self, target: Any, owner: type | None = None) -> Any:
+        if target is None:
+            return self
+        return getattr(target, self.slot, None)
+
+    def __set__(self, target: EventTarget, listener: Listener | None) -> None:
+        old = getattr(target, self.slot, None)
+        if old is not None:
+            target.removeEventListener(self.type, old)
+        if listener is not None and not callable(listener):
+            raise TypeError(f"on{self.type} takes a function or None, not {listener!r}")
+        setattr(target, self.slot, listener)
+        if listener is not None:
+            target.addEventListener(self.type, listener)
+
+
+def _takes_no_argument(listener: Listener) -> bool:
+    """True for ``lambda: ...``: aiortc's examples write state-change listeners that way."""
+    try:
+        parameters = inspect.signature(listener).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return not any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+                   for p in parameters)
 
 
 @dataclass(frozen=True)
@@ -130,11 +186,17 @@ class EventTarget:
         """The listeners registered for ``type``."""
         return list(self._listeners.get(type, []))
 
+    def dispatchEvent(self, event: Event) -> bool:
+        """Call every listener of ``event.type`` with ``event``; keep, not raise, what they raise."""
+        event.target = self
+        self.dispatch(event.type, event)
+        return True
+
     def dispatch(self, type: str, *args: Any) -> None:
         """Call every ``type`` listener with ``args``; keep, not raise, what they raise."""
         for listener in self.listeners(type):
             try:
-                result = listener(*args)
+                result = listener() if args and _takes_no_argument(listener) else listener(*args)
             except Exception as exc:  # a learner's listener: report it where they will look
                 self._listener_failed(type, exc)
                 continue

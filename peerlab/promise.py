@@ -8,12 +8,18 @@ Python, against the real connection, peerlab's connection methods return this
     pc.createOffer().then(send_offer).catch(report)   # callbacks, as in JavaScript
     offer = await pc.createOffer()                   # async/await
 
-It follows the Promises/A+ rules: it settles once; handlers run later (``call_soon``),
-never inside ``.then`` or ``resolve``, in the order they were added; ``.then`` returns
+It follows the Promises/A+ rules: it settles once; handlers run later, never inside
+``.then`` or ``resolve``, in the order they were added; ``.then`` returns
 a new promise settled by the handler's result; promises, thenables and awaitables
 (coroutines, futures, tasks) are adopted. A rejection nobody ever handles is reported
 once, with its traceback, through the loop's exception handler when the promise is
 garbage-collected (the browser's "Uncaught (in promise)").
+
+Handlers are JavaScript's *microtasks*: one loop callback runs every queued handler,
+and the handlers those queue, before the loop does anything else, so a ``.then``
+chain of any length settles within one turn, as in a browser. :func:`queue_task` is
+the browser's *task*: it runs after that, once the code the handlers woke has run;
+the connection fires its events that way.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any, Generic, ParamSpec, TypeVar
 
-__all__ = ["Promise", "PromiseRejectedError", "promising"]
+__all__ = ["Promise", "PromiseRejectedError", "promising", "queue_task"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -49,6 +57,74 @@ class PromiseRejectedError(Exception):
     def __init__(self, reason: Any) -> None:
         super().__init__(f"the promise was rejected with {reason!r}")
         self.reason = reason
+
+
+# After the microtask checkpoint, how many more loop turns a task waits: awaiting code is
+# resumed by asyncio in a later turn (one per task awaiting another), not as a microtask.
+_TASK_DELAY_TURNS = 3
+
+
+class _Jobs:
+    """One loop's microtask queue: drained whole, in order, by a single loop callback."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: deque[Callable[[], None]] = deque()
+        self.after: list[Callable[[], None]] = []
+        self.scheduled = False
+
+    def microtask(self, job: Callable[[], None]) -> None:
+        self.queue.append(job)
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self.drain)
+
+    def task(self, callback: Callable[[], None]) -> None:
+        if self.scheduled:
+            self.after.append(callback)
+        else:
+            _later(self.loop, callback, _TASK_DELAY_TURNS)
+
+    def drain(self) -> None:
+        try:
+            while self.queue:
+                job = self.queue.popleft()
+                try:
+                    job()
+                except Exception as exc:  # handlers catch their own errors; this is a bug, show it
+                    self.loop.call_exception_handler({"message": "error in a Promise job", "exception": exc})
+        finally:
+            self.scheduled = False
+            after, self.after = self.after, []
+            for callback in after:
+                _later(self.loop, callback, _TASK_DELAY_TURNS)
+
+
+_jobs_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Jobs] = weakref.WeakKeyDictionary()
+
+
+def _jobs(loop: asyncio.AbstractEventLoop) -> _Jobs:
+    jobs = _jobs_by_loop.get(loop)
+    if jobs is None:
+        jobs = _jobs_by_loop[loop] = _Jobs(loop)
+    return jobs
+
+
+def _later(loop: asyncio.AbstractEventLoop, callback: Callable[[], None], turns: int) -> None:
+    if turns:
+        loop.call_soon(_later, loop, callback, turns - 1)
+    else:
+        callback()
+
+
+def queue_task(callback: Callable[[], None], loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Run ``callback`` as a browser *task*: after every Promise handler now queued has run.
+
+    A browser fires events such as ``icecandidate`` as tasks, so that code after
+    ``await pc.setLocalDescription(offer)`` (or at the end of a ``.then`` chain)
+    always runs before them. Callbacks queued in one turn keep their order.
+    """
+    _jobs(loop or asyncio.get_running_loop()).task(callback)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop:
@@ -164,7 +240,7 @@ class Promise(Generic[T]):
                 except _CATCH as exc:
                     reject(exc)  # ignored if resolve or reject was already called
 
-            self._loop.call_soon(call_then)
+            _jobs(self._loop).microtask(call_then)
         elif inspect.isawaitable(value):
             self._adopt(value)
         else:
@@ -195,15 +271,16 @@ class Promise(Generic[T]):
             return
         self._state, self._result = state, result
         callbacks, self._callbacks = self._callbacks, []
+        jobs = _jobs(self._loop)
         for callback in callbacks:
-            self._loop.call_soon(callback)
+            jobs.microtask(callback)
 
     def _subscribe(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` in a later loop turn, once settled (never synchronously)."""
+        """Call ``callback`` as a microtask once settled (never synchronously)."""
         if self._state == PENDING:
             self._callbacks.append(callback)
         else:
-            self._loop.call_soon(callback)
+            _jobs(self._loop).microtask(callback)
 
     # -- the JavaScript API --------------------------------------------------
 

@@ -10,11 +10,12 @@ import inspect
 from typing import Any
 
 from aiortc import RTCSessionDescription
-from aiortc.sdp import SessionDescription
+from aiortc.sdp import SessionDescription, candidate_to_sdp
 
-from .errors import InvalidDescriptionError
+from .candidate import RTCIceCandidate
+from .errors import DescriptionSyntaxError, DescriptionTypeError, InvalidDescriptionError
 
-__all__ = ["strip_candidates", "to_description", "parse_description"]
+__all__ = ["strip_candidates", "with_candidates", "to_description", "parse_description"]
 
 # What browsers (and aiortc) write when a description carries no candidates.
 _DISCARD_HOST = "0.0.0.0"
@@ -36,68 +37,88 @@ def strip_candidates(description: RTCSessionDescription) -> RTCSessionDescriptio
     return RTCSessionDescription(sdp=str(parsed), type=description.type)
 
 
+def with_candidates(description: RTCSessionDescription, candidates: list[RTCIceCandidate],
+                    complete: bool) -> RTCSessionDescription:
+    """``description`` with ``candidates`` added to their media sections, as a browser's
+    ``localDescription`` and ``remoteDescription`` carry the candidates known so far;
+    ``complete`` adds ``a=end-of-candidates``."""
+    parsed = SessionDescription.parse(description.sdp)
+    for index, media in enumerate(parsed.media):
+        known = {"candidate:" + candidate_to_sdp(c) for c in media.ice_candidates}
+        for candidate in candidates:
+            if candidate.sdpMid == media.rtp.muxId or (candidate.sdpMid is None
+                                                       and candidate.sdpMLineIndex == index):
+                if candidate.candidate not in known:
+                    known.add(candidate.candidate)
+                    media.ice_candidates.append(candidate.to_aiortc())
+        media.ice_candidates_complete = media.ice_candidates_complete or complete
+    return RTCSessionDescription(sdp=str(parsed), type=description.type)
+
+
 def to_description(value: Any, call: str) -> RTCSessionDescription:
-    """Accept ``{"type", "sdp"}`` or an ``RTCSessionDescription``; say clearly what else was given."""
+    """Accept ``{"type", "sdp"}`` or an ``RTCSessionDescription``; say clearly what else was given.
+
+    A missing ``sdp`` is ``""``, as in a browser; a missing or unknown ``type`` is a
+    ``TypeError`` (:class:`DescriptionTypeError`), as the browser's WebIDL makes it.
+    """
     if isinstance(value, RTCSessionDescription):
         kind, sdp = value.type, value.sdp
     elif isinstance(value, dict):
         if "data" in value and "sdp" not in value:
-            raise InvalidDescriptionError(
+            raise DescriptionTypeError(
                 f"{call} got the whole signalling message; pass its description: message['data']"
             )
-        missing = [k for k in ("type", "sdp") if k not in value]
-        if missing:
-            raise InvalidDescriptionError(
-                f"{call} needs a dict with 'type' and 'sdp'; this one lacks {', '.join(map(repr, missing))}"
-            )
-        kind, sdp = value["type"], value["sdp"]
+        if "type" not in value:
+            raise DescriptionTypeError(
+                f"{call} needs a dict with 'type' ('offer' or 'answer') and 'sdp'; this one has no 'type'")
+        kind, sdp = value["type"], value.get("sdp", "")
     elif inspect.isawaitable(value):
-        raise InvalidDescriptionError(
+        raise DescriptionTypeError(
             f"{call} got a {type(value).__name__}, not a description: did you forget `await` "
             "(offer = await pc.createOffer())?")
     elif hasattr(value, "type") and hasattr(value, "sdp"):
         kind, sdp = value.type, value.sdp
     else:
-        raise InvalidDescriptionError(
+        raise DescriptionTypeError(
             f"{call} takes a description ({{'type': 'offer', 'sdp': ...}} or RTCSessionDescription), "
             f"not a {type(value).__name__}"
         )
-    if kind not in ("offer", "answer"):
+    if kind in ("pranswer", "rollback"):
         raise InvalidDescriptionError(
-            f"{call}: a description's type is 'offer' or 'answer' here, not {kind!r}"
-            + (" (aiortc supports neither 'pranswer' nor 'rollback')" if kind in ("pranswer", "rollback") else "")
-        )
+            f"{call}: aiortc supports neither 'pranswer' nor 'rollback'; a description here is an "
+            f"'offer' or an 'answer', not {kind!r}")
+    if kind not in ("offer", "answer"):
+        raise DescriptionTypeError(f"{call}: a description's type is 'offer' or 'answer', not {kind!r}")
+    if sdp is None:
+        sdp = ""
     if not isinstance(sdp, str):
-        raise InvalidDescriptionError(f"{call}: the description's 'sdp' must be text, not {type(sdp).__name__}")
+        raise DescriptionTypeError(f"{call}: the description's 'sdp' must be text, not {type(sdp).__name__}")
     return RTCSessionDescription(sdp=sdp, type=kind)
 
 
 def parse_description(description: RTCSessionDescription, call: str) -> SessionDescription:
     """Parse and check an SDP before aiortc sees it, so that a bad one changes nothing.
 
-    aiortc accepts text with no media section (even "this is not sdp") and moves
-    its signalling state; peerlab refuses it here instead.
+    aiortc accepts any text (even "this is not sdp") and moves its signalling
+    state; peerlab refuses it here instead, with the browser's ``RTCError``
+    (``errorDetail == "sdp-syntax-error"``). A description with no media section is
+    valid SDP, and the browser accepts it: so does peerlab (nothing will connect).
     """
     sdp = description.sdp
     first = sdp.lstrip().splitlines()[0] if sdp.strip() else ""
     if first != "v=0":
         shown = first if len(first) <= 40 else first[:37] + "..."
-        raise InvalidDescriptionError(
+        raise DescriptionSyntaxError(
             f"{call}: this is not SDP: it should start with the line 'v=0', but starts with {shown!r}. "
-            "Pass the description exactly as the other peer sent it."
+            "Pass the description exactly as the other peer sent it.", sdpLineNumber=1
         )
     try:
         parsed = SessionDescription.parse(sdp)
     except Exception as exc:
-        raise InvalidDescriptionError(
+        raise DescriptionSyntaxError(
             f"{call}: the SDP could not be parsed ({type(exc).__name__}: {exc or 'a line is malformed'}). "
             "Pass the description exactly as the other peer sent it."
         ) from exc
-    if not parsed.media:
-        raise InvalidDescriptionError(
-            f"{call}: the SDP has no media section (no 'm=' line), so there is nothing to connect. "
-            "Did the offering peer create a data channel before createOffer()?"
-        )
     for index, media in enumerate(parsed.media):
         where = f"media section {index} ({media.kind})"
         if media.ice is None or not media.ice.usernameFragment or not media.ice.password:

@@ -2,7 +2,7 @@
 
 A browser's signalling code calls ``JSON.stringify(message)``, which uses each
 object's ``toJSON()``: an ``RTCSessionDescription`` becomes ``{"type", "sdp"}``,
-an ``RTCIceCandidate`` becomes ``{"candidate", "sdpMid", "sdpMLineIndex"}`` and
+an ``RTCIceCandidate`` becomes ``{"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}`` and
 end-of-candidates is ``null``. :func:`to_json` does the same for Python objects,
 and names the field that cannot be carried.
 """
@@ -44,6 +44,7 @@ def to_json(value: Any, path: str = "message") -> JSONValue:
             "candidate": "candidate:" + candidate_to_sdp(value),
             "sdpMid": value.sdpMid,
             "sdpMLineIndex": value.sdpMLineIndex,
+            "usernameFragment": None,
         }
     to_json_method = getattr(value, "toJSON", None)
     if callable(to_json_method):

@@ -15,9 +15,19 @@ HOST = "candidate:842163049 1 udp 1677729535 192.0.2.7 54400 typ srflx raddr 10.
 def test_fields_are_parsed_from_the_candidate_string():
     c = RTCIceCandidate(HOST, "0", 0)
     assert (c.foundation, c.component, c.protocol, c.priority, c.address, c.port, c.type) == (
-        "842163049", 1, "udp", 1677729535, "192.0.2.7", 54400, "srflx")
+        "842163049", "rtp", "udp", 1677729535, "192.0.2.7", 54400, "srflx")
     assert (c.relatedAddress, c.relatedPort) == ("10.0.0.2", 54400)
-    assert c.toJSON() == {"candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0}
+    assert c.toJSON() == {"candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": None}
+
+
+def test_the_constructor_takes_the_browsers_dict_and_carries_the_ufrag():
+    c = RTCIceCandidate({"candidate": HOST + " ufrag abcd", "sdpMLineIndex": 0})
+    assert (c.sdpMid, c.sdpMLineIndex, c.usernameFragment, c.address) == (None, 0, "abcd", "192.0.2.7")
+    assert RTCIceCandidate({"candidate": HOST, "sdpMid": "0", "usernameFragment": "x"}).usernameFragment == "x"
+    with pytest.raises(TypeError, match="needs 'sdpMid' or 'sdpMLineIndex'"):
+        RTCIceCandidate({"candidate": HOST})
+    unparsable = RTCIceCandidate({"candidate": "candidate:not a candidate", "sdpMid": "0"})
+    assert (unparsable.address, unparsable.port, unparsable.type) == (None, None, None)
 
 
 def test_round_trip_through_aiortc_keeps_every_field():
@@ -29,6 +39,8 @@ def test_round_trip_through_aiortc_keeps_every_field():
 def test_from_json_accepts_what_a_far_side_sends():
     assert RTCIceCandidate.from_json(None) is None
     assert RTCIceCandidate.from_json({"candidate": "", "sdpMid": "0"}) is None
+    assert RTCIceCandidate.from_json({}) is None  # WebIDL's defaults: end-of-candidates
+    assert RTCIceCandidate.from_json({"sdpMid": "0"}) is None
     c = RTCIceCandidate.from_json({"candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0})
     assert c.address == "192.0.2.7"
 
@@ -44,13 +56,14 @@ def test_from_json_accepts_what_a_far_side_sends():
 ])
 def test_malformed_candidates_name_the_field(text, words):
     with pytest.raises(InvalidCandidateError, match=words.replace("(", r"\(")):
-        RTCIceCandidate(text, "0", 0)
+        RTCIceCandidate(text, "0", 0).to_aiortc()
 
 
 @pytest.mark.parametrize("value, words", [
     ("candidate:1 1 udp 1 192.0.2.1 5 typ host", "takes a dict"),
-    ({"sdpMid": "0"}, "no 'candidate' field"),
-    ({"candidate": HOST}, "neither 'sdpMid' nor 'sdpMLineIndex'"),
+    ({"type": "candidate", "data": {"candidate": HOST, "sdpMid": "0"}}, "got the whole signalling message"),
+    ({"candidate": HOST, "sdpmid": "0"}, "which no candidate has"),
+    ({"candidate": HOST}, "needs 'sdpMid' or 'sdpMLineIndex'"),
     ({"candidate": HOST, "sdpMLineIndex": -1}, "whole number >= 0"),
     ({"candidate": HOST, "sdpMid": 0}, "'sdpMid' must be a string"),
 ])

@@ -31,17 +31,41 @@ async def collect(pc: RTCPeerConnection) -> list:
     return events
 
 
-async def test_descriptions_handed_to_the_learner_carry_no_candidates(pair):
+async def test_created_descriptions_carry_no_candidates_and_local_description_the_ones_surfaced(pair):
     _, caller, _ = pair
     caller.createDataChannel("chat")
     offer = await caller.createOffer()
     await caller.setLocalDescription(offer)
+    assert "a=candidate" not in caller.localDescription.sdp  # none surfaced yet, as in a browser
+    events = await collect(caller)
     again = await caller.createOffer()  # aiortc puts candidates into offers made after gathering
-    for description in (offer, again, caller.localDescription):
+    for description in (offer, again):
         assert "a=candidate" not in description.sdp
         assert "a=end-of-candidates" not in description.sdp
         assert "m=application 9 " in description.sdp
-    assert "a=candidate" in caller.aiortc.localDescription.sdp  # aiortc itself still has them
+    await caller.wait_for_end_of_candidates(timeout=2)
+    local = caller.localDescription.sdp
+    assert [line[2:] for line in local.splitlines() if line.startswith("a=candidate")] == [
+        e.candidate.candidate for e in events if e.candidate is not None]
+    assert "a=end-of-candidates" in local
+    assert caller.pendingLocalDescription.sdp == local and caller.currentLocalDescription is None
+
+
+async def test_the_non_trickle_pattern_connects_sending_local_description_after_gathering(pair):
+    loopback, caller, callee = pair
+    caller.createDataChannel("chat")
+    for pc in (caller, callee):
+        pc.addEventListener("icecandidate", lambda event: None)  # candidates go in the SDP instead
+    await caller.setLocalDescription(await caller.createOffer())
+    await caller.wait_for_end_of_candidates(timeout=2)
+    loopback.caller.send({"type": "offer", "data": caller.localDescription})
+    await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
+    await callee.setLocalDescription(await callee.createAnswer())
+    await callee.wait_for_end_of_candidates(timeout=2)
+    loopback.callee.send({"type": "answer", "data": callee.localDescription})
+    await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
+    await caller.wait_for_state("connected", timeout=5)
+    await callee.wait_for_state("connected", timeout=5)
 
 
 async def test_icecandidate_events_then_one_end_of_candidates(pair):
@@ -141,10 +165,11 @@ async def test_add_ice_candidate_before_remote_description_is_refused_like_a_bro
 
 @pytest.mark.parametrize("bad, words", [
     ({"type": "offer", "sdp": "this is not sdp"}, "this is not SDP"),
-    ({"type": "offer", "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"}, "no media section"),
     ({"type": "offer", "sdp": "v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n"}, "no a=ice-ufrag"),
     ({"type": "pranswer", "sdp": "v=0\r\n"}, "aiortc supports neither"),
-    ({"type": "offer"}, "lacks 'sdp'"),
+    ({"type": "offer"}, "this is not SDP: it should start with the line 'v=0', but starts with ''"),
+    ({"sdp": "v=0"}, "has no 'type'"),
+    ({"type": "bogus", "sdp": "v=0"}, "'offer' or 'answer', not 'bogus'"),
     ({"type": "offer", "data": {}}, "whole signalling message"),
     ("v=0", "not a str"),
 ])

@@ -583,14 +583,36 @@ async def test_a_handler_on_a_settled_promise_runs_before_a_task_continuation_sc
     assert order == ["then", "task"]
 
 
-async def test_each_link_of_a_chain_of_plain_values_takes_one_loop_turn():
+async def test_a_chain_of_plain_values_settles_in_one_loop_turn_as_microtasks_do():
     order = []
-    Promise.resolve(0).then(lambda v: order.append("first")).then(lambda v: order.append("second"))
-    assert order == []
+    chain = Promise.resolve(0)
+    for n in range(10):
+        chain = chain.then(lambda v, n=n: order.append(n))
+    assert order == []  # never synchronously
     await asyncio.sleep(0)
-    assert order == ["first"]
-    await asyncio.sleep(0)
-    assert order == ["first", "second"]
+    assert order == list(range(10))
+
+
+async def test_a_queued_task_runs_after_the_chain_and_after_the_code_an_await_resumed():
+    from peerlab.promise import queue_task
+    order = []
+    promise, resolve, _ = deferred()
+
+    async def awaiting():
+        await promise
+        order.append("after await")
+
+    waiter = asyncio.ensure_future(awaiting())
+    await asyncio.sleep(0)  # the task starts and awaits
+    chain = promise
+    for n in range(10):
+        chain = chain.then(lambda v, n=n: order.append(n))
+    promise.then(lambda v: queue_task(lambda: order.append("task")))
+    resolve("value")
+    await waiter
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == [*range(10), "after await", "task"]
 
 
 # -- introspection --------------------------------------------------------------------------

@@ -50,7 +50,8 @@ async def callee_side(signalling, result: dict) -> None:
     result["callee"] = pc
 
     @pc.on("datachannel")
-    def on_datachannel(channel):
+    def on_datachannel(event):
+        channel = event.channel
         channel.on("message", lambda m: channel.send("callee got: " + m))
 
     # 2. Wait for the remote description (the offer) and set it with setRemoteDescription().

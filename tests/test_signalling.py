@@ -30,7 +30,7 @@ async def test_candidates_cross_in_the_browsers_tojson_shape():
                           priority=2130706431, protocol="udp", type="host", sdpMid="0", sdpMLineIndex=0)
     lb.caller.send({"type": "candidate", "data": aio})
     lb.caller.send({"type": "candidate", "data": None})
-    expected = {"candidate": CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0}
+    expected = {"candidate": CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": None}
     assert (await lb.callee.receive("candidate", timeout=1))["data"] == expected
     assert (await lb.callee.receive("candidate", timeout=1))["data"] == expected
     assert (await lb.callee.receive("candidate", timeout=1)) == {"type": "candidate", "data": None}

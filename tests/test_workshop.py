@@ -99,11 +99,11 @@ WRONG_ATTEMPTS = [
      'pc.addEventListener("icecandidate", on_icecandidate)', "StepCheckFailed",
      "caller step 6: the candidates went out but end-of-candidates did not"),
     (CALLER, "# Receive the answer", 'answer = await signalling.receive("answer", timeout=5)\nawait pc.setRemoteDescription(answer)',
-     "InvalidDescriptionError", "setRemoteDescription() got the whole signalling message"),
+     "DescriptionTypeError", "setRemoteDescription() got the whole signalling message"),
     (CALLER, "# Add each remote candidate", "pass", "StepCheckFailed", "caller step 8: no remote candidate was added"),
     (CALLER, "# Add each remote candidate",
      'message = await signalling.receive("candidate", timeout=5)\nawait pc.addIceCandidate(message)',
-     "InvalidCandidateError", "the candidate dict has no 'candidate' field"),
+     "CandidateTypeError", "addIceCandidate() got the whole signalling message; pass the candidate inside it"),
     (CALLEE, "# Receive the offer", 'offer = await signalling.receive("answer", timeout=1)', "SignallingTimeout",
      "The callee waited 1 s for a 'answer' message and none came."),
     (CALLEE, "# Create the answer", "answer = await pc.createAnswer()", "StepCheckFailed",
@@ -114,7 +114,7 @@ WRONG_ATTEMPTS = [
     (THEN, "# Steps 2-4 as one", "pc.createOffer().then(lambda offer: signalling.send(offer))",
      "StepCheckFailed", "caller step 3: the offer is created but not set as the local description"),
     (THEN, "# Catch the error", 'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"})',
-     "InvalidDescriptionError", "setRemoteDescription(): this is not SDP"),
+     "DescriptionSyntaxError", "setRemoteDescription(): this is not SDP"),
 ]
 
 

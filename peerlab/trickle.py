@@ -1,0 +1,158 @@
+"""The browser's trickle ICE on top of aiortc: gathered candidates become ``icecandidate`` events.
+
+aiortc gathers every candidate inside ``setLocalDescription()`` and writes them
+into the SDP. A browser instead fires events after that call's promise has
+settled, each as its own task, in the order the W3C spec gives (section 5.3,
+"update the ICE gathering state"):
+
+1. ``icegatheringstatechange`` (``iceGatheringState`` is now ``"gathering"``);
+2. one ``icecandidate`` event per candidate;
+3. ``icegatheringstatechange`` (``"complete"``);
+4. one ``icecandidate`` event whose ``candidate`` is ``None``: end-of-candidates.
+
+:class:`Trickle` replays aiortc's candidates that way, through
+:func:`peerlab.promise.queue_task`, so code right after ``await
+pc.setLocalDescription(offer)``, or at the end of a ``.then`` chain, registers its
+listener before the first candidate. Candidates gathered before any listener
+exists (a listener added in a later notebook cell) are held for the first one, with
+a note: a browser would have dropped them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aiortc.sdp import SessionDescription
+
+from .candidate import RTCIceCandidate
+from .errors import HeldCandidatesNote, note
+from .events import Event
+from .promise import queue_task
+
+if TYPE_CHECKING:
+    from .connection import RTCPeerConnection
+
+__all__ = ["RTCPeerConnectionIceEvent", "Trickle", "local_candidates"]
+
+
+class RTCPeerConnectionIceEvent(Event):
+    """The browser's ``icecandidate`` event: ``event.candidate`` is a candidate or ``None`` (the end)."""
+
+    def __init__(self, candidate: RTCIceCandidate | None) -> None:
+        super().__init__("icecandidate")
+        self.candidate = candidate
+
+    @property
+    def url(self) -> None:
+        """The STUN/TURN server the candidate came from; peerlab's host candidates have none."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<RTCPeerConnectionIceEvent candidate={self.candidate!r}>"
+
+
+def local_candidates(sdp: str) -> list[RTCIceCandidate]:
+    """The candidates aiortc wrote into a local SDP, in the browser's shape (one set per transport)."""
+    parsed = SessionDescription.parse(sdp)
+    bundled: set[str] = set()
+    for group in parsed.group:
+        if group.semantic == "BUNDLE":
+            bundled.update(str(mid) for mid in group.items[1:])
+    found = []
+    for index, media in enumerate(parsed.media):
+        if media.rtp.muxId in bundled:
+            continue
+        ufrag = media.ice.usernameFragment if media.ice else None
+        for c in media.ice_candidates:
+            c.sdpMid, c.sdpMLineIndex = media.rtp.muxId, index
+            found.append(RTCIceCandidate.from_aiortc(c, ufrag))
+    return found
+
+
+class Trickle:
+    """One connection's gathering, as a browser shows it: the state, the events, the candidates so far."""
+
+    def __init__(self, pc: RTCPeerConnection) -> None:
+        self.pc = pc
+        self.state = "new"  # the iceGatheringState a learner sees
+        self.surfaced: list[RTCIceCandidate] = []  # fired as events: what localDescription carries
+        self.complete = False
+        self.end_dispatched = False
+        self.held: list[RTCPeerConnectionIceEvent] = []
+        self._queued: set[str] = set()
+        self._end_queued = False
+        self._steps: deque[Callable[[], None]] = deque()
+
+    def gathered(self, local_sdp: str, complete: bool) -> None:
+        """aiortc's ``setLocalDescription()`` has run: queue the events for what it gathered."""
+        if not SessionDescription.parse(local_sdp).media:
+            return  # no transport, nothing to gather: the state stays "new", as in a browser
+        steps = []
+        if self.state == "new" and not self._end_queued:
+            steps.append(lambda: self._set_state("gathering"))
+        for candidate in local_candidates(local_sdp):
+            if candidate.candidate not in self._queued:
+                self._queued.add(candidate.candidate)
+                steps.append(lambda c=candidate: self._surface(c))
+        if complete and not self._end_queued:
+            self._end_queued = True
+            steps.append(lambda: self._set_state("complete"))
+            steps.append(self._end)
+        if steps:
+            start = not self._steps
+            self._steps.extend(steps)
+            if start:
+                queue_task(self._pump)
+
+    def _pump(self) -> None:
+        """Run one step, then queue the next as a task of its own (as a browser fires each event)."""
+        if self.pc._closed:
+            self._steps.clear()
+            return
+        self._steps.popleft()()
+        if self._steps:
+            queue_task(self._pump)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.pc.events.add(self.pc.name, "state", "iceGatheringState", state)
+        self.pc.dispatchEvent(Event("icegatheringstatechange"))
+
+    def _surface(self, candidate: RTCIceCandidate) -> None:
+        self.surfaced.append(candidate)
+        self._fire(RTCPeerConnectionIceEvent(candidate))
+
+    def _end(self) -> None:
+        self.complete = True
+        self._fire(RTCPeerConnectionIceEvent(None))
+
+    def _fire(self, event: RTCPeerConnectionIceEvent) -> None:
+        pc = self.pc
+        if not pc.listeners("icecandidate"):
+            self.held.append(event)
+            pc.events.add(pc.name, "note", "icecandidate", "held: no listener yet")
+            return
+        pc.events.add(pc.name, "event", "icecandidate",
+                      "end-of-candidates" if event.candidate is None else (event.candidate.type or ""))
+        pc.dispatchEvent(event)
+        if event.candidate is None:
+            self.end_dispatched = True
+            pc.events.add(pc.name, "note", "end-of-candidates dispatched")
+
+    def listener_added(self) -> None:
+        """The first ``icecandidate`` listener arrived after candidates were gathered: deliver them."""
+        if not self.held:
+            return
+        held, self.held = self.held, []
+        count = sum(1 for e in held if e.candidate is not None)
+        end = " and the end-of-candidates event" if any(e.candidate is None for e in held) else ""
+        note(f"{count} ICE candidate(s){end} were gathered before this listener existed. peerlab held "
+             "them and delivers them now; a browser would have dropped them. Real code registers the "
+             "icecandidate listener before it calls setLocalDescription(), although the guide lists that "
+             "as step 5, after step 3.", HeldCandidatesNote)
+        # Before anything still queued (the end-of-candidates, say), in the order they were gathered.
+        self._steps.extendleft(reversed([lambda e=event: self._fire(e) for event in held]))
+        if len(self._steps) == len(held):  # the pump had stopped: start it again
+            queue_task(self._pump)
