@@ -54,7 +54,7 @@ from .errors import (
     note,
 )
 from .events import Event, EventHandler, EventLog, EventTarget
-from .promise import promising
+from .promise import Promise, promising
 from .sdp import parse_description, strip_candidates, to_description, with_candidates
 from .steps import step
 from .trickle import RTCPeerConnectionIceEvent, Trickle
@@ -165,6 +165,7 @@ class RTCPeerConnection(EventTarget):
         self._remote_end = False
         self._closed = False
         self._close_task: asyncio.Future[None] | None = None
+        self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
         self._channels: list[Any] = []  # every data channel, ours and the far side's
         self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
         self.events.add(self.name, "call", "RTCPeerConnection", "created")
@@ -319,14 +320,24 @@ class RTCPeerConnection(EventTarget):
         self._descriptions.created(answer)
         return answer
 
-    @promising
-    async def setLocalDescription(self, description: Any = None) -> None:
+    def setLocalDescription(self, description: Any = None) -> Promise[None]:
         """Apply our own offer or answer (caller step 3; the callee's too, after step 3).
 
         Gathering follows: once this promise has settled, each candidate becomes an
         ``icecandidate`` event. With no argument (or no ``sdp``) it creates the
         offer or answer itself, as the browser does.
         """
+        promise = self._set_local_description(description)
+
+        def gather() -> None:  # the first job once it settles: the events are queued after its handlers
+            if promise.state == "fulfilled" and self._pc.localDescription is not None:
+                self._trickle.gathered(self._pc.localDescription.sdp, self._pc.iceGatheringState == "complete")
+
+        promise._subscribe(gather)
+        return promise
+
+    @promising
+    async def _set_local_description(self, description: Any) -> None:
         self._check_open("setLocalDescription()")
         call = "setLocalDescription()"
         desc = None if description is None else to_description(description, call)
@@ -353,7 +364,6 @@ class RTCPeerConnection(EventTarget):
             self._log_call("setLocalDescription", desc.type)
         await self._call(self._pc.setLocalDescription(desc), call)
         self._descriptions.set_local(desc)
-        self._trickle.gathered(self._pc.localDescription.sdp, self._pc.iceGatheringState == "complete")
 
     @promising
     async def setRemoteDescription(self, description: Any) -> None:
@@ -444,6 +454,8 @@ class RTCPeerConnection(EventTarget):
         await asyncio.shield(self._close_task)
 
     async def _close(self) -> None:
+        if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
+            await asyncio.gather(*self._inflight, return_exceptions=True)
         for channel in self._channels:
             channel.remove_all_listeners()  # the browser closes them abruptly, without a close event
         await self._pc.close()
@@ -587,8 +599,11 @@ class RTCPeerConnection(EventTarget):
 
     async def _call(self, coro: Any, call: str) -> Any:
         """Await an aiortc call; reword its errors, keeping them as the cause."""
+        task = asyncio.ensure_future(coro)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
         try:
-            return await coro
+            return await task
         except InvalidStateError as exc:
             raise StepOrderError(f"{call} cannot run now (signalingState {self.signalingState!r}): {exc}") from exc
         except (ValueError, InvalidAccessError) as exc:

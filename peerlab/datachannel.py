@@ -41,9 +41,9 @@ async def wait_for_datachannel(pc: RTCPeerConnection, timeout: float = DEFAULT_W
         return pc.datachannels[0]
     arrived = asyncio.get_running_loop().create_future()
 
-    def on_datachannel(channel: Any) -> None:
+    def on_datachannel(event: Any) -> None:
         if not arrived.done():
-            arrived.set_result(channel)
+            arrived.set_result(event.channel)
 
     pc.addEventListener("datachannel", on_datachannel)
     try:

@@ -93,7 +93,8 @@ class ScriptedPeer:
         if not self.endpoint._loopback.closed:
             self.endpoint.send({"type": "candidate", "data": event.candidate})
 
-    def _echo(self, channel: Any) -> None:
+    def _echo(self, event: Any) -> None:
+        channel = getattr(event, "channel", event)
         channel.on("message", lambda message: self._reply(channel, message))
 
     def _reply(self, channel: Any, message: Any) -> None:
