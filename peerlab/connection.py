@@ -29,8 +29,9 @@ As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCSessionDescription
 from aiortc import RTCPeerConnection as AiortcPeerConnection
@@ -77,6 +78,23 @@ STATE_VALUES = {
     "connectionState": ("new", "connecting", "connected", "disconnected", "failed", "closed"),
 }
 _AIORTC_STATES = ("signalingState", "iceConnectionState", "connectionState")  # gathering is Trickle's
+T = TypeVar("T")
+
+
+def operation(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Coroutine[Any, Any, T]]:
+    """Run ``method`` on the connection's *operations chain*, as the browser does.
+
+    One operation at a time, in the order they were called: an ``addIceCandidate()``
+    called while ``setRemoteDescription()`` is still running waits for it instead of
+    failing, so code that does not await between steps behaves as in JavaScript.
+    """
+
+    @functools.wraps(method)
+    async def chained(self: RTCPeerConnection, *args: Any, **kwargs: Any) -> T:
+        async with self._operations:
+            return await method(self, *args, **kwargs)
+
+    return chained
 
 
 class RTCDataChannelEvent(Event):
@@ -166,6 +184,7 @@ class RTCPeerConnection(EventTarget):
         self._closed = False
         self._close_task: asyncio.Future[None] | None = None
         self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
+        self._operations = asyncio.Lock()  # the spec's operations chain (see `operation`)
         self._channels: list[Any] = []  # every data channel, ours and the far side's
         self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
         self.events.add(self.name, "call", "RTCPeerConnection", "created")
@@ -289,8 +308,12 @@ class RTCPeerConnection(EventTarget):
     # -- the browser's methods -----------------------------------------------
 
     @promising
+    @operation
     async def createOffer(self, options: Any = None) -> RTCSessionDescription:
         """Create an SDP offer (caller step 2). It carries no candidates."""
+        return await self._create_offer()
+
+    async def _create_offer(self) -> RTCSessionDescription:
         self._check_open("createOffer()")
         if self.signalingState not in ("stable", "have-local-offer"):
             raise StepOrderError(
@@ -306,8 +329,12 @@ class RTCPeerConnection(EventTarget):
         return offer
 
     @promising
+    @operation
     async def createAnswer(self, options: Any = None) -> RTCSessionDescription:
         """Create an SDP answer to the remote offer (callee step 3). It carries no candidates."""
+        return await self._create_answer()
+
+    async def _create_answer(self) -> RTCSessionDescription:
         self._check_open("createAnswer()")
         if self.signalingState != "have-remote-offer":
             raise StepOrderError(
@@ -337,6 +364,7 @@ class RTCPeerConnection(EventTarget):
         return promise
 
     @promising
+    @operation
     async def _set_local_description(self, description: Any) -> None:
         self._check_open("setLocalDescription()")
         call = "setLocalDescription()"
@@ -349,9 +377,10 @@ class RTCPeerConnection(EventTarget):
             last = self._descriptions.last_created.get(kind)
             if last is not None and kind == "offer" and self.signalingState == "stable":
                 last = None  # a new offer, as the browser makes one each time
-            created = await (self.createOffer() if kind == "offer" else self.createAnswer()) if last is None \
-                else RTCSessionDescription(sdp=last, type=kind)
-            desc = created
+            if last is None:
+                desc = await (self._create_offer() if kind == "offer" else self._create_answer())
+            else:
+                desc = RTCSessionDescription(sdp=last, type=kind)
         else:
             problem = hints.local_order(self, desc.type)
             if problem:
@@ -366,6 +395,7 @@ class RTCPeerConnection(EventTarget):
         self._descriptions.set_local(desc)
 
     @promising
+    @operation
     async def setRemoteDescription(self, description: Any) -> None:
         """Apply the far side's offer or answer (caller step 7, callee step 2), checked first."""
         self._check_open("setRemoteDescription()")
@@ -381,6 +411,7 @@ class RTCPeerConnection(EventTarget):
         self._remote_added, self._remote_end = [], False
 
     @promising
+    @operation
     async def addIceCandidate(self, candidate: Any = None) -> None:
         """Add one of the far side's candidates (caller step 8, callee step 7).
 
