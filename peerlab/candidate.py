@@ -104,9 +104,7 @@ class RTCIceCandidate:
             parsed = None
         if parsed is not None and not candidate.startswith("candidate:"):
             candidate = "candidate:" + candidate_to_sdp(parsed)
-        ufrag = init.get("usernameFragment")
-        if ufrag is None and parsed is not None:
-            ufrag = _extension(candidate, "ufrag")
+        ufrag = init.get("usernameFragment")  # only as given: the browser does not read it from the string
         set_ = object.__setattr__
         set_(self, "candidate", candidate)
         set_(self, "sdpMid", None if mid is None else str(mid))
@@ -242,11 +240,3 @@ class RTCIceCandidate:
             raise CandidateTypeError(f"'sdpMid' must be a string, not {mid!r}")
         return cls(value)
 
-
-def _extension(candidate: str, name: str) -> str | None:
-    """The value after ``name`` among a candidate's extension attributes (``ufrag``), if any."""
-    bits = candidate.split()
-    for key, value in zip(bits[8::2], bits[9::2]):
-        if key == name:
-            return value
-    return None

@@ -56,6 +56,7 @@ from .errors import (
 )
 from .events import Event, EventHandler, EventLog, EventTarget
 from .promise import Promise, promising
+from .sctp import RTCSctpTransport
 from .sdp import parse_description, strip_candidates, to_description, with_candidates
 from .steps import step
 from .trickle import RTCPeerConnectionIceEvent, Trickle
@@ -185,6 +186,7 @@ class RTCPeerConnection(EventTarget):
         self._close_task: asyncio.Future[None] | None = None
         self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
         self._operations = asyncio.Lock()  # the spec's operations chain (see `operation`)
+        self._sctp: RTCSctpTransport | None = None
         self._channels: list[Any] = []  # every data channel, ours and the far side's
         self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
         self.events.add(self.name, "call", "RTCPeerConnection", "created")
@@ -214,7 +216,7 @@ class RTCPeerConnection(EventTarget):
 
     @property
     def signalingState(self) -> str:
-        return self._pc.signalingState
+        return "closed" if self._closed else self._pc.signalingState
 
     @property
     def iceGatheringState(self) -> str:
@@ -223,11 +225,11 @@ class RTCPeerConnection(EventTarget):
 
     @property
     def iceConnectionState(self) -> str:
-        return self._pc.iceConnectionState
+        return "closed" if self._closed else self._pc.iceConnectionState
 
     @property
     def connectionState(self) -> str:
-        return self._pc.connectionState
+        return "closed" if self._closed else self._pc.connectionState
 
     @property
     def localDescription(self) -> RTCSessionDescription | None:
@@ -266,12 +268,13 @@ class RTCPeerConnection(EventTarget):
         return with_candidates(description, self._remote_added, self._remote_end)
 
     @property
-    def sctp(self) -> Any:
-        """The SCTP transport that carries data channels: ``None`` until an answer negotiated one."""
-        local = self._descriptions.current_local
-        if local is None or self._pc.sctp is None or "m=application" not in local.sdp:
-            return None
-        return self._pc.sctp
+    def sctp(self) -> RTCSctpTransport | None:
+        """The SCTP transport that carries data channels: ``None`` until a description negotiates one."""
+        if self._sctp is None and self._pc.sctp is not None:
+            applied = (self._descriptions.local, self._descriptions.remote)
+            if any(d is not None and "m=application" in d.sdp for d in applied):
+                self._sctp = RTCSctpTransport(self, self._pc.sctp)
+        return self._sctp
 
     @property
     def canTrickleIceCandidates(self) -> bool | None:
@@ -470,29 +473,28 @@ class RTCPeerConnection(EventTarget):
         """aiortc's ``getStats``, unchanged."""
         return await self._pc.getStats()
 
-    @promising
-    async def close(self) -> None:
-        """Close the connection and every data channel, with no events, as a browser does. Safe to repeat.
+    def close(self) -> Promise[None]:
+        """Close the connection and every data channel, at once and with no events, as a browser does.
 
-        A second ``close()`` while the first is still running waits for it.
+        The states read ``closed`` as soon as this returns; the Promise settles once
+        aiortc has closed its sockets. Safe to repeat: a second ``close()`` while the
+        first is still running waits for it.
         """
         if self._close_task is None:
-            self._closed = True  # from here on, no event reaches a listener
+            self._closed = True  # from here on the states read "closed" and no event reaches a listener
             if _open_by_name.get(self.name) is self:
                 del _open_by_name[self.name]
             self._log_call("close")
+            for channel in self._channels:  # closed abruptly, at once, without a close event
+                channel.remove_all_listeners()
+                channel._setReadyState("closed")
             self._close_task = asyncio.ensure_future(self._close())
-        await asyncio.shield(self._close_task)
+        return Promise.resolve(asyncio.shield(self._close_task))
 
     async def _close(self) -> None:
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
-        for channel in self._channels:
-            channel.remove_all_listeners()  # the browser closes them abruptly, without a close event
         await self._pc.close()
-        for channel in self._channels:
-            if channel.readyState != "closed":
-                channel._setReadyState("closed")
         self._on_state_change()  # the log shows the closed states; no listener hears them
         await self._close_listeners()
 

@@ -304,10 +304,10 @@ async def test_every_async_method_returns_a_promise_usable_both_ways(pair):
     offer = await caller.createOffer()
     assert offer.type == "offer"
     for method in ("createAnswer", "setRemoteDescription", "addIceCandidate",
-                   "getStats", "close", "wait_for_state", "wait_for_end_of_candidates"):
+                   "getStats", "wait_for_state", "wait_for_end_of_candidates"):
         assert getattr(type(caller), method).__wrapped__  # made by @promising
     set_local = caller.setLocalDescription(offer)
-    assert isinstance(set_local, Promise)
+    assert isinstance(set_local, Promise) and isinstance(caller.close(), Promise)
     await set_local
 
 

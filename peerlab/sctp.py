@@ -1,0 +1,73 @@
+"""The browser's ``RTCSctpTransport``, as a view of aiortc's: ``pc.sctp``.
+
+aiortc's SCTP transport carries the data channels; this view adds what the
+browser's object has and aiortc's lacks: ``maxMessageSize`` (the largest message
+``send()`` accepts, from the far side's ``a=max-message-size``), and the states as
+the spec names them (``connecting`` from the start, ``closed`` as soon as the
+connection is closed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiortc.rtcsctptransport import RTCSctpTransport as AiortcSctpTransport
+from aiortc.sdp import SessionDescription
+
+from .events import EventHandler, EventTarget
+
+if TYPE_CHECKING:
+    from .connection import RTCPeerConnection
+
+__all__ = ["RTCSctpTransport"]
+
+# What aiortc can send in one message, and what a description means without the attribute (RFC 8841).
+CAN_SEND_SIZE = AiortcSctpTransport.getCapabilities().maxMessageSize
+DEFAULT_REMOTE_SIZE = 65536
+
+
+class RTCSctpTransport(EventTarget):
+    """``pc.sctp``: the SCTP transport, its state and its limits."""
+
+    onstatechange = EventHandler()
+
+    def __init__(self, pc: RTCPeerConnection, sctp: AiortcSctpTransport) -> None:
+        super().__init__()
+        self._pc = pc
+        self.aiortc = sctp
+
+    @property
+    def transport(self) -> Any:
+        """The DTLS transport underneath (aiortc's ``RTCDtlsTransport``)."""
+        return self.aiortc.transport
+
+    @property
+    def state(self) -> str:
+        """``connecting``, ``connected`` or ``closed``."""
+        if self._pc._closed:
+            return "closed"
+        state = self.aiortc.state
+        return "connecting" if state == "new" else state
+
+    @property
+    def maxChannels(self) -> int | None:
+        """How many channels may be open at once: ``None`` until SCTP has connected."""
+        return self.aiortc.maxChannels if self.state == "connected" else None
+
+    @property
+    def maxMessageSize(self) -> int | float:
+        """The largest message ``send()`` accepts: the far side's ``a=max-message-size``, capped at ours.
+
+        Before the far side's description is known it is what a description without
+        the attribute means (65536); ``0`` from the far side means no limit but ours.
+        """
+        remote = self._pc._descriptions.remote
+        size = DEFAULT_REMOTE_SIZE
+        if remote is not None:
+            for media in SessionDescription.parse(remote.sdp).media:
+                if media.kind == "application" and media.sctpCapabilities is not None:
+                    size = media.sctpCapabilities.maxMessageSize
+        return CAN_SEND_SIZE if size == 0 else min(size, CAN_SEND_SIZE)
+
+    def __repr__(self) -> str:
+        return f"<RTCSctpTransport {self.state}>"
