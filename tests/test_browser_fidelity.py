@@ -154,11 +154,13 @@ async def test_close_fires_nothing_closes_every_channel_and_a_second_close_waits
     assert caller.sctp.state == "closed"
 
 
-async def test_sctp_appears_once_an_answer_negotiated_it(pair):
+async def test_sctp_appears_once_a_description_negotiates_it(pair):
     loopback, caller, callee = pair
     caller.createDataChannel("chat")
-    await caller.setLocalDescription(await caller.createOffer())
-    assert caller.sctp is None
+    offer = await caller.createOffer()
+    assert caller.sctp is None  # nothing applied yet
+    await caller.setLocalDescription(offer)
+    assert caller.sctp.state == "connecting" and caller.sctp.maxMessageSize == 65536
     await caller.close()
     caller2, callee2 = RTCPeerConnection(), RTCPeerConnection()
     try:
