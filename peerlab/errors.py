@@ -73,14 +73,19 @@ class SignallingClosed(SignallingError):
 class SignallingTimeout(SignallingError, TimeoutError):
     """``receive()`` waited for a message that did not come.
 
-    ``endpoint`` is who waited, ``type`` what it waited for (``None``: anything).
+    ``endpoint`` is who waited, ``type`` what it waited for (``None``: anything), ``reason``
+    why nothing came as far as the signalling service can tell: ``"own-step"`` (a step of the
+    waiting side comes first), ``"consumed"`` (an earlier receive() took it), ``"far-waiting"``
+    (the other side waits for this one), ``"not-sent"`` (the other side has not sent it), or
+    ``"far-failed"``.
     """
 
-    def __init__(self, message: str, *, endpoint: str, type: str | None, timeout: float):
+    def __init__(self, message: str, *, endpoint: str, type: str | None, timeout: float, reason: str = ""):
         super().__init__(message)
         self.endpoint = endpoint
         self.type = type
         self.timeout = timeout
+        self.reason = reason
 
 
 class StepOrderError(PeerlabError, InvalidStateError):

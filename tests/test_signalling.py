@@ -75,11 +75,13 @@ async def test_transcript_records_every_message_in_order():
 
 async def test_receive_timeout_names_what_it_waited_for_and_the_step_that_sends_it():
     lb = Loopback()
+    lb.caller.send({"type": "offer", "data": {"type": "offer", "sdp": SDP}})
     with pytest.raises(SignallingTimeout) as info:
         await lb.caller.receive("answer", timeout=0.05)
-    message = str(info.value)
-    assert "caller waited 0.05 s for a 'answer' message" in message
-    assert "callee step 4" in message
+    assert str(info.value) == (
+        "The caller waited 0.05 s for an 'answer' message and none came. An 'answer' message is sent by "
+        'callee step 4 (send({"type": "answer", "data": answer})). Has the callee run it?')
+    assert (info.value.reason, info.value.type, info.value.endpoint) == ("not-sent", "answer", "caller")
     assert isinstance(info.value, TimeoutError)
     assert lb.caller._waiters == []
 
@@ -160,7 +162,7 @@ async def test_close_cancels_messages_still_in_flight():
     lb = Loopback(delay=10)
     lb.caller.send({"type": "candidate", "data": None})
     lb.close()
-    assert lb._timers == set()
+    assert lb._timers == {}
 
 
 async def test_transcript_text_folds_alike_candidates_so_it_reads_the_same_on_any_machine():
