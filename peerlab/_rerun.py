@@ -121,7 +121,14 @@ def show_instead_of_traceback(exc: BaseException, line: str) -> bool:
 
 
 def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+    """IPython's custom handler for CancelledError: one line for a marked one, else the usual traceback.
+
+    IPython ignores what a custom handler returns when a cell raises, so it shows it itself.
+    """
     line = getattr(value, _LINE, None)
     if line is None:
-        return shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)  # type: ignore[no-any-return]
-    return [f"\x1b[33mInterrupted\x1b[0m: {line}"]
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    else:
+        stb = [f"\x1b[33mInterrupted\x1b[0m: {line}"]
+    shell._showtraceback(etype, value, stb)
+    return stb  # type: ignore[no-any-return]

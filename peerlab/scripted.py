@@ -17,6 +17,8 @@ Learners re-run cells, so a scripted peer plays every negotiation, not one:
   closed when step 1 made a new one). A restarted callee can only get an offer if the
   caller sends one again, and nothing crosses the wire when a learner re-runs step 1, so
   this wait is the cue; ``restart()`` starts a new negotiation by hand.
+- A new negotiation withdraws what it sent for the old one and the learner has not read
+  yet (it stays in the transcript), so the learner's next steps only see the new one.
 - It adds the far side's candidates as soon as it has a remote description (those
   that came early first, before answering), so ICE checks start at once.
 
@@ -103,7 +105,8 @@ class ScriptedPeer:
         self.received: list[str] = []
         self.error: BaseException | None = None
         self._failure: tuple[str, BaseException] | None = None  # (what it was doing, error) until the next negotiation
-        self._remote_ufrag: str | None = None
+        self._remote_ufrag: str | None = None  # which far connection the current negotiation is with
+        self._offer_sdp: str | None = None  # the offer it answered last (a callee)
         self._end_added = False
         self._early: list[Any] = []  # candidates that came before a remote description
         self._queue: deque[Message] = deque()  # messages handed over and not handled yet
@@ -275,8 +278,15 @@ class ScriptedPeer:
             await asyncio.gather(closing, return_exceptions=True)
 
     async def _new_connection(self) -> RTCPeerConnection:
-        """Close the last negotiation's connection and make the next one."""
+        """Close the last negotiation's connection and make the next one.
+
+        What it sent for the last one and the learner has not read yet (an answer, candidates)
+        is withdrawn: read after the new offer or answer, it would send the learner's next steps
+        to a closed connection.
+        """
         await self._close_connection()
+        if self.negotiations:
+            self.endpoint.peer._withdraw()
         pc = RTCPeerConnection(self.configuration, name=self.role, replace_same_name=False)
         pc.on("datachannel", self._on_datachannel)
         if self.send_candidates:
@@ -300,17 +310,19 @@ class ScriptedPeer:
         self._phase = "offered"
 
     async def _on_offer(self, offer: Any) -> None:
-        ufrag = ice_ufrag(offer.get("sdp") if isinstance(offer, dict) else None)
+        sdp = offer.get("sdp") if isinstance(offer, dict) else None
+        ufrag = ice_ufrag(sdp)
         pc = self.pc
         if pc is not None and self._failure is None and ufrag is not None and ufrag == self._remote_ufrag:
-            # The same connection offered again (its step 4 ran twice, or it renegotiates).
-            if self.endpoint.peer._outstanding("answer"):
-                return  # the answer to it is still on its way: that answer fits this offer too
+            # The same connection offered again: its step 4 ran twice, or it renegotiates.
+            if sdp == self._offer_sdp or self.endpoint.peer._outstanding("answer"):
+                return  # already answered (or the answer is on its way): nothing new to negotiate
+            self._offer_sdp = sdp
             await self._answer(pc, offer)
             return
         self._phase = "answering"
         pc = await self._new_connection()
-        self._remote_ufrag = ufrag
+        self._remote_ufrag, self._offer_sdp = ufrag, sdp
         await pc.setRemoteDescription(offer)
         await self._add_early_candidates()  # before answering: ICE checks start at once
         await self._answer(pc, offer)

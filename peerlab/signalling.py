@@ -207,6 +207,18 @@ def _a(kind: str | None) -> str:
     return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind!r} message"
 
 
+# ipykernel turns the stop button into a callback scheduled from its SIGINT handler without waking
+# the loop (tornado's add_callback sees the running loop and skips call_soon_threadsafe), so an
+# idle loop would notice the interrupt only when the wait's own timeout fires. A notebook cell's
+# wait therefore wakes the loop this often, so that stop works at once.
+_WAKE_EVERY = 0.1
+
+
+def _keep_awake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        loop.call_later(_WAKE_EVERY, _keep_awake, loop, future)
+
+
 def _cell_key() -> Hashable | None:
     cell = current_cell()
     return None if cell is None else cell.key
@@ -273,6 +285,8 @@ class Endpoint:
         self._waiters.append(waiter)
         timer = None if timeout is None else loop.call_later(timeout, self._expire, waiter, timeout)
         started = loop.time()
+        if cell is not None:
+            _keep_awake(loop, waiter.future)
         for watcher in list(self._wait_watchers):
             watcher(type)
         try:
@@ -333,6 +347,18 @@ class Endpoint:
             if self._taken[index].type == message["type"]:
                 del self._taken[index]
                 break
+
+    def _withdraw(self) -> None:
+        """Drop what waits here unread, in the inbox or in flight (the transcript keeps it).
+
+        A scripted peer calls this on the learner's endpoint when it starts a new negotiation:
+        its answer and candidates for the old one would only mislead the learner's next steps.
+        """
+        self._inbox.clear()
+        for handle, (receiver, _) in list(self._loopback._timers.items()):
+            if receiver is self:
+                handle.cancel()
+                del self._loopback._timers[handle]
 
     def _outstanding(self, type: str) -> int:
         """Messages of ``type`` on their way to this endpoint: waiting in the inbox or still in flight."""

@@ -9,7 +9,14 @@ import pytest
 from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
 
-from peerlab import Loopback, RTCIceCandidate, SignallingClosed, SignallingError, SignallingTimeout
+from peerlab import (
+    Loopback,
+    MessageHandlerError,
+    RTCIceCandidate,
+    SignallingClosed,
+    SignallingError,
+    SignallingTimeout,
+)
 
 CANDIDATE = "candidate:1 1 udp 2130706431 192.0.2.1 50000 typ host"
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
@@ -94,6 +101,74 @@ async def test_callback_style_gets_each_message():
     assert got == []  # callbacks run after the sending code, as network messages do
     await asyncio.sleep(0)
     assert got == [{"type": "candidate", "data": None}]
+
+
+async def test_an_async_message_handler_is_awaited():
+    lb = Loopback()
+    got = []
+
+    @lb.callee.on("message")
+    async def handle(message):
+        await asyncio.sleep(0.01)
+        got.append(message["type"])
+
+    lb.caller.send({"type": "candidate", "data": None})
+    await asyncio.sleep(0.05)
+    assert got == ["candidate"]
+    lb.close()
+
+
+async def test_what_a_message_handler_raises_is_raised_by_the_next_receive_not_logged(caplog):
+    lb = Loopback()
+
+    def handle(message):
+        raise KeyError("sdp")
+
+    lb.callee.on("message", handle)
+    lb.caller.send({"type": "offer", "data": {"type": "offer", "sdp": SDP}})
+    await asyncio.sleep(0)
+    with pytest.raises(MessageHandlerError) as info:
+        await lb.callee.receive("offer", timeout=1)
+    assert str(info.value) == "your on('message') handler handle on the callee raised KeyError: 'sdp'"
+    assert isinstance(info.value.__cause__, KeyError) and info.value.handler is handle
+    assert (await lb.callee.receive("offer", timeout=1))["type"] == "offer"  # raised once, message kept
+    assert caplog.records == []
+    lb.close()
+
+
+async def test_what_an_async_message_handler_raises_is_raised_by_the_next_send():
+    lb = Loopback()
+
+    @lb.callee.on("message")
+    async def handle(message):
+        await asyncio.sleep(0)
+        raise ValueError("bad offer")
+
+    lb.caller.send({"type": "candidate", "data": None})
+    await asyncio.sleep(0.01)
+    with pytest.raises(MessageHandlerError, match="handler handle on the callee raised ValueError: bad offer"):
+        lb.caller.send({"type": "candidate", "data": None})
+    assert len(lb.transcript) == 1  # that send was refused, to show the error first
+    lb.callee.off("message", handle)
+    lb.caller.send({"type": "candidate", "data": None})  # raised once: the next send goes through
+    assert len(lb.transcript) == 2
+    lb.close()
+
+
+async def test_closing_cancels_message_handlers_still_running():
+    lb = Loopback()
+    started = asyncio.Event()
+
+    @lb.callee.on("message")
+    async def handle(message):
+        started.set()
+        await asyncio.sleep(3600)
+
+    lb.caller.send({"type": "candidate", "data": None})
+    await started.wait()
+    async with lb:
+        pass
+    assert lb.callee._handler_tasks == set()
 
 
 @pytest.mark.parametrize("message, words", [
