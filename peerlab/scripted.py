@@ -104,7 +104,8 @@ class ScriptedPeer:
         self.negotiations = 0
         self.received: list[str] = []
         self.error: BaseException | None = None
-        self._failure: tuple[str, BaseException] | None = None  # (what it was doing, error) until the next negotiation
+        # (what it was doing, the error) until the next negotiation: shown on the learner's side
+        self._failure: tuple[str, BaseException] | None = None
         self._remote_ufrag: str | None = None  # which far connection the current negotiation is with
         self._offer_sdp: str | None = None  # the offer it answered last (a callee)
         self._end_added = False
@@ -184,8 +185,8 @@ class ScriptedPeer:
             return None
         doing, error = self._failure
         if self.role == "callee":
-            advice = (f"Fix your side, then start again from {step('caller', 1).label} (a new RTCPeerConnection "
-                      "and a new offer): the scripted callee answers every new offer.")
+            advice = (f"Fix your side, then start again from {step('caller', 1).label} (a new "
+                      "RTCPeerConnection and a new offer): the scripted callee answers every new offer.")
         else:
             advice = (f"Fix your side, then start again from {step('callee', 1).label}: the scripted caller "
                       f"offers again when your new callee waits for an offer ({step('callee', 2).label}).")
@@ -214,8 +215,8 @@ class ScriptedPeer:
         if kind == "candidate" and not self.send_candidates:
             text += " It was started with send_candidates=False, so it sends no candidates."
         if kind == "offer" and self.role == "caller" and self._phase == "answered":
-            text += (" It offers again only to a callee that starts over: re-run step 1 (a new connection) and "
-                     "then this step, or call restart() on the scripted caller.")
+            text += (" It offers again only to a callee that starts over: re-run step 1 (a new connection) "
+                     "and then this step, or call restart() on the scripted caller.")
         return text
 
     # -- the script ------------------------------------------------------------

@@ -41,7 +41,8 @@ from .errors import (
 from .steps import sender_of, step
 from .wire import dumps
 
-__all__ = ["Loopback", "Endpoint", "Player", "TranscriptEntry", "Transcript", "DEFAULT_TIMEOUT", "MESSAGE_TYPES"]
+__all__ = ["Loopback", "Endpoint", "Player", "TranscriptEntry", "Transcript", "DEFAULT_TIMEOUT",
+           "MESSAGE_TYPES"]
 
 DEFAULT_TIMEOUT = 10.0
 MESSAGE_TYPES = ("offer", "answer", "candidate")
@@ -197,7 +198,8 @@ class _Taken:
 
 
 # The step of each side that waits for each kind of message (for the interrupt line).
-_WAITING_STEP = {("caller", "answer"): 7, ("caller", "candidate"): 8, ("callee", "offer"): 2, ("callee", "candidate"): 7}
+_WAITING_STEP = {("caller", "answer"): 7, ("caller", "candidate"): 8,
+                 ("callee", "offer"): 2, ("callee", "candidate"): 7}
 
 
 def _a(kind: str | None) -> str:
@@ -493,8 +495,8 @@ class Endpoint:
         if waits:
             sends = " ".join(sender_of(w.type, far) for w in self.peer._waiters
                              if not w.future.done() and w.type is not None)
-            return "far-waiting", (f"The {far} is itself waiting for {' or '.join(waits)} from the {me}: each "
-                                   f"side waits for the other. {sends}").rstrip()
+            return "far-waiting", (f"The {far} is itself waiting for {' or '.join(waits)} from the {me}: "
+                                   f"each side waits for the other. {sends}").rstrip()
         if player is not None:
             return "not-sent", status.strip()
         return "not-sent", sender_of(kind, me)
@@ -505,7 +507,8 @@ class Endpoint:
         to_me = [e for e in entries if e.receiver == me and e.type == kind]
         if kind is None or not to_me or self._outstanding(kind) > 0:
             return ""
-        if kind == "answer" and any(e.sender == me and e.type == "offer" and e.seq > to_me[-1].seq for e in entries):
+        last = to_me[-1].seq
+        if kind == "answer" and any(e.sender == me and e.type == "offer" and e.seq > last for e in entries):
             return ""  # the latest offer is not answered yet
         if kind == "candidate" and to_me[-1].message.get("data") is not None:
             return ""  # more may come: no end-of-candidates yet
@@ -516,17 +519,18 @@ class Endpoint:
         if kind == "answer":
             return (f"The answer the {far} sent was already received by {by}, and no other answer is on its "
                     f"way: the {far} answers each offer once. If that run set it, go on to "
-                    f"{step('caller', 8).label}; to start over, re-run step 1, and steps 2-4 send a new offer "
-                    "before this step.")
+                    f"{step('caller', 8).label}; to start over, re-run step 1, and steps 2-4 send a new "
+                    "offer before this step.")
         if kind == "offer":
-            return (f"The offer the {far} sent was already received by {by}, and no other offer is on its way. "
-                    f"If that run set it, go on to {step('callee', 3).label}"
-                    + ("." if self.peer._player is not None else f"; to start over, the {far} must send a new offer."))
+            start_over = "." if self.peer._player is not None else f"; to start over, the {far} must send a new offer."
+            return (f"The offer the {far} sent was already received by {by}, and no other offer is on its "
+                    f"way. If that run set it, go on to {step('callee', 3).label}{start_over}")
         if kind == "candidate":
-            return (f"The candidates the {far} sent, up to its end-of-candidates, were already received by {by}, "
-                    f"and the {far} sends no more in this negotiation. If the {me} is connected, go on to "
+            return (f"The candidates the {far} sent, up to its end-of-candidates, were already received by "
+                    f"{by}, and the {far} sends no more in this negotiation. If the {me} is connected, go on to "
                     "the next cell; to start over, re-run step 1.")
-        return f"The {kind!r} messages the {far} sent were already received by {by}, and no other is on its way."
+        return (f"The {kind!r} messages the {far} sent were already received by {by}, and no other is on "
+                "its way.")
 
 
 _loopbacks: Replacements[Loopback] = Replacements()

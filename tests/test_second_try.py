@@ -16,7 +16,6 @@ import pytest
 
 import peerlab
 from peerlab import (
-    HeldCandidatesNote,
     Loopback,
     PeerlabNote,
     RTCPeerConnection,
