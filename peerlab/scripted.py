@@ -179,9 +179,13 @@ class ScriptedPeer:
         if not any(getattr(job, "kind", "") == "messages" and not job.done() for job in self._jobs):
             self._start(self._handle_queue(), "messages")
 
-    def failure(self) -> ScriptedPeerError | None:
-        """A new error for the learner's side while this peer is failed, else None."""
-        if self._failure is None:
+    def failure(self, kind: str | None = None) -> ScriptedPeerError | None:
+        """A new error for the learner's wait for ``kind`` while this peer is failed, else None.
+
+        A callee that starts over and waits for an offer gets none: that wait makes the scripted
+        caller offer again.
+        """
+        if self._failure is None or (self.role == "caller" and kind in ("offer", None)):
             return None
         doing, error = self._failure
         if self.role == "callee":
@@ -190,8 +194,10 @@ class ScriptedPeer:
         else:
             advice = (f"Fix your side, then start again from {step('callee', 1).label}: the scripted caller "
                       f"offers again when your new callee waits for an offer ({step('callee', 2).label}).")
+        said = str(error).rstrip()
+        said += "" if said.endswith((".", "?", "!")) else "."
         failed = ScriptedPeerError(
-            f"The scripted {self.role} failed {doing}: {type(error).__name__}: {error} {advice}",
+            f"The scripted {self.role} failed {doing}: {type(error).__name__}: {said} {advice}",
             role=self.role, error=error)
         failed.__cause__ = error
         return failed

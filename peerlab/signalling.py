@@ -169,8 +169,9 @@ class Player(Protocol):
     def deliver(self, message: Message) -> None:
         """Take a message that arrived at the endpoint it plays (it is handed over, not received)."""
 
-    def failure(self) -> ScriptedPeerError | None:
-        """A new error to raise on the learner's side while this peer is failed, else None."""
+    def failure(self, kind: str | None) -> ScriptedPeerError | None:
+        """A new error to raise on the learner's side for a wait for ``kind`` while this peer is
+        failed; None if it is not failed, or if that wait is what makes it start again."""
 
     def status(self, kind: str | None) -> str:
         """One sentence: what it is doing now, with what matters for a wait for ``kind``."""
@@ -281,7 +282,7 @@ class Endpoint:
         message = self._take(type, cell)
         if message is not None:
             return message
-        self._raise_far_failure()
+        self._raise_far_failure(type)
         loop = asyncio.get_running_loop()
         waiter = _Waiter(type, loop.create_future(), cell)
         self._waiters.append(waiter)
@@ -372,9 +373,9 @@ class Endpoint:
         """Whether a learner's receive() on this endpoint waits now for one of ``types``."""
         return any(not w.future.done() and w.type in types for w in self._waiters)
 
-    def _raise_far_failure(self) -> None:
+    def _raise_far_failure(self, kind: str | None) -> None:
         player = self.peer._player
-        error = player.failure() if player is not None else None
+        error = player.failure(kind) if player is not None else None
         if error is not None:
             raise error
 
@@ -462,7 +463,7 @@ class Endpoint:
         """The scripted peer at the other end failed: every learner's wait here ends now, with its error."""
         for waiter in list(self._waiters):
             if not waiter.future.done():
-                error = self.peer._player.failure() if self.peer._player is not None else None
+                error = self.peer._player.failure(waiter.type) if self.peer._player is not None else None
                 if error is not None:
                     waiter.future.set_exception(error)
 
@@ -478,7 +479,7 @@ class Endpoint:
         me, far = self.name, self.peer.name
         player = self.peer._player
         status = f" {player.status(kind)}" if player is not None else ""
-        failure = player.failure() if player is not None else None
+        failure = player.failure(kind) if player is not None else None
         if failure is not None:
             return "far-failed", str(failure)
         entries = list(self._loopback.transcript)

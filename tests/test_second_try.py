@@ -343,6 +343,46 @@ async def test_a_wait_already_running_ends_as_soon_as_the_scripted_peer_fails(le
         await asyncio.wait_for(waiting, 1)
 
 
+async def test_a_callee_that_sends_an_offer_makes_the_scripted_caller_fail_and_says_why(lesson_02):
+    loopback, caller, callee = lesson_02
+    await callee.step_1()
+    await callee.step_2()
+    pc = RTCPeerConnection({"iceServers": []}, name="wrong")
+    pc.createDataChannel("chat")
+    loopback.callee.send({"type": "offer", "data": await pc.createOffer()})  # an offer, not an answer
+    await asyncio.sleep(0.01)
+    while loopback.callee.pending:  # the candidates the caller sent before it failed
+        await loopback.callee.receive("candidate", timeout=1)
+    with pytest.raises(ScriptedPeerError) as info:
+        await loopback.callee.receive("candidate", timeout=5)  # fails at once
+    assert str(info.value) == (
+        "The scripted caller failed on the 'offer' message you sent: StepOrderError: the caller never receives "
+        "an offer: only the caller offers (caller step 4), and only the callee answers (callee step 4). Fix your "
+        "side, then start again from callee step 1: the scripted caller offers again when your new callee waits "
+        "for an offer (callee step 2).")
+    await pc.close()
+    with replaced_step_1():
+        await callee.step_1()  # the second try: a new callee waits for an offer, and gets one
+    await callee.step_2()
+    await callee.steps_3_to_6()
+    await callee.step_7()
+    assert await callee.echo("fixed") == "echo: fixed"
+
+
+async def test_a_scripted_callee_played_after_the_offer_came_still_answers_it():
+    async with Loopback() as loopback:
+        caller = Caller(loopback)
+        await caller.step_1()
+        await caller.steps_2_to_4()  # the offer waits at the callee's end...
+        callee = play_callee(loopback.callee)  # ...for the scripted callee played only now
+        await caller.steps_5_and_6()
+        await caller.step_7()
+        await caller.step_8()
+        assert await caller.echo("late") == "echo: late"
+        await caller.pc.close()
+        await callee.close()
+
+
 def test_a_scripted_peer_made_outside_a_running_loop_says_where_to_make_it():
     loopback = Loopback()
     for play, role in ((play_callee, "callee"), (play_caller, "caller")):
