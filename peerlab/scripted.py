@@ -9,8 +9,9 @@ Learners re-run cells, so a scripted peer plays every negotiation, not one:
 
 - The scripted callee treats each offer from a new connection (a new ICE username
   fragment: the learner re-ran step 1) as a new negotiation: it closes its old
-  connection, makes a new one and answers. The same connection offering again is
-  answered on the same connection, or ignored while its answer still waits to be read.
+  connection, makes a new one and answers. The same connection offering again (steps
+  2-4 run again) is answered on the same connection, as a renegotiation; while the
+  answer to its last offer still waits unread, that answer stands for both.
 - The scripted caller offers again when the learner's callee waits for an offer
   (callee step 2) and none is on its way, if its own connection can no longer go on: it
   has no answer yet, or it is ``failed`` or ``closed`` (the learner's old connection
@@ -107,7 +108,6 @@ class ScriptedPeer:
         # (what it was doing, the error) until the next negotiation: shown on the learner's side
         self._failure: tuple[str, BaseException] | None = None
         self._remote_ufrag: str | None = None  # which far connection the current negotiation is with
-        self._offer_sdp: str | None = None  # the offer it answered last (a callee)
         self._end_added = False
         self._early: list[Any] = []  # candidates that came before a remote description
         self._queue: deque[Message] = deque()  # messages handed over and not handled yet
@@ -317,19 +317,17 @@ class ScriptedPeer:
         self._phase = "offered"
 
     async def _on_offer(self, offer: Any) -> None:
-        sdp = offer.get("sdp") if isinstance(offer, dict) else None
-        ufrag = ice_ufrag(sdp)
+        ufrag = ice_ufrag(offer.get("sdp") if isinstance(offer, dict) else None)
         pc = self.pc
         if pc is not None and self._failure is None and ufrag is not None and ufrag == self._remote_ufrag:
-            # The same connection offered again: its step 4 ran twice, or it renegotiates.
-            if sdp == self._offer_sdp or self.endpoint.peer._outstanding("answer"):
-                return  # already answered (or the answer is on its way): nothing new to negotiate
-            self._offer_sdp = sdp
+            # The same connection offered again (its steps 2-4 ran again): a renegotiation.
+            if self.endpoint.peer._outstanding("answer"):
+                return  # the answer to its last offer is still unread: it answers this one too
             await self._answer(pc, offer)
             return
         self._phase = "answering"
         pc = await self._new_connection()
-        self._remote_ufrag, self._offer_sdp = ufrag, sdp
+        self._remote_ufrag = ufrag
         await pc.setRemoteDescription(offer)
         await self._add_early_candidates()  # before answering: ICE checks start at once
         await self._answer(pc, offer)
