@@ -191,10 +191,9 @@ class _Waiter:
 
 @dataclass(frozen=True)
 class _Taken:
-    """A message some receive() took: its type, whether its data was None, and from which cell."""
+    """A message some receive() took: its type, and the cell whose receive() took it."""
 
     type: str
-    null: bool
     cell: Hashable | None
 
 
@@ -340,7 +339,7 @@ class Endpoint:
         for message in self._inbox:
             if type is None or message["type"] == type:
                 self._inbox.remove(message)
-                self._taken.append(_Taken(message["type"], message.get("data") is None, cell))
+                self._taken.append(_Taken(message["type"], cell))
                 return message
         return None
 
@@ -409,7 +408,7 @@ class Endpoint:
         for waiter in list(self._waiters):
             if not waiter.future.done() and (waiter.type is None or waiter.type == message["type"]):
                 self._waiters.remove(waiter)
-                self._taken.append(_Taken(message["type"], message.get("data") is None, waiter.cell))
+                self._taken.append(_Taken(message["type"], waiter.cell))
                 waiter.future.set_result(message)
                 break
         else:
