@@ -17,7 +17,10 @@ The tree::
     ├── RTCError                    the browser's RTCError, with ``errorDetail``
     ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
     ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
-    └── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
+    ├── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
+    ├── ScriptedPeerError           the peer peerlab plays (play_callee, play_caller) cannot start or
+    │                               failed; receive() on the learner's side raises it at once
+    └── MessageHandlerError         an on("message") handler raised; the next receive() or send() raises it
 
 Each error's message says what was wrong and what to do next; where peerlab
 rewords an aiortc error, the original is kept as ``__cause__``.
@@ -51,6 +54,8 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "WaitTimeout",
+    "ScriptedPeerError",
+    "MessageHandlerError",
     "PeerlabNote",
     "HeldCandidatesNote",
     "LateCandidateNote",
@@ -85,14 +90,19 @@ class SignallingClosed(SignallingError):
 class SignallingTimeout(SignallingError, TimeoutError):
     """``receive()`` waited for a message that did not come.
 
-    ``endpoint`` is who waited, ``type`` what it waited for (``None``: anything).
+    ``endpoint`` is who waited, ``type`` what it waited for (``None``: anything), ``reason``
+    why nothing came as far as the signalling service can tell: ``"own-step"`` (a step of the
+    waiting side comes first), ``"consumed"`` (an earlier receive() took it), ``"far-waiting"``
+    (the other side waits for this one), ``"not-sent"`` (the other side has not sent it), or
+    ``"far-failed"``.
     """
 
-    def __init__(self, message: str, *, endpoint: str, type: str | None, timeout: float):
+    def __init__(self, message: str, *, endpoint: str, type: str | None, timeout: float, reason: str = ""):
         super().__init__(message)
         self.endpoint = endpoint
         self.type = type
         self.timeout = timeout
+        self.reason = reason
 
 
 class StepOrderError(PeerlabError, InvalidStateError):
@@ -158,6 +168,37 @@ class WaitTimeout(PeerlabError, TimeoutError):
     """A peerlab wait (for a state, for candidates) ran out of time."""
 
     name = "TimeoutError"
+
+
+class ScriptedPeerError(PeerlabError):
+    """A scripted peer (``play_callee``, ``play_caller``) could not start, or failed while playing.
+
+    ``role`` is ``"caller"`` or ``"callee"``; ``error`` is what the scripted peer itself
+    raised (``None`` when it could not start), also kept as ``__cause__`` for ``%tb``.
+    """
+
+    def __init__(self, message: str, *, role: str, error: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.role = role
+        self.error = error
+
+    def _render_traceback_(self) -> list[str]:
+        """The message already quotes the scripted peer's error: one line is enough."""
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class MessageHandlerError(PeerlabError):
+    """A handler given to ``endpoint.on("message", handler)`` raised.
+
+    Handlers run on the event loop after the cell that sent the message, where an error would
+    only reach the loop's log; peerlab keeps it and raises it here instead. ``handler`` is the
+    function, ``error`` what it raised (also ``__cause__``).
+    """
+
+    def __init__(self, message: str, *, handler: object, error: BaseException) -> None:
+        super().__init__(message)
+        self.handler = handler
+        self.error = error
 
 
 class PeerlabNote(UserWarning):

@@ -11,15 +11,20 @@ Python, against the real connection, peerlab's connection methods return this
 It follows the Promises/A+ rules: it settles once; handlers run later, never inside
 ``.then`` or ``resolve``, in the order they were added; ``.then`` returns
 a new promise settled by the handler's result; promises, thenables and awaitables
-(coroutines, futures, tasks) are adopted. A rejection nobody ever handles is reported
-once, with its traceback, through the loop's exception handler when the promise is
-garbage-collected (the browser's "Uncaught (in promise)").
+(coroutines, futures, tasks) are adopted.
 
 Handlers are JavaScript's *microtasks*: one loop callback runs every queued handler,
 and the handlers those queue, before the loop does anything else, so a ``.then``
 chain of any length settles within one turn, as in a browser. :func:`queue_task` is
 the browser's *task*: it runs after that, once the code the handlers woke has run;
 the connection fires its events that way.
+
+A rejection that has no handler two loop turns after it happened is reported once, with its
+traceback, through the loop's exception handler: what a notebook shows, as a browser fires
+``unhandledrejection`` and prints "Uncaught (in promise)" right after the task that rejected.
+A handler attached later still runs (JavaScript would fire ``rejectionhandled``); the rejection
+is not reported a second time. A promise collected before its check ran (its loop was closed
+first) is reported when it is collected.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ PENDING, FULFILLED, REJECTED = "pending", "fulfilled", "rejected"
 _CATCH = (Exception, asyncio.CancelledError)
 # Tasks running an awaitable that a promise adopted: asyncio only keeps weak references to tasks.
 _adopted_tasks: set[asyncio.Future[Any]] = set()
+# Loop turns a rejection may stay unhandled before it is reported: code that handles it in the
+# same step (``p.catch(...)`` right after, ``await p`` in the same cell) is never reported.
+UNHANDLED_TURNS = 2
 
 
 class PromiseRejectedError(Exception):
@@ -169,6 +177,7 @@ class Promise(Generic[T]):
         self._result: Any = None
         self._callbacks: list[Callable[[], None]] = []
         self._handled = False  # someone will see the rejection: no "Uncaught (in promise)"
+        self._reported = False  # "Uncaught (in promise)" was shown: never twice
 
     # -- state ---------------------------------------------------------------
 
@@ -259,12 +268,16 @@ class Promise(Generic[T]):
 
     def _adopt_future(self, future: asyncio.Future[Any]) -> None:
         _adopted_tasks.discard(future)
-        try:
-            result = future.result()
-        except BaseException as exc:  # its stored exception, or CancelledError if it was cancelled
-            self._settle(REJECTED, exc)
+        # Read the outcome without raising it here: a raised exception's traceback would hold this
+        # frame, and so this promise, in a cycle that only the garbage collector can free.
+        if future.cancelled():
+            self._settle(REJECTED, asyncio.CancelledError())
+            return
+        exception = future.exception()
+        if exception is not None:
+            self._settle(REJECTED, exception)
         else:
-            self._resolve(result)
+            self._resolve(future.result())
 
     def _settle(self, state: str, result: Any) -> None:
         if self._state != PENDING:
@@ -274,6 +287,8 @@ class Promise(Generic[T]):
         jobs = _jobs(self._loop)
         for callback in callbacks:
             jobs.microtask(callback)
+        if state == REJECTED and not self._handled and not self._loop.is_closed():
+            self._loop.call_soon(self._check_handled, UNHANDLED_TURNS - 1)
 
     def _subscribe(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` as a microtask once settled (never synchronously)."""
@@ -405,18 +420,31 @@ class Promise(Generic[T]):
 
     # -- unhandled rejections ------------------------------------------------
 
-    def __del__(self) -> None:
-        """Report a rejection nobody handled, as asyncio reports "exception was never retrieved"."""
-        if getattr(self, "_state", None) != REJECTED or self._handled:
+    def _check_handled(self, turns_left: int) -> None:
+        """A few loop turns after the rejection: report it if nobody has handled it yet."""
+        if turns_left > 0:
+            self._loop.call_soon(self._check_handled, turns_left - 1)
+        else:
+            self._report_unhandled()
+
+    def _report_unhandled(self) -> None:
+        """Show "Uncaught (in promise)" through the loop's exception handler, once."""
+        if self._state != REJECTED or self._handled or self._reported:
             return
-        self._handled = True  # once
+        self._reported = True
+        reason = self._result
+        if isinstance(reason, asyncio.CancelledError):
+            return  # as in asyncio, a cancellation is not an error to report
+        exception = reason if isinstance(reason, BaseException) else PromiseRejectedError(reason)
+        self._loop.call_exception_handler({
+            "message": f"Uncaught (in promise): {reason!r}", "exception": exception, "promise": self})
+
+    def __del__(self) -> None:
+        """Report an unhandled rejection whose check never ran (its loop closed first)."""
+        if getattr(self, "_state", None) != REJECTED:
+            return
         try:
-            reason = self._result
-            if isinstance(reason, asyncio.CancelledError):
-                return  # as in asyncio, a cancellation is not an error to report
-            exception = reason if isinstance(reason, BaseException) else PromiseRejectedError(reason)
-            self._loop.call_exception_handler({
-                "message": f"Uncaught (in promise): {reason!r}", "exception": exception, "promise": self})
+            self._report_unhandled()
         except Exception:  # interpreter shutdown: nothing left to report to
             pass
 

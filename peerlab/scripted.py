@@ -5,119 +5,460 @@ sends, step by step as the guide says; ``play_caller(loopback.caller)`` makes th
 offer for a learner who writes the callee. Both echo every data-channel message
 back (``"echo: " + message``), so the lesson can prove the connection works.
 
-A scripted peer runs as one background task on the kernel's loop; ``close()``
-stops it and closes its connection. Playing a new peer on the same endpoint
-closes the one before, so re-running a lesson cell never leaves two behind.
+Learners re-run cells, so a scripted peer plays every negotiation, not one:
+
+- The scripted callee treats each offer from a new connection (a new ICE username
+  fragment: the learner re-ran step 1) as a new negotiation: it closes its old
+  connection, makes a new one and answers. The same connection offering again (steps
+  2-4 run again) is answered on the same connection, as a renegotiation; while the
+  answer to its last offer still waits unread, that answer stands for both.
+- The scripted caller offers again when the learner's callee waits for an offer
+  (callee step 2) and none is on its way, if its own connection can no longer go on: it
+  has no answer yet, or it is ``failed`` or ``closed`` (the learner's old connection
+  closed when step 1 made a new one). A restarted callee can only get an offer if the
+  caller sends one again, and nothing crosses the wire when a learner re-runs step 1, so
+  this wait is the cue; ``restart()`` starts a new negotiation by hand.
+- A new negotiation withdraws what it sent for the old one and the learner has not read
+  yet (it stays in the transcript), so the learner's next steps only see the new one.
+- It adds the far side's candidates as soon as it has a remote description (those
+  that came early first, before answering), so ICE checks start at once.
+
+A scripted peer plays for as long as its signalling service is open. It does not sit in
+a ``receive()``: the endpoint hands it each message, and a short task on the kernel's loop
+handles the messages in order, so nothing of it is left pending between messages (and
+there is no wait to time out). ``close()`` stops it and closes its connection; so do
+closing its Loopback, playing a new peer on the same endpoint, and re-running the cell that
+played it (the n-th peer a cell plays replaces the n-th its last run played), so re-running
+a cell never leaves one behind.
+
+If it fails (the learner's offer has nothing to connect, a candidate cannot be added),
+the error is kept in ``.error`` and the learner's next ``receive()`` on the other endpoint
+raises :class:`~peerlab.ScriptedPeerError` at once, saying what failed; the next
+negotiation clears it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections import deque
 from typing import Any
 
+from aiortc.sdp import SessionDescription
+
+from ._rerun import Replacements
 from .connection import RTCPeerConnection
-from .errors import PeerlabError
-from .signalling import Endpoint
+from .errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
+from .signalling import Endpoint, Message
+from .steps import step
 
 __all__ = ["ScriptedPeer", "play_callee", "play_caller"]
 
-# A learner may read for a long time between cells; the scripted peer waits that long.
-PATIENCE = 15 * 60.0
+_played: Replacements[ScriptedPeer] = Replacements()
+_closing: set[asyncio.Future[Any]] = set()  # peers being stopped: asyncio keeps only weak references
 
-_playing: dict[int, ScriptedPeer] = {}
-_closing: set[asyncio.Future[None]] = set()
+
+def ice_ufrag(sdp: Any) -> str | None:
+    """The first ``a=ice-ufrag`` of a description: which connection (and ICE session) made it."""
+    if not isinstance(sdp, str):
+        return None
+    for line in sdp.splitlines():
+        if line.startswith("a=ice-ufrag:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def candidate_ufrag(data: Any) -> str | None:
+    """A candidate's username fragment, if it says (``usernameFragment``, or ``ufrag`` in its string)."""
+    if not isinstance(data, dict):
+        return None
+    if data.get("usernameFragment"):
+        return str(data["usernameFragment"])
+    bits = str(data.get("candidate", "")).split()
+    for name, value in zip(bits[8::2], bits[9::2]):
+        if name == "ufrag":
+            return value
+    return None
 
 
 class ScriptedPeer:
-    """The far side of a lesson: its connection, its task, and what went wrong, if anything."""
+    """The far side of a lesson: its connection, its task, and what went wrong, if anything.
+
+    ``pc`` is the connection of the latest negotiation (``None`` before the first one),
+    ``negotiations`` how many it started, ``received`` the data-channel messages it echoed,
+    ``error`` its latest failure.
+    """
 
     def __init__(self, role: str, endpoint: Endpoint, *, configuration: Any = None,
                  add_candidates: bool = True, send_candidates: bool = True) -> None:
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise ScriptedPeerError(
+                f"play_{role}() plays in the background, on the running event loop, and there is none here. "
+                "Call it in a notebook cell or inside an async function (in a script: inside the coroutine "
+                "you run with asyncio.run() or peerlab.blocking.wait()).", role=role) from None
         self.role = role
         self.endpoint = endpoint
+        self.configuration = configuration
         self.add_candidates = add_candidates
         self.send_candidates = send_candidates
-        self.pc = RTCPeerConnection(configuration, name=role, replace_same_name=False)
+        self.pc: RTCPeerConnection | None = None
+        self.negotiations = 0
         self.received: list[str] = []
         self.error: BaseException | None = None
-        self.pc.on("datachannel", self._echo)
-        if send_candidates:
-            self.pc.on("icecandidate", self._send_candidate)
-        runner = self._run_caller if role == "caller" else self._run_callee
-        self.task = asyncio.ensure_future(runner())
-        self.task.add_done_callback(self._finished)
+        # (what it was doing, the error) until the next negotiation: shown on the learner's side
+        self._failure: tuple[str, BaseException] | None = None
+        self._remote_ufrag: str | None = None  # which far connection the current negotiation is with
+        self._end_added = False
+        self._early: list[Any] = []  # candidates that came before a remote description
+        self._queue: deque[Message] = deque()  # messages handed over and not handled yet
+        self._lock = asyncio.Lock()  # one negotiation step at a time: messages, re-offers, restart()
+        self._jobs: set[asyncio.Future[Any]] = set()  # handling messages, offering: short tasks
+        self._old: set[asyncio.Future[Any]] = set()  # connections of earlier negotiations, closing
+        self._stopping: asyncio.Future[None] | None = None
+        self._phase = "waiting" if role == "callee" else "starting"
+        if role == "caller":
+            endpoint.peer._wait_watchers.append(self._far_waits)
+            self._start(self._first_offer(), "offer")
+        endpoint._attach(self)
 
     def __repr__(self) -> str:
-        status = "failed" if self.error else ("done" if self.task.done() else "running")
-        return f"<ScriptedPeer {self.role} ({status}): {self.pc.connectionState}>"
+        state = self.pc.connectionState if self.pc is not None else "no connection yet"
+        return f"<ScriptedPeer {self.role} ({self._phase}): {state}>"
+
+    @property
+    def busy(self) -> bool:
+        """Whether it is handling a message or making an offer right now."""
+        return any(not job.done() for job in self._jobs)
+
+    # -- what the learner can call ---------------------------------------------
 
     async def close(self) -> None:
-        """Stop the script and close the connection."""
-        if _playing.get(id(self.endpoint)) is self:
-            del _playing[id(self.endpoint)]
-        if not self.task.done():
-            self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
-        await self.pc.close()
+        """Stop the script and close its connection."""
+        stopping = self.stop()
+        if stopping is not None:
+            await stopping
 
-    # -- the scripts ---------------------------------------------------------
+    async def restart(self) -> None:
+        """Start a new negotiation now: a caller closes its connection and offers again with a new
+        one; a callee closes its connection and answers the next offer."""
+        async with self._lock:
+            if self.role == "caller":
+                await self._guard("while making its offer", self._offer)
+            else:
+                await self._close_connection()
+                self._failure = None
+                self._phase = "waiting"
 
-    async def _run_caller(self) -> None:
-        channel = self.pc.createDataChannel("chat")
-        channel.on("message", lambda message: self._reply(channel, message))
-        offer = await self.pc.createOffer()
-        await self.pc.setLocalDescription(offer)
-        self.endpoint.send({"type": "offer", "data": offer})
-        answer = await self.endpoint.receive("answer", timeout=PATIENCE)
-        await self.pc.setRemoteDescription(answer["data"])
-        await self._add_remote_candidates()
+    def stop(self) -> asyncio.Future[None] | None:
+        """Stop at once and close the connections in the background; the future ends when all are closed."""
+        if self._stopping is None:
+            if self._loop.is_closed():
+                return None
+            if self.endpoint._player is self:
+                self.endpoint._player = None
+            watchers = self.endpoint.peer._wait_watchers
+            if self._far_waits in watchers:
+                watchers.remove(self._far_waits)
+            _played.forget(self)
+            self._queue.clear()
+            for job in self._jobs:
+                job.cancel()
+            self._phase = "stopped"
+            self._stopping = asyncio.ensure_future(self._close_all(), loop=self._loop)
+            _closing.add(self._stopping)
+            self._stopping.add_done_callback(_closing.discard)
+        return self._stopping
 
-    async def _run_callee(self) -> None:
-        offer = await self.endpoint.receive("offer", timeout=PATIENCE)
-        await self.pc.setRemoteDescription(offer["data"])
-        answer = await self.pc.createAnswer()
-        await self.pc.setLocalDescription(answer)
-        self.endpoint.send({"type": "answer", "data": answer})
-        await self._add_remote_candidates()
+    # -- what the signalling service asks (peerlab.signalling.Player) ------------
 
-    async def _add_remote_candidates(self) -> None:
+    def deliver(self, message: Message) -> None:
+        """A message for it arrived: handle it after those before it."""
+        if self._stopping is not None:
+            return
+        self._queue.append(message)
+        if not any(getattr(job, "kind", "") == "messages" and not job.done() for job in self._jobs):
+            self._start(self._handle_queue(), "messages")
+
+    def failure(self, kind: str | None = None) -> ScriptedPeerError | None:
+        """A new error for the learner's wait for ``kind`` while this peer is failed, else None.
+
+        A callee that starts over and waits for an offer gets none: that wait makes the scripted
+        caller offer again.
+        """
+        if self._failure is None or (self.role == "caller" and kind in ("offer", None)):
+            return None
+        doing, error = self._failure
+        if self.role == "callee":
+            advice = (f"Fix your side, then start again from {step('caller', 1).label} (a new "
+                      "RTCPeerConnection and a new offer): the scripted callee answers every new offer.")
+        else:
+            advice = (f"Fix your side, then start again from {step('callee', 1).label}: the scripted caller "
+                      f"offers again when your new callee waits for an offer ({step('callee', 2).label}).")
+        said = str(error).rstrip()
+        said += "" if said.endswith((".", "?", "!")) else "."
+        failed = ScriptedPeerError(
+            f"The scripted {self.role} failed {doing}: {type(error).__name__}: {said} {advice}",
+            role=self.role, error=error)
+        failed.__cause__ = error
+        return failed
+
+    def status(self, kind: str | None = None) -> str:
+        """One sentence: what it is doing now (for the hint of a wait that ran out)."""
+        state = self.pc.connectionState if self.pc is not None else "new"
+        words = {
+            ("callee", "starting"): "is waiting for an offer",
+            ("callee", "waiting"): "is waiting for an offer",
+            ("callee", "answering"): "is answering the latest offer",
+            ("callee", "answered"): f"answered the latest offer; its connection is {state!r}",
+            ("caller", "starting"): "is making its offer",
+            ("caller", "offering"): "is making its offer",
+            ("caller", "offered"): "sent its offer and is waiting for the answer",
+            ("caller", "answered"): f"has the callee's answer; its connection is {state!r}",
+        }.get((self.role, self._phase), "has stopped (it was closed, or its signalling service was)")
+        if self._phase == "failed":
+            words = "has failed"
+        text = f"The scripted {self.role} {words}."
+        if kind == "candidate" and not self.send_candidates:
+            text += " It was started with send_candidates=False, so it sends no candidates."
+        if kind == "offer" and self.role == "caller" and self._phase == "answered":
+            text += (" It offers again only to a callee that starts over: re-run step 1 (a new connection) "
+                     "and then this step, or call restart() on the scripted caller.")
+        return text
+
+    # -- the script ------------------------------------------------------------
+
+    def _start(self, work: Any, kind: str) -> None:
+        """Run ``work`` as a short task of this peer (cancelled if it stops)."""
+        job = self._loop.create_task(work, name=f"peerlab scripted {self.role}: {kind}")
+        job.kind = kind  # type: ignore[attr-defined]
+        self._jobs.add(job)
+        job.add_done_callback(self._job_done)
+
+    def _job_done(self, job: asyncio.Future[Any]) -> None:
+        self._jobs.discard(job)
+        if not job.cancelled() and job.exception() is not None:  # a bug in the script itself
+            self._phase = "failed"
+            self._fail("while playing", job.exception())  # type: ignore[arg-type]
+
+    async def _first_offer(self) -> None:
+        async with self._lock:
+            await self._guard("while making its offer", self._offer)
+
+    async def _handle_queue(self) -> None:
+        async with self._lock:
+            while self._queue:
+                await self._handle(self._queue.popleft())
+
+    async def _handle(self, message: Message) -> None:
+        kind, data = message["type"], message.get("data")
+        if kind == "candidate":
+            await self._guard("while adding a candidate you sent", self._on_candidate, data)
+        elif kind == "offer" and self.role == "callee":
+            await self._guard("while answering your offer", self._on_offer, data)
+        elif kind == "answer" and self.role == "caller":
+            await self._guard("while applying your answer", self._on_answer, data)
+        elif kind in ("offer", "answer"):
+            self._fail(f"on the {kind!r} message you sent", StepOrderError(
+                f"the {self.role} never receives an {kind}: only the caller offers (caller step 4), "
+                "and only the callee answers (callee step 4)"))
+        # other (extra) message types are not the scripted peer's business
+
+    async def _guard(self, doing: str, work: Any, *args: Any) -> None:
+        """Run one step of the script; a failure is kept and shown to the learner, and the script goes on."""
+        try:
+            await work(*args)
+        except Exception as exc:
+            self._fail(doing, exc)
+
+    def _fail(self, doing: str, error: BaseException) -> None:
+        self.error = error
+        self._failure = (doing, error)
+        self.endpoint.peer._far_failed()
+
+    async def _close_connection(self) -> None:
+        """Close the last negotiation's connection."""
+        old, self.pc = self.pc, None
+        if old is not None:
+            closing = asyncio.ensure_future(old.close())
+            self._old.add(closing)
+            closing.add_done_callback(self._old.discard)
+            await asyncio.gather(closing, return_exceptions=True)
+
+    async def _new_connection(self) -> RTCPeerConnection:
+        """Close the last negotiation's connection and make the next one.
+
+        What it sent for the last one and the learner has not read yet (an answer, candidates)
+        is withdrawn: read after the new offer or answer, it would send the learner's next steps
+        to a closed connection.
+        """
+        await self._close_connection()
+        if self.negotiations:
+            self.endpoint.peer._withdraw()
+        pc = RTCPeerConnection(self.configuration, name=self.role, replace_same_name=False)
+        pc.on("datachannel", self._on_datachannel)
+        if self.send_candidates:
+            pc.on("icecandidate", functools.partial(self._send_candidate, pc))
+        pc.on("connectionstatechange", functools.partial(self._state_changed, pc))
+        self.pc = pc
+        self.negotiations += 1
+        self._failure = None
+        self._remote_ufrag = None
+        self._end_added = False
+        return pc
+
+    async def _offer(self) -> None:
+        self._phase = "offering"
+        pc = await self._new_connection()
+        channel = pc.createDataChannel("chat")
+        channel.on("message", functools.partial(self._reply, channel))
+        offer = await pc.createOffer()
+        await pc.setLocalDescription(offer)
+        self._send({"type": "offer", "data": offer})
+        self._phase = "offered"
+
+    async def _on_offer(self, offer: Any) -> None:
+        ufrag = ice_ufrag(offer.get("sdp") if isinstance(offer, dict) else None)
+        pc = self.pc
+        if pc is not None and self._failure is None and ufrag is not None and ufrag == self._remote_ufrag:
+            # The same connection offered again (its steps 2-4 ran again): a renegotiation.
+            if self.endpoint.peer._outstanding("answer"):
+                return  # the answer to its last offer is still unread: it answers this one too
+            await self._answer(pc, offer)
+            return
+        self._phase = "answering"
+        pc = await self._new_connection()
+        self._remote_ufrag = ufrag
+        _require_media(offer)
+        await pc.setRemoteDescription(offer)
+        await self._add_early_candidates()  # before answering: ICE checks start at once
+        await self._answer(pc, offer)
+
+    async def _answer(self, pc: RTCPeerConnection, offer: Any) -> None:
+        if pc.signalingState != "have-remote-offer":
+            await pc.setRemoteDescription(offer)
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+        self._send({"type": "answer", "data": answer})
+        self._phase = "answered"
+
+    async def _on_answer(self, answer: Any) -> None:
+        pc = self.pc
+        if pc is None or pc.signalingState != "have-local-offer":
+            return  # a repeated or stale answer: the current offer is already answered
+        self._remote_ufrag = ice_ufrag(answer.get("sdp") if isinstance(answer, dict) else None)
+        await pc.setRemoteDescription(answer)
+        self._phase = "answered"
+        await self._add_early_candidates()
+
+    async def _on_candidate(self, data: Any) -> None:
         if not self.add_candidates:
             return
-        while True:
-            message = await self.endpoint.receive("candidate", timeout=PATIENCE)
-            await self.pc.addIceCandidate(message["data"])
-            if message["data"] is None:
-                return
+        pc = self.pc
+        if pc is None or pc.remoteDescription is None:
+            self._early.append(data)
+            return
+        ufrag = candidate_ufrag(data)
+        if ufrag is not None and self._remote_ufrag is not None and ufrag != self._remote_ufrag:
+            return  # from a connection the learner replaced
+        if self._end_added:
+            return  # after end-of-candidates: nothing more to add (and no note for the learner)
+        await pc.addIceCandidate(data)
+        self._end_added = data is None
 
-    def _send_candidate(self, event: Any) -> None:
+    async def _add_early_candidates(self) -> None:
+        """Add the candidates that came before the remote description, and those queued right behind it."""
+        early, self._early = self._early, []
+        for data in early:
+            await self._on_candidate(data)
+        while self._queue and self._queue[0]["type"] == "candidate":
+            await self._on_candidate(self._queue.popleft().get("data"))
+
+    # -- re-offering to a callee that starts over ----------------------------------
+
+    def _far_waits(self, kind: str | None) -> None:
+        """The learner's callee started waiting for ``kind``: see (soon) whether it needs a new offer."""
+        if kind in ("offer", None):
+            self._consider_reoffer()
+
+    def _state_changed(self, pc: RTCPeerConnection, *_: Any) -> None:
+        if pc is self.pc and pc.connectionState in ("failed", "closed"):
+            self._consider_reoffer()
+
+    def _consider_reoffer(self) -> None:
+        if self.role == "caller" and self._stopping is None and not any(
+                getattr(job, "kind", "") == "re-offer" and not job.done() for job in self._jobs):
+            self._start(self._reoffer(), "re-offer")
+
+    async def _reoffer(self) -> None:
+        async with self._lock:  # after whatever the script is doing now
+            if self._needs_new_offer():
+                await self._guard("while making its offer", self._offer)
+
+    def _needs_new_offer(self) -> bool:
+        """The learner's callee waits for an offer, none is on its way, and this connection cannot go on."""
+        callee = self.endpoint.peer
+        if not callee._waiting_for("offer", None) or callee._outstanding("offer"):
+            return False
+        if self._failure is not None:
+            return True
+        pc = self.pc
+        return pc is None or pc.remoteDescription is None or pc.connectionState in ("failed", "closed")
+
+    # -- data channel and candidates ---------------------------------------------
+
+    def _send(self, message: Message) -> None:
         if not self.endpoint._loopback.closed:
-            self.endpoint.send({"type": "candidate", "data": event.candidate})
+            self.endpoint._loopback._carry(self.endpoint, message)
 
-    def _echo(self, event: Any) -> None:
-        channel = getattr(event, "channel", event)
-        channel.on("message", lambda message: self._reply(channel, message))
+    def _send_candidate(self, pc: RTCPeerConnection, event: Any) -> None:
+        if pc is self.pc:
+            self._send({"type": "candidate", "data": event.candidate})
+
+    def _on_datachannel(self, event: Any) -> None:
+        channel = getattr(event, "channel", event)  # an RTCDataChannelEvent, or the channel itself
+        channel.on("message", functools.partial(self._reply, channel))
 
     def _reply(self, channel: Any, message: Any) -> None:
         self.received.append(message)
         if channel.readyState == "open":
             channel.send(f"echo: {message}")
 
-    def _finished(self, task: asyncio.Future[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self.error = task.exception()
+    # -- ending ----------------------------------------------------------------
+
+    async def _close_all(self) -> None:
+        if self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
+        if self.pc is not None:
+            await self.pc.close()
+        if self._old:
+            await asyncio.gather(*self._old, return_exceptions=True)
+
+
+def _require_media(offer: Any) -> None:
+    """Refuse an offer with no m-section: a browser accepts it, but the lesson has nothing to connect."""
+    sdp = offer.get("sdp") if isinstance(offer, dict) else getattr(offer, "sdp", None)
+    try:
+        media = SessionDescription.parse(sdp).media if isinstance(sdp, str) else True
+    except Exception:  # malformed: setRemoteDescription() says what is wrong with it
+        return
+    if not media:
+        raise InvalidDescriptionError(
+            "setRemoteDescription(): the SDP has no media section (no 'm=' line), so there is nothing to "
+            "connect. Did the offering peer create a data channel before createOffer()?")
 
 
 def _play(role: str, endpoint: Endpoint, **options: Any) -> ScriptedPeer:
     if not isinstance(endpoint, Endpoint):
-        raise PeerlabError(f"play_{role}() takes a signalling endpoint, e.g. loopback.{role}, "
-                           f"not {type(endpoint).__name__}")
-    old = _playing.pop(id(endpoint), None)
-    if old is not None:  # a re-run cell: close the peer it played before
-        closing = asyncio.ensure_future(old.close())
-        _closing.add(closing)
-        closing.add_done_callback(_closing.discard)
+        raise ScriptedPeerError(f"play_{role}() takes a signalling endpoint, e.g. loopback.{role}, "
+                                f"not {type(endpoint).__name__}", role=role)
+    place = _played.place()
+    replaced = endpoint._player
     peer = ScriptedPeer(role, endpoint, **options)
-    _playing[id(endpoint)] = peer
+    for old in {replaced, _played.swap(place, peer)}:
+        if old is not None and old is not peer:
+            old.stop()  # a re-run cell, or a second peer on one endpoint: close the one it replaces
     return peer
 
 
@@ -125,8 +466,8 @@ def play_callee(endpoint: Endpoint, *, configuration: Any = None, add_candidates
                 send_candidates: bool = True) -> ScriptedPeer:
     """Play the callee's seven steps on ``endpoint`` (usually ``loopback.callee``), in the background.
 
-    ``add_candidates=False`` skips its step 7; ``send_candidates=False`` its steps 5-6:
-    for the lessons' "what if" section.
+    It answers every new offer. ``add_candidates=False`` skips its step 7;
+    ``send_candidates=False`` its steps 5-6: for the lessons' "what if" section.
     """
     return _play("callee", endpoint, configuration=configuration,
                  add_candidates=add_candidates, send_candidates=send_candidates)
@@ -136,7 +477,8 @@ def play_caller(endpoint: Endpoint, *, configuration: Any = None, add_candidates
                 send_candidates: bool = True) -> ScriptedPeer:
     """Play the caller's eight steps on ``endpoint`` (usually ``loopback.caller``), in the background.
 
-    It creates a data channel named ``"chat"`` before its offer and echoes what it receives.
+    It creates a data channel named ``"chat"`` before its offer and echoes what it receives,
+    and offers again when the learner's callee starts over (see the module's notes).
     """
     return _play("caller", endpoint, configuration=configuration,
                  add_candidates=add_candidates, send_candidates=send_candidates)

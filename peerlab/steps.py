@@ -116,4 +116,5 @@ def sender_of(type: str | None, receiver: str) -> str:
     if not senders:
         return f"No step of the guide sends a {type!r} message to the {receiver}."
     s = senders[0]
-    return f"A {type!r} message is sent by {s.label} ({s.call}). Has the {s.side} run it?"
+    article = "An" if type[:1].lower() in "aeiou" else "A"
+    return f"{article} {type!r} message is sent by {s.label} ({s.call}). Has the {s.side} run it?"

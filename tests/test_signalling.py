@@ -9,7 +9,14 @@ import pytest
 from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
 
-from peerlab import Loopback, RTCIceCandidate, SignallingClosed, SignallingError, SignallingTimeout
+from peerlab import (
+    Loopback,
+    MessageHandlerError,
+    RTCIceCandidate,
+    SignallingClosed,
+    SignallingError,
+    SignallingTimeout,
+)
 
 CANDIDATE = "candidate:1 1 udp 2130706431 192.0.2.1 50000 typ host"
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
@@ -75,11 +82,13 @@ async def test_transcript_records_every_message_in_order():
 
 async def test_receive_timeout_names_what_it_waited_for_and_the_step_that_sends_it():
     lb = Loopback()
+    lb.caller.send({"type": "offer", "data": {"type": "offer", "sdp": SDP}})
     with pytest.raises(SignallingTimeout) as info:
         await lb.caller.receive("answer", timeout=0.05)
-    message = str(info.value)
-    assert "caller waited 0.05 s for a 'answer' message" in message
-    assert "callee step 4" in message
+    assert str(info.value) == (
+        "The caller waited 0.05 s for an 'answer' message and none came. An 'answer' message is sent by "
+        'callee step 4 (send({"type": "answer", "data": answer})). Has the callee run it?')
+    assert (info.value.reason, info.value.type, info.value.endpoint) == ("not-sent", "answer", "caller")
     assert isinstance(info.value, TimeoutError)
     assert lb.caller._waiters == []
 
@@ -92,6 +101,74 @@ async def test_callback_style_gets_each_message():
     assert got == []  # callbacks run after the sending code, as network messages do
     await asyncio.sleep(0)
     assert got == [{"type": "candidate", "data": None}]
+
+
+async def test_an_async_message_handler_is_awaited():
+    lb = Loopback()
+    got = []
+
+    @lb.callee.on("message")
+    async def handle(message):
+        await asyncio.sleep(0.01)
+        got.append(message["type"])
+
+    lb.caller.send({"type": "candidate", "data": None})
+    await asyncio.sleep(0.05)
+    assert got == ["candidate"]
+    lb.close()
+
+
+async def test_what_a_message_handler_raises_is_raised_by_the_next_receive_not_logged(caplog):
+    lb = Loopback()
+
+    def handle(message):
+        raise KeyError("sdp")
+
+    lb.callee.on("message", handle)
+    lb.caller.send({"type": "offer", "data": {"type": "offer", "sdp": SDP}})
+    await asyncio.sleep(0)
+    with pytest.raises(MessageHandlerError) as info:
+        await lb.callee.receive("offer", timeout=1)
+    assert str(info.value) == "your on('message') handler handle on the callee raised KeyError: 'sdp'"
+    assert isinstance(info.value.__cause__, KeyError) and info.value.handler is handle
+    assert (await lb.callee.receive("offer", timeout=1))["type"] == "offer"  # raised once, message kept
+    assert caplog.records == []
+    lb.close()
+
+
+async def test_what_an_async_message_handler_raises_is_raised_by_the_next_send():
+    lb = Loopback()
+
+    @lb.callee.on("message")
+    async def handle(message):
+        await asyncio.sleep(0)
+        raise ValueError("bad offer")
+
+    lb.caller.send({"type": "candidate", "data": None})
+    await asyncio.sleep(0.01)
+    with pytest.raises(MessageHandlerError, match="handler handle on the callee raised ValueError: bad offer"):
+        lb.caller.send({"type": "candidate", "data": None})
+    assert len(lb.transcript) == 1  # that send was refused, to show the error first
+    lb.callee.off("message", handle)
+    lb.caller.send({"type": "candidate", "data": None})  # raised once: the next send goes through
+    assert len(lb.transcript) == 2
+    lb.close()
+
+
+async def test_closing_cancels_message_handlers_still_running():
+    lb = Loopback()
+    started = asyncio.Event()
+
+    @lb.callee.on("message")
+    async def handle(message):
+        started.set()
+        await asyncio.sleep(3600)
+
+    lb.caller.send({"type": "candidate", "data": None})
+    await started.wait()
+    async with lb:
+        pass
+    assert lb.callee._handler_tasks == set()
 
 
 @pytest.mark.parametrize("message, words", [
@@ -160,7 +237,7 @@ async def test_close_cancels_messages_still_in_flight():
     lb = Loopback(delay=10)
     lb.caller.send({"type": "candidate", "data": None})
     lb.close()
-    assert lb._timers == set()
+    assert lb._timers == {}
 
 
 async def test_transcript_text_folds_alike_candidates_so_it_reads_the_same_on_any_machine():

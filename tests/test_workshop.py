@@ -105,7 +105,7 @@ WRONG_ATTEMPTS = [
      'message = await signalling.receive("candidate", timeout=5)\nawait pc.addIceCandidate(message)',
      "CandidateTypeError", "addIceCandidate() got the whole signalling message; pass the candidate inside it"),
     (CALLEE, "# Receive the offer", 'offer = await signalling.receive("answer", timeout=1)', "SignallingTimeout",
-     "The callee waited 1 s for a 'answer' message and none came."),
+     "The callee waited 1 s for an 'answer' message and none came."),
     (CALLEE, "# Create the answer", "answer = await pc.createAnswer()", "StepCheckFailed",
      "callee step 3: the answer is created but not set as the local description"),
     (CALLEE, "# Receive the offer", "# (skipped)", "StepCheckFailed", "callee step 2: the offer is not set"),
