@@ -32,8 +32,10 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT) $(ALLOW_ROOT)
 
+# Four workers (pytest-xdist): most of the time goes to waiting on kernels, browsers and sockets,
+# not to the two cores. --dist loadfile keeps a notebook's cells, and a browser module, on one worker.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4 --dist loadfile
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks

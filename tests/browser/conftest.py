@@ -2,7 +2,7 @@
 
 Module scope, not session: Playwright's sync API runs its own event loop in this thread, and
 pytest-asyncio cannot run a test while it is alive, so it must end before the next module starts.
-Put browser tests in test_lessons_in_browser.py to share one server and one browser.
+A module shares one server and one browser; modules run side by side under pytest-xdist.
 
 Without Chromium the tests skip, except where a skip would hide a gap: PEERLAB_REQUIRE_BROWSER=1
 or PEERLAB_NO_SKIP=1 (set by .ci/run) turns the skip into a failure.

@@ -1,179 +1,22 @@
-"""Every lesson, run in JupyterLab in Debian's Chromium, as a learner sees it.
+"""Every lesson (notebooks/*.ipynb), run in JupyterLab in Debian's Chromium, as a learner sees it.
 
-Each lesson is opened in a fresh workspace on a new kernel, run with Run -> Run All Cells, and
-checked: every cell ran, no error outside cells tagged ``raises-exception``, nothing in the
-browser console; then what the lesson is about is on the page. Screenshots of each view go to
-test-artifacts/browser/ (ignored by git): look at them.
-
-To check more in a lesson, add a function to CHECKS; it gets the page after the run.
+The browser tests are split over three modules (lessons, workshop, harness), each with its own
+JupyterLab and Chromium, so that ``make test`` can run them side by side (pytest-xdist).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from .conftest import ARTIFACTS, ROOT
-from .jupyterlab import (JupyterLab, cells, mermaid_arrow_count, mermaid_diagrams, outputs_text, run_notebook,
-                         screenshot_notebook, tagged_cell, unexpected_errors)
-
-NOTEBOOKS = ROOT / "notebooks"
-# The lessons and the workshop solutions; exercises have blanks on purpose (pytest ignores them too).
-LESSONS = (sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-           + sorted(f"workshop/{p.name}" for p in (NOTEBOOKS / "workshop").glob("*-solution.ipynb")))
-
-CONNECTION_STATE = '.peerlab-state-panel .peerlab-state-current[data-machine="connectionState"]'
-
-
-def check_setup_check(page: Any, lab: JupyterLab, name: str) -> None:
-    last = [c.index for c in cells(page, name) if c.type == "code"][-1]
-    assert "READY: this machine can run every peerlab lesson." in outputs_text(page, last)
-    assert "[FAIL]" not in outputs_text(page)
-    assert page.locator(".peerlab-setup-widget").is_visible()  # the widget manager works here
-
-
-def check_caller(page: Any, lab: JupyterLab, name: str) -> None:
-    step_8 = tagged_cell(lab.path(name), "caller-step-8")
-    assert "connectionState=connected" in outputs_text(page, step_8)
-    assert "'echo: hello from the caller'" in outputs_text(page)
-    assert page.locator(CONNECTION_STATE).first.get_attribute("data-state") == "connected"
-    assert page.locator(".peerlab-sdp tr").count() > 10
-    assert page.locator(".peerlab-candidates tbody tr").count() >= 1
-
-
-def check_callee(page: Any, lab: JupyterLab, name: str) -> None:
-    step_7 = tagged_cell(lab.path(name), "callee-step-7")
-    assert "connectionState=connected" in outputs_text(page, step_7)
-    assert "'echo: hello from the callee'" in outputs_text(page)
-    assert page.locator(CONNECTION_STATE).first.get_attribute("data-state") == "connected"
-
-
-def check_then_vs_await(page: Any, lab: JupyterLab, name: str) -> None:
-    text = outputs_text(page)
-    assert "then connected" in text and "await connected" in text  # both styles reach 'connected'
-
-
-def check_workshop(side: str, steps: int, echo: str) -> Callable[[Any, JupyterLab, str], None]:
-    """A workshop solution: every step's check cell says ✔, and the data channel echoes."""
-    def check(page: Any, lab: JupyterLab, name: str) -> None:
-        text = outputs_text(page)
-        for step in range(1, steps + 1):
-            assert f"✔ {side} step {step}:" in text
-        assert "is 'connected'" in text
-        assert f"echo: {echo}" in text
-    return check
-
-
-def check_then_vs_await_solution(page: Any, lab: JupyterLab, name: str) -> None:
-    text = outputs_text(page)
-    assert text.count("✔ caller step 4:") == 2
-    assert "✔ the error went to .catch()" in text
-
-
-def check_trickle(page: Any, lab: JupyterLab, name: str) -> None:
-    stored = nbformat.read(lab.path(name), as_version=4)
-    source = next(o["data"]["text/vnd.mermaid"] for c in stored.cells if c.cell_type == "code"
-                  for o in c.outputs if "text/vnd.mermaid" in o.get("data", {}))
-    assert len(re.findall(r"->>", source)) == 12
-    assert mermaid_arrow_count(page, ".jp-NotebookPanel .jp-OutputArea") == 12
-    for peer in ("caller", "callee"):
-        state = page.locator(f'.peerlab-state-current[data-peer="{peer}"][data-machine="connectionState"]')
-        assert state.get_attribute("data-state") == "connected"
-    assert page.locator(".peerlab-candidates tbody tr").count() >= 1
-    assert page.locator(".peerlab-sdp tr").count() > 10
-    assert page.locator(".peerlab-timeline svg circle").count() > 20
-    for view, selector in [("sequence-diagram", ".jp-OutputArea .jp-RenderedMermaid"),
-                           ("state-panel", ".peerlab-state-panel"), ("timeline", ".peerlab-timeline svg"),
-                           ("sdp-anatomy", ".peerlab-sdp"), ("candidate-table", ".peerlab-candidates")]:
-        page.locator(selector).first.screenshot(path=str(ARTIFACTS / f"{view}.png"))
-
-
-CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
-    "00-setup-check.ipynb": check_setup_check,
-    "01-caller.ipynb": check_caller,
-    "02-callee.ipynb": check_callee,
-    "03-then-vs-await.ipynb": check_then_vs_await,
-    "04-trickle-ice-and-states.ipynb": check_trickle,
-    "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
-    "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
-    "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,
-}
+from .lesson_checks import CHECKS, LESSONS, WORKSHOP, run_and_check
 
 
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("name", LESSONS)
 def test_lesson_runs_in_jupyterlab_without_errors(page, console_errors, lab, name):
-    run_notebook(page, lab, name)
-    screenshot_notebook(page, ARTIFACTS / f"{Path(name).stem}.png")
-    assert unexpected_errors(page, lab, name) == []
-    assert console_errors == []
-    if name in CHECKS:  # a lesson missing there fails the next test
-        CHECKS[name](page, lab, name)
+    run_and_check(page, console_errors, lab, name)
 
 
 def test_every_lesson_has_browser_checks_and_every_check_a_lesson():
     # A new lesson needs its checks; a renamed one's would silently stop running.
-    assert set(CHECKS) == set(LESSONS)
-
-
-# The harness itself, on notebooks written into the server's copy at test time.
-
-SEQUENCE = "sequenceDiagram\n  caller->>callee: offer\n  callee-->>caller: answer\n  callee->>callee: think\n"
-
-
-@pytest.mark.timeout(120)
-def test_mermaid_outputs_and_widgets_render(page, console_errors, lab):
-    display = ('from IPython.display import display\n'
-               f'display({{"text/vnd.mermaid": {SEQUENCE!r}, "text/plain": "3 messages"}}, raw=True)')
-    name = lab.write_notebook("probe-render.ipynb", [
-        new_code_cell(display),
-        new_markdown_cell("```mermaid\nsequenceDiagram\n  A->>B: hi\n```"),
-        new_code_cell("import ipywidgets\nipywidgets.HTML('<b class=\"probe\">hi</b>')"),
-    ])
-    run_notebook(page, lab, name)
-    screenshot_notebook(page, ARTIFACTS / "probe-render.png")
-    [drawn] = mermaid_diagrams(page, ".jp-NotebookPanel .jp-OutputArea")
-    assert drawn["drawn"]
-    assert drawn["arrows"] == 3  # two <line>s and, for the message to itself, a <path>
-    assert drawn["messages"] == ["offer", "answer", "think"]
-    assert sorted(drawn["actors"]) == ["callee", "caller"]
-    assert mermaid_arrow_count(page, ".jp-NotebookPanel .jp-MarkdownCell") == 1
-    assert mermaid_arrow_count(page) == 4
-    assert page.locator(".jp-OutputArea .jupyter-widgets .probe").inner_text() == "hi"
-    assert page.locator(".jp-OutputArea .jupyter-widgets .probe").is_visible()
-    assert unexpected_errors(page, lab, name) == []
-    assert console_errors == []
-
-
-@pytest.mark.timeout(120)
-def test_errors_tracebacks_and_console_errors_are_caught(page, console_errors, lab):
-    allowed = new_code_cell("import peerlab\nraise peerlab.StepOrderError('on purpose')")
-    allowed.metadata["tags"] = ["raises-exception"]
-    name = lab.write_notebook("probe-errors.ipynb", [
-        new_code_cell("print('first')"),
-        allowed,
-        new_code_cell("import traceback\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n    traceback.print_exc()"),
-        new_code_cell("from IPython.display import Javascript\nJavascript(\"console.error('probe: in the console')\")"),
-        new_code_cell("raise ValueError('not on purpose')"),
-        new_code_cell("print('never runs')"),
-    ])
-    run_notebook(page, lab, name)
-    assert cells(page, name)[1].errors == ["StepOrderError: on purpose"]  # seen, and allowed
-    problems = unexpected_errors(page, lab, name)
-    assert problems[0].startswith("cell 2: Traceback (most recent call last)")
-    assert "ZeroDivisionError" in problems[0]
-    assert problems[1:] == ["cell 4: ValueError: not on purpose", "cell 5: not run (prompt [ ]:)"]
-    assert [e for e in console_errors if "probe: in the console" in e] != []
-
-
-@pytest.mark.timeout(120)
-def test_a_notebook_without_kernelspec_is_reported(page, lab):
-    name = lab.write_notebook("probe-no-kernel.ipynb", [new_code_cell("1 + 1")], kernelspec=False)
-    with pytest.raises(AssertionError, match="Select Kernel"):
-        run_notebook(page, lab, name)
+    assert set(CHECKS) == set(LESSONS) | set(WORKSHOP)
