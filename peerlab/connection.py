@@ -18,6 +18,7 @@ browser's (the W3C spec, checked against a port of the web-platform-tests in
 - descriptions and candidates are checked before aiortc sees them, and errors
   carry the browser's name (``error.name``: ``InvalidStateError``,
   ``OperationError``, ...) and say which step comes first (:mod:`peerlab.hints`);
+- data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.datachannel`) over aiortc's;
 - ``close()`` fires no events and closes every data channel.
 
 Method and event names are the browser's (``createOffer``, ``signalingState``,
@@ -40,6 +41,7 @@ from aiortc.sdp import SessionDescription
 
 from . import hints
 from .candidate import RTCIceCandidate
+from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .errors import (
     ConfigurationError,
@@ -101,7 +103,7 @@ def operation(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Co
 class RTCDataChannelEvent(Event):
     """The browser's ``datachannel`` event: ``event.channel`` is the channel the far side opened."""
 
-    def __init__(self, channel: Any) -> None:
+    def __init__(self, channel: RTCDataChannel) -> None:
         super().__init__("datachannel")
         self.channel = channel
 
@@ -187,8 +189,8 @@ class RTCPeerConnection(EventTarget):
         self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
         self._operations = asyncio.Lock()  # the spec's operations chain (see `operation`)
         self._sctp: RTCSctpTransport | None = None
-        self._channels: list[Any] = []  # every data channel, ours and the far side's
-        self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
+        self._channels: list[RTCDataChannel] = []  # every data channel, ours and the far side's
+        self.datachannels: list[RTCDataChannel] = []  # channels the far side opened (the datachannel event)
         self.events.add(self.name, "call", "RTCPeerConnection", "created")
         for event in ("signalingstatechange", "iceconnectionstatechange", "connectionstatechange"):
             self._pc.on(event, self._on_state_change)
@@ -443,11 +445,15 @@ class RTCPeerConnection(EventTarget):
         await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
         self._remote_end = True
 
-    def createDataChannel(self, label: str, **options: Any) -> Any:
-        """Create an ``RTCDataChannel`` (aiortc's); create it before ``createOffer()``."""
+    def createDataChannel(self, label: str, **options: Any) -> RTCDataChannel:
+        """Create an ``RTCDataChannel`` (the browser's, over aiortc's); create it before ``createOffer()``.
+
+        ``options`` are the browser's: ``ordered``, ``maxPacketLifeTime``, ``maxRetransmits``,
+        ``protocol``, ``negotiated``, ``id``.
+        """
         self._check_open("createDataChannel()")
         self._log_call("createDataChannel", label)
-        channel = self._pc.createDataChannel(label, **options)
+        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self)
         self._channels.append(channel)
         return channel
 
@@ -486,8 +492,7 @@ class RTCPeerConnection(EventTarget):
                 del _open_by_name[self.name]
             self._log_call("close")
             for channel in self._channels:  # closed abruptly, at once, without a close event
-                channel.remove_all_listeners()
-                channel._setReadyState("closed")
+                channel._close_silently()
             self._close_task = asyncio.ensure_future(self._close())
         return Promise.resolve(asyncio.shield(self._close_task))
 
@@ -600,20 +605,21 @@ class RTCPeerConnection(EventTarget):
                 if not self._closed:
                     self.dispatchEvent(Event(state.lower() + "change"))
 
-    def _on_datachannel(self, channel: Any) -> None:
+    def _on_datachannel(self, aiortc_channel: Any) -> None:
         """The far side opened a channel: ``datachannel`` first, then the channel's ``open``, as in browsers.
 
         aiortc marks the channel open before it announces it; peerlab fires ``open``
-        again once the ``datachannel`` listeners had their chance to listen for it.
+        once the ``datachannel`` listeners had their chance to listen for it.
         """
+        channel = RTCDataChannel(aiortc_channel, self)
         self._channels.append(channel)
         self.datachannels.append(channel)
         if self._closed:
+            channel._close_silently()
             return
         self.events.add(self.name, "event", "datachannel")
         self.dispatchEvent(RTCDataChannelEvent(channel))
-        if channel.readyState == "open":
-            channel.emit("open")
+        channel._announce_open()
 
     def _on_track(self, track: Any) -> None:
         if self._closed:
