@@ -76,7 +76,7 @@ class _DataListener:
         return self.listener() if self.bare else self.listener(event.data)
 
     def __eq__(self, other: object) -> bool:
-        return other is self.listener or (isinstance(other, _DataListener) and other.listener is self.listener)
+        return bool(self.listener == (other.listener if isinstance(other, _DataListener) else other))
 
     def __hash__(self) -> int:
         return hash(self.listener)
