@@ -42,15 +42,4 @@ DIFFERENCES: dict[str, tuple[str, str]] = {
     "Parameterless SLD() never resolves if closed while pending": (
         CHOICE, "peerlab lets a setLocalDescription() already running finish before close() closes the "
                 "sockets (otherwise aiortc leaks them), so the promise settles"),
-    # not yet
-    "addIceCandidate({usernameFragment: usernameFragment1, sdpMid: sdpMid1}) should work, and add "
-    "a=end-of-candidates to the first m-section": (
-        NOT_YET, "end-of-candidates applies to every media section, not to the one named"),
-    "addIceCandidate({usernameFragment: usernameFragment2, sdpMLineIndex: 1}) should work, and add "
-    "a=end-of-candidates to the first m-section": (
-        NOT_YET, "end-of-candidates applies to every media section, not to the one named"),
-    "addIceCandidate({usernameFragment: \"no such ufrag\"}) should not work": (
-        NOT_YET, "an end-of-candidates with an unknown usernameFragment is not checked"),
-    "Add candidate with sdpMid belonging to different usernameFragment should reject with OperationError": (
-        NOT_YET, "the usernameFragment is checked against every media section, not the candidate's own"),
 }
