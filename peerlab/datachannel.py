@@ -248,6 +248,7 @@ class RTCDataChannel(EventTarget):
         """Remove every listener of ``type``, or of every type."""
         for name in [type] if type is not None else list(self._listeners):
             self._listeners.pop(name, None)
+        self._bare.clear()
 
     # -- from aiortc's channel, and from the connection --------------------------
 
