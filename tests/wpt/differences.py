@@ -35,11 +35,4 @@ DIFFERENCES: dict[str, tuple[str, str]] = {
         AIORTC, NO_ROLLBACK),
     "Sctp transport has null maxChannels and 65536 maxMessageSize in have-remote-offer after rollback": (
         AIORTC, NO_ROLLBACK),
-    # peerlab's choice
-    "Parameterless SLD() never resolves if already closed": (
-        CHOICE, "peerlab rejects with StepOrderError (InvalidStateError) saying to start again from step 1, "
-                "where a browser leaves the promise pending forever: a lesson must never hang"),
-    "Parameterless SLD() never resolves if closed while pending": (
-        CHOICE, "peerlab lets a setLocalDescription() already running finish before close() closes the "
-                "sockets (otherwise aiortc leaks them), so the promise settles"),
 }
