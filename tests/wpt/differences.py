@@ -35,4 +35,7 @@ DIFFERENCES: dict[str, tuple[str, str]] = {
         AIORTC, NO_ROLLBACK),
     "Sctp transport has null maxChannels and 65536 maxMessageSize in have-remote-offer after rollback": (
         AIORTC, NO_ROLLBACK),
+    "setLocalDescription and setRemoteDescription are not racy": (
+        AIORTC, "setRemoteDescription(offer) in 'have-local-offer' is an implicit rollback in the browser "
+                "(have-local-offer -> stable -> have-remote-offer); aiortc has no rollback"),
 }
