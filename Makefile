@@ -42,6 +42,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/connect.py
+	$(BIN)/python benchmarks/datachannel.py
 
 clean:
 	rm -rf $(VENV) test-artifacts

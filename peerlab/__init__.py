@@ -12,7 +12,7 @@
 from .candidate import RTCIceCandidate
 from .checks import StepCheckFailed, check
 from .connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
-from .datachannel import send_and_receive, wait_for_datachannel, wait_for_open
+from .datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
 from .errors import (
     CandidateTypeError,
     ConfigurationError,
@@ -23,6 +23,7 @@ from .errors import (
     HeldCandidatesNote,
     InvalidCandidateError,
     InvalidDescriptionError,
+    InvalidMessageError,
     LateCandidateNote,
     MessageHandlerError,
     PeerlabError,
@@ -39,6 +40,7 @@ from .promise import Promise, PromiseRejectedError
 from .scripted import ScriptedPeer, play_callee, play_caller
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
+from .waits import send_and_receive, wait_for_datachannel, wait_for_open
 
 __version__ = "0.1.0"
 
@@ -54,15 +56,19 @@ __all__ = [
     "HeldCandidatesNote",
     "InvalidCandidateError",
     "InvalidDescriptionError",
+    "InvalidMessageError",
     "LateCandidateNote",
     "Loopback",
+    "MessageEvent",
     "MessageHandlerError",
     "PeerlabError",
     "PeerlabNote",
     "Promise",
     "PromiseRejectedError",
+    "RTCDataChannel",
     "RTCDataChannelEvent",
     "RTCError",
+    "RTCErrorEvent",
     "RTCIceCandidate",
     "RTCPeerConnection",
     "RTCPeerConnectionIceEvent",

@@ -8,6 +8,7 @@ shape (what a learner reads in ``event.candidate``), parses with aiortc's own
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCIceCandidate as AiortcCandidate
@@ -15,7 +16,7 @@ from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
 from .errors import CandidateTypeError, InvalidCandidateError
 
-__all__ = ["RTCIceCandidate", "parse_candidate"]
+__all__ = ["EndOfCandidates", "RTCIceCandidate", "parse_candidate"]
 
 _FIELDS = ("foundation", "component", "protocol", "priority", "address", "port", "'typ'", "type")
 _TYPES = ("host", "srflx", "prflx", "relay")
@@ -240,3 +241,30 @@ class RTCIceCandidate:
             raise CandidateTypeError(f"'sdpMid' must be a string, not {mid!r}")
         return cls(value)
 
+
+
+@dataclass(frozen=True)
+class EndOfCandidates:
+    """An end-of-candidates signal and the media section it names: ``addIceCandidate(None)`` names none.
+
+    As the browser's ``addIceCandidate``: with neither ``sdpMid`` nor ``sdpMLineIndex`` it
+    ends every media section; a ``usernameFragment`` must be that of the section it ends.
+    """
+
+    sdpMid: str | None = None
+    sdpMLineIndex: int | None = None
+    usernameFragment: str | None = None
+
+    @classmethod
+    def from_json(cls, value: Any) -> EndOfCandidates:
+        """Read what ``RTCIceCandidate.from_json`` took for end-of-candidates (``None``, ``{}``, ``""``)."""
+        if value is None:
+            return cls()
+        if isinstance(value, RTCIceCandidate):
+            return cls(value.sdpMid, value.sdpMLineIndex, value.usernameFragment)
+        mid, index = value.get("sdpMid"), value.get("sdpMLineIndex")
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool) or index < 0):
+            raise CandidateTypeError(f"'sdpMLineIndex' must be a whole number >= 0, not {index!r}")
+        if mid is not None and not isinstance(mid, str):
+            raise CandidateTypeError(f"'sdpMid' must be a string, not {mid!r}")
+        return cls(mid, index, value.get("usernameFragment"))

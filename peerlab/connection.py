@@ -18,6 +18,7 @@ browser's (the W3C spec, checked against a port of the web-platform-tests in
 - descriptions and candidates are checked before aiortc sees them, and errors
   carry the browser's name (``error.name``: ``InvalidStateError``,
   ``OperationError``, ...) and say which step comes first (:mod:`peerlab.hints`);
+- data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.datachannel`) over aiortc's;
 - ``close()`` fires no events and closes every data channel.
 
 Method and event names are the browser's (``createOffer``, ``signalingState``,
@@ -39,7 +40,8 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription
 
 from . import hints
-from .candidate import RTCIceCandidate
+from .candidate import EndOfCandidates, RTCIceCandidate
+from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .errors import (
     ConfigurationError,
@@ -101,7 +103,7 @@ def operation(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Co
 class RTCDataChannelEvent(Event):
     """The browser's ``datachannel`` event: ``event.channel`` is the channel the far side opened."""
 
-    def __init__(self, channel: Any) -> None:
+    def __init__(self, channel: RTCDataChannel) -> None:
         super().__init__("datachannel")
         self.channel = channel
 
@@ -181,14 +183,14 @@ class RTCPeerConnection(EventTarget):
         self._descriptions = Descriptions()
         self._trickle = Trickle(self)
         self._remote_added: list[RTCIceCandidate] = []
-        self._remote_end = False
+        self._remote_ended: set[int] = set()  # the remote media sections that had end-of-candidates
         self._closed = False
         self._close_task: asyncio.Future[None] | None = None
         self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
         self._operations = asyncio.Lock()  # the spec's operations chain (see `operation`)
         self._sctp: RTCSctpTransport | None = None
-        self._channels: list[Any] = []  # every data channel, ours and the far side's
-        self.datachannels: list[Any] = []  # channels the far side opened (the datachannel event)
+        self._channels: list[RTCDataChannel] = []  # every data channel, ours and the far side's
+        self.datachannels: list[RTCDataChannel] = []  # channels the far side opened (the datachannel event)
         self.events.add(self.name, "call", "RTCPeerConnection", "created")
         for event in ("signalingstatechange", "iceconnectionstatechange", "connectionstatechange"):
             self._pc.on(event, self._on_state_change)
@@ -265,7 +267,7 @@ class RTCPeerConnection(EventTarget):
     def _remote(self, description: RTCSessionDescription | None) -> RTCSessionDescription | None:
         if description is None:
             return None
-        return with_candidates(description, self._remote_added, self._remote_end)
+        return with_candidates(description, self._remote_added, self._remote_ended)
 
     @property
     def sctp(self) -> RTCSctpTransport | None:
@@ -411,7 +413,7 @@ class RTCPeerConnection(EventTarget):
         self._log_call("setRemoteDescription", desc.type)
         await self._call(self._pc.setRemoteDescription(desc), call)
         self._descriptions.set_remote(desc)
-        self._remote_added, self._remote_end = [], False
+        self._remote_added, self._remote_ended = [], set()
 
     @promising
     @operation
@@ -420,15 +422,21 @@ class RTCPeerConnection(EventTarget):
 
         Takes the dict the far side sent, an ``RTCIceCandidate`` (peerlab's or
         aiortc's), or ``None`` (also ``{}`` or ``""`` as the candidate) for end-of-candidates.
+        An end-of-candidates naming ``sdpMid`` or ``sdpMLineIndex`` ends that media section
+        only, as in the browser; aiortc hears it once every section has ended.
         """
         self._check_open("addIceCandidate()")
         parsed = RTCIceCandidate.from_json(candidate)
+        if parsed is not None and not parsed.candidate:  # an RTCIceCandidate with "" is end-of-candidates too
+            parsed = None
         remote = self._descriptions.remote
         if remote is None:
             raise StepOrderError(hints.no_remote_description(self))
+        media = SessionDescription.parse(remote.sdp).media
         if parsed is not None:
-            aiortc_candidate = self._check_candidate(parsed, remote)
-            if self._remote_end:
+            index = self._check_candidate(parsed, media)
+            aiortc_candidate = parsed.to_aiortc()
+            if index in self._remote_ended:
                 note(f"the {self.name} already added end-of-candidates (None), so this candidate is ignored: "
                      "send None only after the last candidate", LateCandidateNote)
                 self.events.add(self.name, "note", "addIceCandidate", "ignored after end-of-candidates")
@@ -437,17 +445,26 @@ class RTCPeerConnection(EventTarget):
             await self._call(self._pc.addIceCandidate(aiortc_candidate), "addIceCandidate()")
             self._remote_added.append(parsed)
             return
-        if self._remote_end:
+        end = EndOfCandidates.from_json(candidate)
+        index = self._check_candidate(end, media)
+        ended = self._remote_ended | (set(range(len(media))) if index is None else {index})
+        if ended == self._remote_ended:
             return  # end-of-candidates again: nothing more to say
-        self._log_call("addIceCandidate", "end-of-candidates")
-        await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
-        self._remote_end = True
+        self._log_call("addIceCandidate", "end-of-candidates" + (
+            "" if index is None else f" of media section {index} (mid {media[index].rtp.muxId!r})"))
+        if len(ended) == len(media):
+            await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
+        self._remote_ended = ended
 
-    def createDataChannel(self, label: str, **options: Any) -> Any:
-        """Create an ``RTCDataChannel`` (aiortc's); create it before ``createOffer()``."""
+    def createDataChannel(self, label: str, **options: Any) -> RTCDataChannel:
+        """Create an ``RTCDataChannel`` (the browser's, over aiortc's); create it before ``createOffer()``.
+
+        ``options`` are the browser's: ``ordered``, ``maxPacketLifeTime``, ``maxRetransmits``,
+        ``protocol``, ``negotiated``, ``id``.
+        """
         self._check_open("createDataChannel()")
         self._log_call("createDataChannel", label)
-        channel = self._pc.createDataChannel(label, **options)
+        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self)
         self._channels.append(channel)
         return channel
 
@@ -486,8 +503,7 @@ class RTCPeerConnection(EventTarget):
                 del _open_by_name[self.name]
             self._log_call("close")
             for channel in self._channels:  # closed abruptly, at once, without a close event
-                channel.remove_all_listeners()
-                channel._setReadyState("closed")
+                channel._close_silently()
             self._close_task = asyncio.ensure_future(self._close())
         return Promise.resolve(asyncio.shield(self._close_task))
 
@@ -600,20 +616,21 @@ class RTCPeerConnection(EventTarget):
                 if not self._closed:
                     self.dispatchEvent(Event(state.lower() + "change"))
 
-    def _on_datachannel(self, channel: Any) -> None:
+    def _on_datachannel(self, aiortc_channel: Any) -> None:
         """The far side opened a channel: ``datachannel`` first, then the channel's ``open``, as in browsers.
 
         aiortc marks the channel open before it announces it; peerlab fires ``open``
-        again once the ``datachannel`` listeners had their chance to listen for it.
+        once the ``datachannel`` listeners had their chance to listen for it.
         """
+        channel = RTCDataChannel(aiortc_channel, self)
         self._channels.append(channel)
         self.datachannels.append(channel)
         if self._closed:
+            channel._close_silently()
             return
         self.events.add(self.name, "event", "datachannel")
         self.dispatchEvent(RTCDataChannelEvent(channel))
-        if channel.readyState == "open":
-            channel.emit("open")
+        channel._announce_open()
 
     def _on_track(self, track: Any) -> None:
         if self._closed:
@@ -642,25 +659,37 @@ class RTCPeerConnection(EventTarget):
         except (ValueError, InvalidAccessError) as exc:
             raise InvalidDescriptionError(f"{call} was refused: {exc}") from exc
 
-    def _check_candidate(self, candidate: RTCIceCandidate, remote: RTCSessionDescription) -> Any:
-        """The candidate as aiortc's class, if it fits the remote description (``OperationError`` if not)."""
-        media = SessionDescription.parse(remote.sdp).media
+    def _check_candidate(self, candidate: RTCIceCandidate | EndOfCandidates, media: list[Any]) -> int | None:
+        """The index of the remote media section ``candidate`` names (``None``: it names none, so all).
+
+        ``OperationError`` if there is no such section, or if its ``usernameFragment`` is not
+        that section's ICE ufrag (with no section named: not any section's), as the browser checks.
+        """
         mids = [m.rtp.muxId for m in media]
-        if candidate.sdpMid is not None and candidate.sdpMid not in mids:
+        if candidate.sdpMid is not None:
+            if candidate.sdpMid not in mids:
+                raise InvalidCandidateError(
+                    f"the candidate is for sdpMid {candidate.sdpMid!r}, but the remote description has "
+                    f"{', '.join(map(repr, mids)) or 'no media section'}: pass the candidate exactly as the "
+                    "other peer sent it")
+            index: int | None = mids.index(candidate.sdpMid)
+        elif candidate.sdpMLineIndex is not None:
+            index = candidate.sdpMLineIndex
+            if not 0 <= index < len(media):
+                raise InvalidCandidateError(
+                    f"the candidate's sdpMLineIndex {index} is not one of the remote "
+                    f"description's {len(media)} media sections")
+        else:
+            index = None
+        ufrag = candidate.usernameFragment
+        named = media if index is None else [media[index]]
+        if ufrag is not None and ufrag not in {m.ice.usernameFragment for m in named if m.ice is not None}:
+            where = ("the remote description" if index is None
+                     else f"the remote media section {index} (mid {mids[index]!r})")
             raise InvalidCandidateError(
-                f"the candidate is for sdpMid {candidate.sdpMid!r}, but the remote description has "
-                f"{', '.join(map(repr, mids)) or 'no media section'}: pass the candidate exactly as the other "
-                "peer sent it")
-        if candidate.sdpMid is None and not 0 <= (candidate.sdpMLineIndex or 0) < len(media):
-            raise InvalidCandidateError(
-                f"the candidate's sdpMLineIndex {candidate.sdpMLineIndex} is not one of the remote "
-                f"description's {len(media)} media sections")
-        ufrags = {m.ice.usernameFragment for m in media if m.ice is not None}
-        if candidate.usernameFragment is not None and candidate.usernameFragment not in ufrags:
-            raise InvalidCandidateError(
-                f"the candidate's usernameFragment {candidate.usernameFragment!r} matches no ICE ufrag of the "
-                "remote description: it belongs to another negotiation (an earlier run of the other peer?)")
-        return candidate.to_aiortc()
+                f"the candidate's usernameFragment {ufrag!r} is not the ICE ufrag of {where}: it belongs to "
+                "another negotiation (an earlier run of the other peer?) or to another media section")
+        return index
 
     def _listener_added(self, event: str, listener: Any) -> None:
         if event == "icecandidate":

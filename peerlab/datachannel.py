@@ -1,76 +1,307 @@
-"""Waiting on data channels, with timeouts: the last step of every lesson proves the connection.
+"""The browser's ``RTCDataChannel`` (W3C webrtc-pc, section 6.2) over aiortc's: ``pc.createDataChannel()``.
 
-aiortc's ``RTCDataChannel`` is used as is (``send``, ``readyState``, the ``open``
-and ``message`` events). A channel opens a little after ``connectionState`` is
-``connected`` (SCTP starts after DTLS), so a lesson waits for ``open`` first.
+aiortc's channel carries the data: ``send()`` hands it the message and its own
+handler delivers what arrives, with no copy and no task per message. This view
+adds what the browser's object has and aiortc's lacks:
+
+- the events by the browser's names and shapes: ``open``, ``message`` (a
+  :class:`MessageEvent`: ``event.data``), ``bufferedamountlow``, ``error`` (an
+  :class:`RTCErrorEvent` when the far side's connection ends abruptly), ``closing``
+  (when the far side closes the channel) and ``close``; through ``addEventListener``,
+  ``on(...)`` or attributes such as ``channel.onmessage = f``;
+- ``readyState`` as the browser's: ``closing`` from ``close()`` on, ``closed`` as soon
+  as ``pc.close()`` returns (with no event);
+- ``send()`` takes ``str``, ``bytes``, ``bytearray`` or ``memoryview``, and refuses, with
+  the browser's error names, to send before ``open`` (``InvalidStateError``) or more
+  than ``pc.sctp.maxMessageSize`` bytes (``TypeError``).
+
+One difference, kept for code written for aiortc: a ``message`` listener added with
+``channel.on("message", f)`` (aiortc's and pyee's way) gets the data itself, as
+aiortc gives it; ``addEventListener("message", f)`` and ``onmessage`` get the event.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from .connection import RTCPeerConnection
-from .errors import StepOrderError, WaitTimeout
+from aiortc import RTCDataChannel as AiortcDataChannel
 
-__all__ = ["wait_for_open", "wait_for_datachannel", "send_and_receive"]
+from .errors import InvalidMessageError, RTCError, StepOrderError
+from .events import Event, EventHandler, EventTarget, _takes_no_argument
 
-DEFAULT_WAIT = 10.0
+if TYPE_CHECKING:
+    from .connection import RTCPeerConnection
 
+__all__ = ["MessageEvent", "RTCDataChannel", "RTCErrorEvent"]
 
-async def wait_for_open(channel: Any, timeout: float = DEFAULT_WAIT) -> None:
-    """Wait until ``channel.readyState`` is ``"open"``."""
-    if channel.readyState == "open":
-        return
-    if channel.readyState in ("closing", "closed"):
-        raise StepOrderError(f"the data channel {channel.label!r} is {channel.readyState}: make a new connection")
-    opened = asyncio.get_running_loop().create_future()
-    channel.once("open", lambda: opened.done() or opened.set_result(None))
-    try:
-        await asyncio.wait_for(opened, timeout)
-    except asyncio.TimeoutError:
-        raise WaitTimeout(
-            f"the data channel {channel.label!r} did not open within {timeout:g} s (readyState "
-            f"{channel.readyState!r}): is the connection 'connected'? Check the last step of each peer."
-        ) from None
+BINARY_TYPES = ("arraybuffer", "blob")
 
 
-async def wait_for_datachannel(pc: RTCPeerConnection, timeout: float = DEFAULT_WAIT) -> Any:
-    """The first data channel the far side opened (the ``datachannel`` event), even if it already fired."""
-    if pc.datachannels:
-        return pc.datachannels[0]
-    arrived = asyncio.get_running_loop().create_future()
+class MessageEvent(Event):
+    """The browser's ``MessageEvent``: ``event.data`` is a ``str``, or ``bytes`` for a binary message."""
 
-    def on_datachannel(event: Any) -> None:
-        if not arrived.done():
-            arrived.set_result(event.channel)
+    def __init__(self, data: str | bytes) -> None:
+        super().__init__("message")
+        self.data = data
+        self.origin = ""
+        self.lastEventId = ""
 
-    pc.addEventListener("datachannel", on_datachannel)
-    try:
-        return await asyncio.wait_for(arrived, timeout)
-    except asyncio.TimeoutError:
-        raise WaitTimeout(
-            f"no data channel reached the {pc.name} within {timeout:g} s: the caller creates it "
-            "before createOffer(), and it arrives once the connection is up."
-        ) from None
-    finally:
-        pc.removeEventListener("datachannel", on_datachannel)
+    def __repr__(self) -> str:
+        shown = repr(self.data) if len(self.data) <= 40 else repr(self.data[:37]) + "..."
+        return f"<MessageEvent {shown}>"
 
 
-async def send_and_receive(channel: Any, message: str, timeout: float = DEFAULT_WAIT) -> Any:
-    """Send ``message`` once the channel is open and return the next message that comes back."""
-    await wait_for_open(channel, timeout)
-    reply = asyncio.get_running_loop().create_future()
+class RTCErrorEvent(Event):
+    """The browser's ``RTCErrorEvent``: ``event.error`` is an :class:`~peerlab.errors.RTCError`."""
 
-    def on_message(data: Any) -> None:
-        if not reply.done():
-            reply.set_result(data)
+    def __init__(self, type: str, error: RTCError) -> None:
+        super().__init__(type)
+        self.error = error
 
-    channel.on("message", on_message)
-    try:
-        channel.send(message)
-        return await asyncio.wait_for(reply, timeout)
-    except asyncio.TimeoutError:
-        raise WaitTimeout(f"no reply to {message!r} came back within {timeout:g} s") from None
-    finally:
-        channel.remove_listener("message", on_message)
+
+class _DataListener:
+    """A ``message`` listener added with ``on()``: called with the data, as aiortc calls it.
+
+    It equals the function it wraps, so ``remove_listener``/``removeEventListener`` find it.
+    """
+
+    __slots__ = ("bare", "listener")
+
+    def __init__(self, listener: Callable[..., Any]) -> None:
+        self.listener = listener
+        self.bare = _takes_no_argument(listener)
+
+    def __call__(self, event: MessageEvent) -> Any:
+        return self.listener() if self.bare else self.listener(event.data)
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self.listener == (other.listener if isinstance(other, _DataListener) else other))
+
+    def __hash__(self) -> int:
+        return hash(self.listener)
+
+
+class RTCDataChannel(EventTarget):
+    """A data channel as the browser has it; attribute and event names are JavaScript's.
+
+    ``channel.aiortc`` is aiortc's channel underneath.
+    """
+
+    onopen = EventHandler()
+    onmessage = EventHandler()
+    onbufferedamountlow = EventHandler()
+    onerror = EventHandler()
+    onclosing = EventHandler()
+    onclose = EventHandler()
+
+    def __init__(self, channel: AiortcDataChannel, pc: RTCPeerConnection) -> None:
+        super().__init__()
+        self.aiortc = channel
+        self._pc = pc
+        self._state: str = channel.readyState
+        self._close_called = False  # close() started the closing: no closing event (spec 6.2.4)
+        self._silent = False  # pc.close(): closed at once, no more events
+        self._binary_type = "arraybuffer"
+        channel.on("message", self._on_message)
+        channel.on("bufferedamountlow", self._on_bufferedamountlow)
+        # aiortc emits no event for "closing" and none tells a clean close from an abort, but every
+        # state change goes through _setReadyState: watch it on this one channel.
+        set_ready_state = channel._setReadyState
+
+        def watched(state: str) -> None:
+            set_ready_state(state)
+            self._state_changed(state)
+
+        channel._setReadyState = watched  # type: ignore[method-assign]
+
+    # -- the browser's attributes (JavaScript's names) -------------------------
+
+    @property
+    def readyState(self) -> str:
+        """``connecting``, ``open``, ``closing`` or ``closed``."""
+        return self._state
+
+    @property
+    def label(self) -> str:
+        return self.aiortc.label
+
+    @property
+    def id(self) -> int | None:
+        """The SCTP stream id: ``None`` until SCTP connects, unless ``negotiated``."""
+        return self.aiortc.id
+
+    @property
+    def ordered(self) -> bool:
+        return self.aiortc.ordered
+
+    @property
+    def maxPacketLifeTime(self) -> int | None:
+        return self.aiortc.maxPacketLifeTime
+
+    @property
+    def maxRetransmits(self) -> int | None:
+        return self.aiortc.maxRetransmits
+
+    @property
+    def protocol(self) -> str:
+        return self.aiortc.protocol
+
+    @property
+    def negotiated(self) -> bool:
+        return self.aiortc.negotiated
+
+    @property
+    def priority(self) -> str:
+        """Always ``"low"``, the browser's default: aiortc has no priorities."""
+        return "low"
+
+    @property
+    def bufferedAmount(self) -> int:
+        """Bytes passed to ``send()`` and not yet handed to SCTP."""
+        return self.aiortc.bufferedAmount
+
+    @property
+    def bufferedAmountLowThreshold(self) -> int:
+        """``bufferedamountlow`` fires when ``bufferedAmount`` falls to this or below (default 0)."""
+        return self.aiortc.bufferedAmountLowThreshold
+
+    @bufferedAmountLowThreshold.setter
+    def bufferedAmountLowThreshold(self, value: int) -> None:
+        self.aiortc.bufferedAmountLowThreshold = value
+
+    @property
+    def binaryType(self) -> str:
+        """``"arraybuffer"`` (the default) or ``"blob"``: binary messages arrive as ``bytes`` either way."""
+        return self._binary_type
+
+    @binaryType.setter
+    def binaryType(self, value: str) -> None:
+        if value not in BINARY_TYPES:
+            raise ValueError(f"binaryType is 'arraybuffer' or 'blob', not {value!r}")
+        self._binary_type = value
+
+    def __repr__(self) -> str:
+        return f"<RTCDataChannel {self.label!r} {self.readyState}>"
+
+    # -- the browser's methods -------------------------------------------------
+
+    def send(self, data: str | bytes | bytearray | memoryview) -> None:
+        """Send a message: ``str`` arrives as ``str``, anything binary as ``bytes``.
+
+        Raises ``InvalidStateError`` (:class:`StepOrderError`) unless the channel is open,
+        and ``TypeError`` (:class:`InvalidMessageError`) for other types or too many bytes.
+        """
+        if self._state != "open":
+            raise StepOrderError(self._not_open_hint())
+        if isinstance(data, str):
+            limit = self._max_message_size()
+            # UTF-8 takes 1 to 4 bytes a character: encode only when the count cannot decide.
+            if len(data) > limit or (4 * len(data) > limit and len(data.encode()) > limit):
+                self._too_large(len(data.encode()), limit)
+        elif isinstance(data, bytes):
+            if len(data) > self._max_message_size():
+                self._too_large(len(data), self._max_message_size())
+        elif isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+            if len(data) > self._max_message_size():
+                self._too_large(len(data), self._max_message_size())
+        else:
+            raise InvalidMessageError(
+                f"send() takes a str, bytes, bytearray or memoryview, not {type(data).__name__}: "
+                "turn it into text first (str(x), or json.dumps(x) for a dict or list)")
+        self.aiortc.send(data)
+
+    def close(self) -> None:
+        """Start closing: ``readyState`` is ``closing`` at once; ``close`` fires once both sides are done."""
+        if self._state in ("closing", "closed"):
+            return
+        self._close_called = True
+        self.aiortc.close()  # "closing" at once (through _state_changed), or "closed" if it never connected
+
+    # -- pyee's names, as aiortc's channel had them ----------------------------
+
+    def on(self, type: str, listener: Callable[..., Any] | None = None) -> Any:
+        """``channel.on("open", f)`` or ``@channel.on("message")``: a ``message`` listener gets the data."""
+        if listener is None:
+            def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+                self.on(type, f)
+                return f
+            return decorator
+        self.addEventListener(type, _DataListener(listener) if type == "message" else listener)
+        return listener
+
+    def once(self, type: str, listener: Callable[..., Any]) -> Callable[..., Any]:
+        """pyee's ``once``: call ``listener`` for the next ``type`` event only."""
+        def once(*args: Any) -> Any:
+            self.remove_listener(type, once)
+            return listener(*args) if args and not _takes_no_argument(listener) else listener()
+
+        self.on(type, once)
+        return listener
+
+    def remove_listener(self, type: str, listener: Callable[..., Any]) -> None:
+        """pyee's name for ``removeEventListener``."""
+        self.removeEventListener(type, listener)
+
+    def remove_all_listeners(self, type: str | None = None) -> None:
+        """Remove every listener of ``type``, or of every type."""
+        for name in [type] if type is not None else list(self._listeners):
+            self._listeners.pop(name, None)
+        self._bare.clear()
+
+    # -- from aiortc's channel, and from the connection --------------------------
+
+    def _on_message(self, data: str | bytes) -> None:
+        if not self._silent:
+            self.dispatchEvent(MessageEvent(data))
+
+    def _on_bufferedamountlow(self) -> None:
+        if not self._silent:
+            self.dispatchEvent(Event("bufferedamountlow"))
+
+    def _state_changed(self, state: str) -> None:
+        previous, self._state = self._state, state if not self._silent else "closed"
+        if self._silent or state == previous:
+            return
+        if state == "open":
+            self.dispatchEvent(Event("open"))
+        elif state == "closing" and not self._close_called:
+            self.dispatchEvent(Event("closing"))
+        elif state == "closed":
+            if previous != "closing":  # no closing procedure: the association ended under it
+                self.dispatchEvent(RTCErrorEvent("error", RTCError(
+                    f"the data channel {self.label!r} closed because its SCTP association ended (the far "
+                    "side's connection closed or failed)", errorDetail="sctp-failure")))
+            self.dispatchEvent(Event("close"))
+
+    def _announce_open(self) -> None:
+        """The far side's channel: ``open`` after the ``datachannel`` event, as in browsers."""
+        if self._state == "open" and not self._silent:
+            self.dispatchEvent(Event("open"))
+
+    def _close_silently(self) -> None:
+        """``pc.close()``: ``closed`` at once and no event from now on."""
+        self._silent = True
+        self._state = "closed"
+
+    def _max_message_size(self) -> int | float:
+        sctp = self._pc.sctp
+        return sctp.maxMessageSize if sctp is not None else float("inf")
+
+    def _too_large(self, size: int, limit: float) -> None:
+        raise InvalidMessageError(
+            f"this message is {size} bytes, more than the {limit:g} bytes the far side accepts in one "
+            "message (pc.sctp.maxMessageSize): split it into smaller messages")
+
+    def _not_open_hint(self) -> str:
+        if self._state == "connecting":
+            return (f"the data channel {self.label!r} is not open yet (readyState 'connecting'): wait for its "
+                    "open event before send(), e.g. await peerlab.wait_for_open(channel) or channel.onopen")
+        return (f"the data channel {self.label!r} is {self._state}, so it sends nothing more: make a new "
+                "channel (or a new connection) to send again")
+
+    def _listener_failed(self, type: str, exc: BaseException) -> None:
+        """A listener raised: the connection keeps it, so its next wait shows it (see events.py)."""
+        super()._listener_failed(type, exc)
+        self._pc._listener_failed(f"{type} (data channel {self.label!r})", exc)

@@ -15,6 +15,7 @@ The tree::
     ├── InvalidCandidateError       an ICE candidate that cannot be added (also a ValueError)
     │   └── CandidateTypeError      neither sdpMid nor sdpMLineIndex (also a TypeError)
     ├── RTCError                    the browser's RTCError, with ``errorDetail``
+    ├── InvalidMessageError         data channel send() got data it cannot send (also a TypeError)
     ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
     ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
     ├── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
@@ -51,6 +52,7 @@ __all__ = [
     "InvalidCandidateError",
     "CandidateTypeError",
     "RTCError",
+    "InvalidMessageError",
     "ConfigurationError",
     "ConnectionFailed",
     "WaitTimeout",
@@ -116,10 +118,22 @@ class RTCError(PeerlabError):
 
     name = "OperationError"
     errorDetail = "data-channel-failure"
+    sctpCauseCode: int | None = None
 
-    def __init__(self, message: str, *, sdpLineNumber: int | None = None) -> None:
+    def __init__(self, message: str, *, sdpLineNumber: int | None = None, errorDetail: str | None = None) -> None:
         super().__init__(message)
         self.sdpLineNumber = sdpLineNumber
+        if errorDetail is not None:
+            self.errorDetail = errorDetail
+
+
+class InvalidMessageError(PeerlabError, TypeError, ValueError):
+    """Data channel ``send()`` got a type it cannot send, or more bytes than ``pc.sctp.maxMessageSize``.
+
+    The browser throws ``TypeError`` for both; a ``ValueError`` too, as aiortc raised one.
+    """
+
+    name = "TypeError"
 
 
 class InvalidDescriptionError(PeerlabError, ValueError):

@@ -154,6 +154,7 @@ class EventTarget:
 
     def __init__(self) -> None:
         self._listeners: dict[str, list[Listener]] = {}
+        self._bare: dict[Listener, bool] = {}  # whether a listener takes no argument: read once, not per event
         self._tasks: set[asyncio.Task[Any]] = set()
         self.listener_errors: list[tuple[str, BaseException]] = []
 
@@ -171,6 +172,10 @@ class EventTarget:
         listeners = self._listeners.get(type, [])
         if listener in listeners:
             listeners.remove(listener)
+            try:
+                self._bare.pop(listener, None)
+            except TypeError:  # an unhashable callable: never cached
+                pass
 
     def on(self, type: str, listener: Listener | None = None) -> Any:
         """``pc.on("icecandidate", f)``, or ``@pc.on("icecandidate")`` as a decorator."""
@@ -196,7 +201,7 @@ class EventTarget:
         """Call every ``type`` listener with ``args``; keep, not raise, what they raise."""
         for listener in self.listeners(type):
             try:
-                result = listener() if args and _takes_no_argument(listener) else listener(*args)
+                result = listener() if args and self._takes_no_argument(listener) else listener(*args)
             except Exception as exc:  # a learner's listener: report it where they will look
                 self._listener_failed(type, exc)
                 continue
@@ -204,6 +209,15 @@ class EventTarget:
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
                 task.add_done_callback(lambda t, type=type: self._task_done(type, t))
+
+    def _takes_no_argument(self, listener: Listener) -> bool:
+        try:
+            return self._bare[listener]
+        except KeyError:
+            bare = self._bare[listener] = _takes_no_argument(listener)
+            return bare
+        except TypeError:  # an unhashable callable
+            return _takes_no_argument(listener)
 
     def _task_done(self, type: str, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

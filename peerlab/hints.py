@@ -41,7 +41,7 @@ def diagnose(pc: RTCPeerConnection) -> str:
         return (f"It has no remote description yet: {step(side, 7 if side == 'caller' else 2).label} "
                 "sets the description the other peer sent.")
     if pc.iceConnectionState in ("new", "checking"):
-        if not pc.remote_candidates() and not pc._remote_end:
+        if not pc.remote_candidates() and not pc._remote_ended:
             other = "callee" if side == "caller" else "caller"
             return (f"The {other} has given this peer no candidate, and none of its checks arrived either. "
                     f"Has the {other} set its local description (which gathers its candidates) and registered "

@@ -35,6 +35,7 @@ class RTCSctpTransport(EventTarget):
         super().__init__()
         self._pc = pc
         self.aiortc = sctp
+        self._size_of: tuple[Any, int | float] = (None, DEFAULT_REMOTE_SIZE)  # (remote description, its size)
 
     @property
     def transport(self) -> Any:
@@ -62,12 +63,15 @@ class RTCSctpTransport(EventTarget):
         the attribute means (65536); ``0`` from the far side means no limit but ours.
         """
         remote = self._pc._descriptions.remote
-        size = DEFAULT_REMOTE_SIZE
-        if remote is not None:
+        if remote is None:
+            return min(DEFAULT_REMOTE_SIZE, CAN_SEND_SIZE)
+        if self._size_of[0] is not remote:  # parsed once per description: send() reads it for every message
+            size = DEFAULT_REMOTE_SIZE
             for media in SessionDescription.parse(remote.sdp).media:
                 if media.kind == "application" and media.sctpCapabilities is not None:
                     size = media.sctpCapabilities.maxMessageSize
-        return CAN_SEND_SIZE if size == 0 else min(size, CAN_SEND_SIZE)
+            self._size_of = (remote, CAN_SEND_SIZE if size == 0 else min(size, CAN_SEND_SIZE))
+        return self._size_of[1]
 
     def __repr__(self) -> str:
         return f"<RTCSctpTransport {self.state}>"

@@ -7,6 +7,7 @@ reads SDP exactly as the connection underneath will.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Collection
 from typing import Any
 
 from aiortc import RTCSessionDescription
@@ -38,12 +39,13 @@ def strip_candidates(description: RTCSessionDescription) -> RTCSessionDescriptio
 
 
 def with_candidates(description: RTCSessionDescription, candidates: list[RTCIceCandidate],
-                    complete: bool) -> RTCSessionDescription:
+                    complete: bool | Collection[int]) -> RTCSessionDescription:
     """``description`` with ``candidates`` added to their media sections, as a browser's
     ``localDescription`` and ``remoteDescription`` carry the candidates known so far;
-    ``complete`` adds ``a=end-of-candidates``."""
+    ``complete`` adds ``a=end-of-candidates`` to every section (``True``) or to those of these indexes."""
     parsed = SessionDescription.parse(description.sdp)
     for index, media in enumerate(parsed.media):
+        ended = complete if isinstance(complete, bool) else index in complete
         known = {"candidate:" + candidate_to_sdp(c) for c in media.ice_candidates}
         for candidate in candidates:
             if candidate.sdpMid == media.rtp.muxId or (candidate.sdpMid is None
@@ -51,7 +53,7 @@ def with_candidates(description: RTCSessionDescription, candidates: list[RTCIceC
                 if candidate.candidate not in known:
                     known.add(candidate.candidate)
                     media.ice_candidates.append(candidate.to_aiortc())
-        media.ice_candidates_complete = media.ice_candidates_complete or complete
+        media.ice_candidates_complete = media.ice_candidates_complete or ended
     return RTCSessionDescription(sdp=str(parsed), type=description.type)
 
 

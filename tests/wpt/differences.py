@@ -8,8 +8,7 @@ with its file ("RTCPeerConnection-iceGatheringState: ..."). Three kinds:
 
 - ``AIORTC``: aiortc cannot do it, and a wrapper cannot add it without changing aiortc;
 - ``CHOICE``: peerlab differs on purpose, for learners;
-- ``NOT_YET``: a wrapper could honour it; not done yet (data channels are handed out
-  as aiortc's own ``RTCDataChannel``, unwrapped).
+- ``NOT_YET``: a wrapper could honour it; not done yet.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ NO_ROLLBACK = ("aiortc has no rollback: its setLocalDescription/setRemoteDescrip
                "'answer', so there is no state to roll back to")
 ICE_STATES = ("aiortc's ICE transport reports new/checking/completed/failed/closed, never 'connected', and "
               "starts its checks as soon as both descriptions are set")
-CHANNEL = "peerlab hands out aiortc's RTCDataChannel unwrapped"
 
 DIFFERENCES: dict[str, tuple[str, str]] = {
     # aiortc
@@ -37,50 +35,7 @@ DIFFERENCES: dict[str, tuple[str, str]] = {
         AIORTC, NO_ROLLBACK),
     "Sctp transport has null maxChannels and 65536 maxMessageSize in have-remote-offer after rollback": (
         AIORTC, NO_ROLLBACK),
-    # peerlab's choice
-    "Parameterless SLD() never resolves if already closed": (
-        CHOICE, "peerlab rejects with StepOrderError (InvalidStateError) saying to start again from step 1, "
-                "where a browser leaves the promise pending forever: a lesson must never hang"),
-    "Parameterless SLD() never resolves if closed while pending": (
-        CHOICE, "peerlab lets a setLocalDescription() already running finish before close() closes the "
-                "sockets (otherwise aiortc leaks them), so the promise settles"),
-    # not yet
-    "Close datachannel causes onclosing and onclose to be called": (NOT_YET, CHANNEL + ": no 'closing' event"),
-    "Close negotiated datachannel causes onclosing and onclose to be called": (
-        NOT_YET, CHANNEL + ": no 'closing' event"),
-    "Close datachannel causes closing and close event to be called": (NOT_YET, CHANNEL + ": no 'closing' event"),
-    "Close negotiated datachannel causes closing and close event to be called": (
-        NOT_YET, CHANNEL + ": no 'closing' event"),
-    "Close peerconnection causes close event and error to be called on datachannel": (
-        NOT_YET, CHANNEL + ": no 'error' event when the far side closes"),
-    "Close peerconnection causes close event and error to be called on negotiated datachannel": (
-        NOT_YET, CHANNEL + ": no 'error' event when the far side closes"),
-    "Close peerconnection after datachannel close causes no events": (
-        NOT_YET, CHANNEL + ": its close handshake and events differ"),
-    "Close peerconnection after negotiated datachannel close causes no events": (
-        NOT_YET, CHANNEL + ": its close handshake and events differ"),
-    "Calling send() when data channel is in connecting state should throw InvalidStateError": (
-        NOT_YET, CHANNEL + ": aiortc's InvalidStateError has no DOMException name"),
-    "Datachannel should be able to send ArrayBuffer message and receive as ArrayBuffer": (
-        NOT_YET, CHANNEL + ": send() refuses a bytearray"),
-    "Negotiated datachannel should be able to send ArrayBuffer message and receive as ArrayBuffer": (
-        NOT_YET, CHANNEL + ": send() refuses a bytearray"),
-    "Datachannel sending multiple messages with different types should succeed and be received": (
-        NOT_YET, CHANNEL + ": send() refuses a bytearray"),
-    "Negotiated datachannel sending multiple messages with different types should succeed and be received": (
-        NOT_YET, CHANNEL + ": send() refuses a bytearray"),
-    "Datachannel send() up to max size should succeed, above max size should fail": (
-        NOT_YET, CHANNEL + ": send() does not check pc.sctp.maxMessageSize"),
-    "Negotiated datachannel send() up to max size should succeed, above max size should fail": (
-        NOT_YET, CHANNEL + ": send() does not check pc.sctp.maxMessageSize"),
-    "addIceCandidate({usernameFragment: usernameFragment1, sdpMid: sdpMid1}) should work, and add "
-    "a=end-of-candidates to the first m-section": (
-        NOT_YET, "end-of-candidates applies to every media section, not to the one named"),
-    "addIceCandidate({usernameFragment: usernameFragment2, sdpMLineIndex: 1}) should work, and add "
-    "a=end-of-candidates to the first m-section": (
-        NOT_YET, "end-of-candidates applies to every media section, not to the one named"),
-    "addIceCandidate({usernameFragment: \"no such ufrag\"}) should not work": (
-        NOT_YET, "an end-of-candidates with an unknown usernameFragment is not checked"),
-    "Add candidate with sdpMid belonging to different usernameFragment should reject with OperationError": (
-        NOT_YET, "the usernameFragment is checked against every media section, not the candidate's own"),
+    "setLocalDescription and setRemoteDescription are not racy": (
+        AIORTC, "setRemoteDescription(offer) in 'have-local-offer' is an implicit rollback in the browser "
+                "(have-local-offer -> stable -> have-remote-offer); aiortc has no rollback"),
 }

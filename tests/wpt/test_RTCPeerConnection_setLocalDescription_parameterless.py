@@ -8,9 +8,9 @@ transceiver.currentDirection".
 
 import asyncio
 
-from .wpt import stays_pending, subtest, within
+from .wpt import never_fulfils, subtest, within
 
-kSmallTimeoutMs = 10  # WPT's wait for "never resolves"; stays_pending() waits longer (200 ms)
+kSmallTimeoutMs = 10  # WPT's wait for "never resolves"; never_fulfils() waits longer (200 ms)
 
 
 def signalingstatechange_watcher(pc):
@@ -78,7 +78,7 @@ async def test_uses_last_created_answer(new_pc):
 async def test_never_resolves_if_closed(new_pc):
     offerer = new_pc()
     await within(offerer.close())
-    await stays_pending(offerer.setLocalDescription())
+    await never_fulfils(offerer.setLocalDescription())
 
 
 @subtest("Parameterless SLD() never resolves if closed while pending")
@@ -86,7 +86,7 @@ async def test_never_resolves_if_closed_while_pending(new_pc):
     offerer = new_pc()
     pending = offerer.setLocalDescription()
     closing = offerer.close()
-    await stays_pending(pending)
+    await never_fulfils(pending)
     await within(closing, what="close()")
 
 

@@ -1,0 +1,155 @@
+"""Data channel throughput: peerlab's RTCDataChannel against aiortc's bare channel, same transfer.
+
+20 MiB in 16 KiB binary messages over a loopback pair, with the browser's backpressure:
+the sender stops while ``bufferedAmount`` is above 1 MiB and waits for ``bufferedamountlow``
+(threshold 256 KiB). Only the transfer is timed (first send to last byte received); each
+pair is connected beforehand and closed afterwards. The two ways alternate, round by
+round, so that machine noise falls on both alike. Both peers run in this one process, so
+beside wall-clock MB/s it prints MB per CPU-second (``time.process_time``): on a busy
+machine that one moves much less from run to run.
+
+- peerlab: ``pc.createDataChannel`` (the wrapper), ``onbufferedamountlow``, ``message`` events
+- aiortc:  aiortc's own pair and channel, ``on("bufferedamountlow")``, ``on("message")``
+
+peerlab's own cost is peerlab / aiortc (aim: >= 0.95).
+
+    python benchmarks/datachannel.py [rounds]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from typing import Any
+
+from aiortc import RTCConfiguration
+from aiortc import RTCPeerConnection as AiortcPeerConnection
+
+from peerlab import Loopback, RTCPeerConnection, wait_for_datachannel, wait_for_open
+from peerlab.testing import negotiate
+
+TOTAL = 20 * 1024 * 1024
+CHUNK = b"\x00" * (16 * 1024)
+HIGH_WATER = 1024 * 1024
+LOW_WATER = 256 * 1024
+
+
+async def transfer(sender: Any, receiver_done: asyncio.Future[float], wait_low: Any) -> tuple[float, float]:
+    """Send TOTAL bytes with backpressure; the wall and CPU seconds until the far side has them all."""
+    start, cpu = time.perf_counter(), time.process_time()
+    sent = 0
+    while sent < TOTAL:
+        if sender.bufferedAmount > HIGH_WATER:
+            await wait_low()
+        sender.send(CHUNK)
+        sent += len(CHUNK)
+    return await asyncio.wait_for(receiver_done, 60) - start, time.process_time() - cpu
+
+
+def low_waiter(loop: asyncio.AbstractEventLoop) -> tuple[Any, Any]:
+    """A listener for ``bufferedamountlow`` and a coroutine that waits for the next one."""
+    pending: list[asyncio.Future[None]] = []
+
+    def on_low(*_: Any) -> None:
+        while pending:
+            future = pending.pop()
+            if not future.done():
+                future.set_result(None)
+
+    async def wait_low() -> None:
+        future = loop.create_future()
+        pending.append(future)
+        await future
+
+    return on_low, wait_low
+
+
+def byte_counter(loop: asyncio.AbstractEventLoop) -> tuple[asyncio.Future[float], Any]:
+    """A future set to the time the last byte arrives, and the message handler that counts them."""
+    done: asyncio.Future[float] = loop.create_future()
+    received = 0
+
+    def count(data: bytes) -> None:
+        nonlocal received
+        received += len(data)
+        if received >= TOTAL and not done.done():
+            done.set_result(time.perf_counter())
+
+    return done, count
+
+
+async def peerlab_round() -> tuple[float, float]:
+    loop = asyncio.get_running_loop()
+    loopback = Loopback()
+    caller = RTCPeerConnection({"iceServers": []}, name="bench caller", replace_same_name=False)
+    callee = RTCPeerConnection({"iceServers": []}, name="bench callee", replace_same_name=False)
+    try:
+        ours = caller.createDataChannel("bench")
+        await negotiate(loopback, caller, callee)
+        theirs = await wait_for_datachannel(callee)
+        await wait_for_open(ours)
+        done, count = byte_counter(loop)
+        theirs.addEventListener("message", lambda event: count(event.data))
+        on_low, wait_low = low_waiter(loop)
+        ours.bufferedAmountLowThreshold = LOW_WATER
+        ours.onbufferedamountlow = on_low
+        return await transfer(ours, done, wait_low)
+    finally:
+        await caller.close()
+        await callee.close()
+        loopback.close()
+
+
+async def aiortc_round() -> tuple[float, float]:
+    loop = asyncio.get_running_loop()
+    caller = AiortcPeerConnection(RTCConfiguration(iceServers=[]))
+    callee = AiortcPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        ours = caller.createDataChannel("bench")
+        arrived: asyncio.Future[Any] = loop.create_future()
+        callee.on("datachannel", lambda channel: arrived.done() or arrived.set_result(channel))
+        opened: asyncio.Future[None] = loop.create_future()
+        ours.on("open", lambda: opened.done() or opened.set_result(None))
+        await caller.setLocalDescription(await caller.createOffer())
+        await callee.setRemoteDescription(caller.localDescription)
+        await callee.setLocalDescription(await callee.createAnswer())
+        await caller.setRemoteDescription(callee.localDescription)
+        theirs = await asyncio.wait_for(arrived, 10)
+        await asyncio.wait_for(opened, 10)
+        done, count = byte_counter(loop)
+        theirs.on("message", count)
+        on_low, wait_low = low_waiter(loop)
+        ours.bufferedAmountLowThreshold = LOW_WATER
+        ours.on("bufferedamountlow", on_low)
+        return await transfer(ours, done, wait_low)
+    finally:
+        await caller.close()
+        await callee.close()
+
+
+async def main(rounds: int) -> None:
+    ways = {"peerlab": peerlab_round, "aiortc": aiortc_round}
+    wall: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[float]] = {name: [] for name in ways}
+    for way in ways.values():  # warm-up, not counted
+        await way()
+    for _ in range(rounds):
+        for name, way in ways.items():
+            seconds, cpu_seconds = await way()
+            wall[name].append(TOTAL / seconds / 1e6)
+            cpu[name].append(TOTAL / cpu_seconds / 1e6)
+    print(f"data channel throughput, 20 MiB in 16 KiB messages with bufferedAmount backpressure, "
+          f"median of {rounds} alternating rounds")
+    for label, rates in (("MB/s (wall clock)", wall), ("MB per CPU-second", cpu)):
+        medians = {name: statistics.median(r) for name, r in rates.items()}
+        print(f"  {label}:")
+        for name, rate in medians.items():
+            print(f"    {name:<8} {rate:6.1f}   (rounds: {', '.join(f'{r:.1f}' for r in rates[name])})")
+        print(f"    peerlab / aiortc = {medians['peerlab'] / medians['aiortc']:.3f}"
+              "   (peerlab's own cost; aim >= 0.95)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
