@@ -35,7 +35,7 @@ from .errors import (
     StepOrderError,
     WaitTimeout,
 )
-from .promise import Promise, PromiseRejectedError
+from .promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
 from .scripted import ScriptedPeer, play_callee, play_caller
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
@@ -60,6 +60,7 @@ __all__ = [
     "PeerlabError",
     "PeerlabNote",
     "Promise",
+    "PromiseNotAwaitedError",
     "PromiseRejectedError",
     "RTCDataChannelEvent",
     "RTCError",
