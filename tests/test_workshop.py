@@ -115,6 +115,16 @@ WRONG_ATTEMPTS = [
      "StepCheckFailed", "caller step 3: the offer is created but not set as the local description"),
     (THEN, "# Catch the error", 'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"})',
      "DescriptionSyntaxError", "setRemoteDescription(): this is not SDP"),
+    (THEN, "# Catch the error",
+     'message = pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"}).catch(lambda error: str(error))',
+     "AssertionError", "message is a Promise: add await before pc.setRemoteDescription(...)"),
+    (THEN, "# Catch the error",
+     'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"}).catch(lambda error: error)',
+     "AssertionError", "message should be the error's text, but it is DescriptionSyntaxError("),
+    (THEN, "# Catch the error", 'await pc.close()  # as after the clean-up cell\n'
+     'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"}).catch(lambda error: str(error))',
+     "AssertionError", "the .catch() worked, but the error it caught is not the broken SDP's: "
+     "setRemoteDescription(): the caller's connection is closed."),
 ]
 
 
