@@ -46,6 +46,7 @@ from typing import Any
 
 from aiortc.sdp import SessionDescription
 
+from . import far_side
 from ._rerun import Replacements
 from .connection import RTCPeerConnection
 from .errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
@@ -122,6 +123,7 @@ class ScriptedPeer:
             endpoint.peer._wait_watchers.append(self._far_waits)
             self._start(self._first_offer(), "offer")
         endpoint._attach(self)
+        far_side.register(self)
 
     def __repr__(self) -> str:
         state = self.pc.connectionState if self.pc is not None else "no connection yet"
