@@ -35,12 +35,15 @@ from .errors import (
     StepOrderError,
     WaitTimeout,
 )
+from .limits import FileLimitError, preload
 from .promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
 from .scripted import ScriptedPeer, play_callee, play_caller
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
 
 __version__ = "0.1.0"
+
+preload()  # what the first DTLS handshake would import in the background, where a file limit kills it
 
 __all__ = [
     "CALLEE_STEPS",
@@ -51,6 +54,7 @@ __all__ = [
     "DescriptionModifiedError",
     "DescriptionSyntaxError",
     "DescriptionTypeError",
+    "FileLimitError",
     "HeldCandidatesNote",
     "InvalidCandidateError",
     "InvalidDescriptionError",

@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar
 
 from .errors import PeerlabError
+from .limits import explain_file_limit
 
 __all__ = ["Promise", "PromiseRejectedError", "PromiseNotAwaitedError", "promising", "queue_task"]
 
@@ -315,6 +316,8 @@ class Promise(Generic[T]):
     def _settle(self, state: str, result: Any) -> None:
         if self._state != PENDING:
             return
+        if state == REJECTED:
+            result = explain_file_limit(result)  # "too many open files" says which limit, and the fix
         self._state, self._result = state, result
         callbacks, self._callbacks = self._callbacks, []
         jobs = _jobs(self._loop)

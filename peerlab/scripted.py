@@ -50,6 +50,7 @@ from . import far_side
 from ._rerun import Replacements
 from .connection import RTCPeerConnection
 from .errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
+from .limits import FileLimitError
 from .signalling import Endpoint, Message
 from .steps import step
 
@@ -198,6 +199,8 @@ class ScriptedPeer:
         else:
             advice = (f"Fix your side, then start again from {step('callee', 1).label}: the scripted caller "
                       f"offers again when your new callee waits for an offer ({step('callee', 2).label}).")
+        if isinstance(error, FileLimitError):
+            advice = "Then start again from step 1 on your side."
         said = str(error).rstrip()
         said += "" if said.endswith((".", "?", "!")) else "."
         failed = ScriptedPeerError(
