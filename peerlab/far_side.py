@@ -50,7 +50,8 @@ def far_failure(pc: RTCPeerConnection) -> str | None:
         if far.connectionState not in ("failed", "closed") and error is None:
             return None
         said = f" (its error: {type(error).__name__}: {error})" if error is not None else ""
+        again = ("start over from step 1 on your side: the scripted peer answers the new offer" if player is not None
+                 else "start over from step 1 on both sides")
         return (f"The far side failed: {who}'s connection is {far.connectionState!r}{said}, so this side "
-                "cannot finish connecting to it. Start over from step 1 on both sides (a scripted peer "
-                "answers the new offer).")
+                f"cannot finish connecting to it. To try again, {again}.")
     return None

@@ -43,8 +43,8 @@ async def test_a_wait_after_the_scripted_callee_failed_says_the_far_side_failed(
         assert pc.iceConnectionState == "completed"
         assert str(info.value) == (
             "the caller waited 2 s for connectionState 'connected'; it is 'connecting'. The far side failed: the "
-            "scripted callee's connection is 'failed', so this side cannot finish connecting to it. Start over "
-            "from step 1 on both sides (a scripted peer answers the new offer).")
+            "scripted callee's connection is 'failed', so this side cannot finish connecting to it. To try again, "
+            "start over from step 1 on your side: the scripted peer answers the new offer.")
         await pc.close()
         await callee.close()
 
