@@ -36,13 +36,16 @@ from .errors import (
     StepOrderError,
     WaitTimeout,
 )
-from .promise import Promise, PromiseRejectedError
+from .limits import FileLimitError, preload
+from .promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
 from .scripted import ScriptedPeer, play_callee, play_caller
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
 from .waits import send_and_receive, wait_for_datachannel, wait_for_open
 
 __version__ = "0.1.0"
+
+preload()  # what the first DTLS handshake would import in the background, where a file limit kills it
 
 __all__ = [
     "CALLEE_STEPS",
@@ -53,6 +56,7 @@ __all__ = [
     "DescriptionModifiedError",
     "DescriptionSyntaxError",
     "DescriptionTypeError",
+    "FileLimitError",
     "HeldCandidatesNote",
     "InvalidCandidateError",
     "InvalidDescriptionError",
@@ -64,6 +68,7 @@ __all__ = [
     "PeerlabError",
     "PeerlabNote",
     "Promise",
+    "PromiseNotAwaitedError",
     "PromiseRejectedError",
     "RTCDataChannel",
     "RTCDataChannelEvent",

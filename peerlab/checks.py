@@ -9,13 +9,15 @@ the learner's source text. It prints one line when the step is done and raises
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .connection import RTCPeerConnection, _open_by_name
 from .errors import PeerlabError, WaitTimeout
-from .signalling import Endpoint, Loopback
+from .promise import Promise
+from .signalling import Endpoint, Loopback, TranscriptEntry
 from .steps import Side, step
 
 __all__ = ["check", "StepCheckFailed"]
@@ -61,6 +63,97 @@ class _Context:
     def called(self, pc: RTCPeerConnection, name: str, value: str | None = None) -> bool:
         return any(e.kind == "call" and e.name == name and (value is None or e.value == value) for e in pc.events)
 
+    def entries(self) -> list[TranscriptEntry]:
+        loopback = self.loopback()
+        return [] if loopback is None else list(loopback.transcript)
+
+
+# The variables a step cell assigns from a call that returns a Promise: (side, name) -> (step, the line).
+_AWAITED = {
+    ("caller", "offer"): (2, "offer = await pc.createOffer()"),
+    ("caller", "answer"): (7, 'answer = await signalling.receive("answer")'),
+    ("callee", "offer"): (2, 'offer = await signalling.receive("offer")'),
+    ("callee", "answer"): (3, "answer = await pc.createAnswer()"),
+}
+
+
+def _check_awaited(ctx: _Context, number: int) -> None:
+    """Fail the first step up to ``number`` whose variable holds a Promise: its ``await`` is missing."""
+    for (side, name), (at, line) in sorted(_AWAITED.items(), key=lambda item: item[1][0]):
+        value = ctx.namespace.get(name)
+        if side == ctx.side and at <= number and (isinstance(value, Promise) or inspect.isawaitable(value)):
+            raise _fail(side, at, f"{name} is a {type(value).__name__}, not the {name} itself: add await "
+                        f"({line})")
+
+
+def _core(sdp: str) -> list[str]:
+    """A description's lines without its candidates: the same offer, with or without them."""
+    return [line for line in sdp.splitlines() if not line.startswith(("a=candidate:", "a=end-of-candidates"))]
+
+
+def _find(entries: list[TranscriptEntry], sender: str, kind: str, sdp: str) -> TranscriptEntry | None:
+    """The last ``kind`` message ``sender`` sent that carries the description ``sdp``."""
+    core = _core(sdp)
+    return next((e for e in reversed(entries) if e.sender == sender and e.type == kind
+                 and _core(e.message["data"]["sdp"]) == core), None)
+
+
+def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
+    """Caller step 7: the answer set must be the one the callee sent after this connection's offer."""
+    local, remote = pc._descriptions.local, pc._descriptions.remote
+    if local is None or remote is None or remote.type != "answer":
+        return
+    entries = ctx.entries()
+    offer = _find(entries, "caller", "offer", local.sdp)
+    answer = _find(entries, "callee", "answer", remote.sdp)
+    if offer is not None and answer is not None and answer.seq < offer.seq:
+        raise _fail("caller", number, "the answer set as the remote description is the callee's answer to an "
+                    "earlier offer (one sent before this connection's offer, by an earlier run of the steps), so "
+                    "it cannot connect. Start over: run step 1 again and go on from there; step 7 then receives "
+                    "the answer to the new offer.")
+
+
+def _check_sent_offer(ctx: _Context, pc: RTCPeerConnection) -> None:
+    """Caller step 4: the offer that went out must be this connection's local description."""
+    local = pc._descriptions.local
+    if local is None or local.type != "offer" or not ctx.sent("offer"):
+        return
+    if _find(ctx.entries(), "caller", "offer", local.sdp) is None:
+        raise _fail("caller", 4, "the offer that went out is not this connection's local description (it is an "
+                    "earlier offer, from an earlier run of steps 1-3): send this one: "
+                    "signalling.send({'type': 'offer', 'data': offer})")
+
+
+def _far_candidates(ctx: _Context, pc: RTCPeerConnection) -> int | None:
+    """How many candidates the far side sent for the description this connection has from it."""
+    remote = pc._descriptions.remote
+    if remote is None:
+        return None
+    far = "callee" if ctx.side == "caller" else "caller"
+    entries = [e for e in ctx.entries() if e.sender == far]
+    description = _find(entries, far, remote.type, remote.sdp)
+    if description is None:
+        return None
+    # A peer gathers once its description is set, and sends that description first: its candidates
+    # are those it sent after it, up to its next description.
+    end = min((e.seq for e in entries if e.type in ("offer", "answer") and e.seq > description.seq), default=None)
+    return sum(1 for e in entries if e.type == "candidate" and e.message.get("data") is not None
+               and e.seq > description.seq and (end is None or e.seq < end))
+
+
+def _check_all_added(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
+    """The last step: every candidate the far side sent was added, not only end-of-candidates."""
+    sent = _far_candidates(ctx, pc)
+    added = len(pc._remote_added)
+    if sent is None or added >= sent:
+        return
+    far = "callee" if ctx.side == "caller" else "caller"
+    raise _fail(ctx.side, number, f"the {far} sent {sent} candidate{'s' * (sent != 1)}, but the {ctx.side} added "
+                f"{added}: the {'others were' if sent - added > 1 else 'other was'} taken from the signalling "
+                "service by an earlier receive() (a run of this cell that failed before addIceCandidate()), "
+                "so no later receive() gets it. Start over: run step 1 again and go on from there, adding "
+                "each candidate as it is received.")
+
 
 def _fail(side: Side, number: int, hint: str) -> StepCheckFailed:
     return StepCheckFailed(f"{step(side, number).label}: {hint}")
@@ -81,6 +174,7 @@ async def _caller_step(ctx: _Context, number: int) -> str:
     side: Side = "caller"
     if number == 1:
         return f"the connection exists ({pc.signalingState})"
+    _check_awaited(ctx, number)
     if number >= 2 and not ctx.called(pc, "createOffer"):
         raise _fail(side, 2, "no offer has been created: offer = await pc.createOffer()")
     if number == 2:
@@ -97,6 +191,8 @@ async def _caller_step(ctx: _Context, number: int) -> str:
         raise _fail(side, 4, "there is no signalling service: loopback = peerlab.Loopback()")
     if number >= 4 and not ctx.sent("offer"):
         raise _fail(side, 4, "the offer has not been sent: signalling.send({'type': 'offer', 'data': offer})")
+    if number >= 4:
+        _check_sent_offer(ctx, pc)
     if number == 4:
         return "the offer went out through the signalling service"
     return await _trickle_and_finish(ctx, pc, number, first_trickle_step=5, remote_step=7, add_step=8)
@@ -107,6 +203,7 @@ async def _callee_step(ctx: _Context, number: int) -> str:
     side: Side = "callee"
     if number == 1:
         return f"the connection exists ({pc.signalingState})"
+    _check_awaited(ctx, number)
     if number >= 2 and pc.remoteDescription is None:
         raise _fail(side, 2, "the offer is not set: offer = await signalling.receive('offer'), then "
                     "await pc.setRemoteDescription(offer['data'])")
@@ -154,6 +251,7 @@ async def _trickle_and_finish(ctx: _Context, pc: RTCPeerConnection, number: int,
         if pc.remoteDescription is None:
             raise _fail(side, remote_step, "the answer is not set: answer = await signalling.receive('answer'), "
                         "then await pc.setRemoteDescription(answer['data'])")
+        _check_stale_answer(ctx, pc, remote_step)
         if number == remote_step:
             return f"the remote answer is set (signalingState {pc.signalingState!r})"
     if not ctx.called(pc, "addIceCandidate"):
@@ -162,6 +260,7 @@ async def _trickle_and_finish(ctx: _Context, pc: RTCPeerConnection, number: int,
     if not ctx.called(pc, "addIceCandidate", "end-of-candidates"):
         raise _fail(side, add_step, "the remote candidates were added but not end-of-candidates: keep receiving "
                     "until message['data'] is None, and add that too")
+    _check_all_added(ctx, pc, add_step)
     try:
         await pc.wait_for_state("connected", timeout=CHECK_WAIT)
     except PeerlabError as exc:
@@ -172,11 +271,11 @@ async def _trickle_and_finish(ctx: _Context, pc: RTCPeerConnection, number: int,
 _CHECKS: dict[str, Callable[[_Context, int], Awaitable[str]]] = {"caller": _caller_step, "callee": _callee_step}
 
 
-def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> Awaitable[None]:
-    """Check that ``side``'s step ``number`` (and every step before it) was done; ``await`` it.
+def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> Promise[None]:
+    """Check that ``side``'s step ``number`` (and every step before it) was done; a Promise: ``await`` it.
 
     Looks up the learner's objects in the calling cell's namespace (or ``namespace``).
-    Prints one line when the step is done; raises :class:`StepCheckFailed` with a hint otherwise.
+    Prints one line when the step is done; rejects with :class:`StepCheckFailed` and a hint otherwise.
     """
     step(side, number)  # a clear ValueError for a step that does not exist
     ns = namespace if namespace is not None else sys._getframe(1).f_globals
@@ -185,4 +284,4 @@ def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> A
         done = await _CHECKS[side](_Context(side, ns), number)
         print(f"✔ {step(side, number).label}: {done}")
 
-    return run()
+    return Promise.resolve(run())

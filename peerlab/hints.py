@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .far_side import far_failure
 from .steps import step
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ def diagnose(pc: RTCPeerConnection) -> str:
     if pc.aiortc.remoteDescription is None:
         return (f"It has no remote description yet: {step(side, 7 if side == 'caller' else 2).label} "
                 "sets the description the other peer sent.")
+    far = far_failure(pc)
+    if far is not None:
+        return far
     if pc.iceConnectionState in ("new", "checking"):
         if not pc.remote_candidates() and not pc._remote_ended:
             other = "callee" if side == "caller" else "caller"
@@ -53,6 +57,9 @@ def diagnose(pc: RTCPeerConnection) -> str:
     if pc.iceConnectionState == "failed":
         return ("ICE tried every pair of candidates and none worked: was end-of-candidates (None) "
                 "added before any real candidate arrived?")
+    if pc.connectionState == "failed":
+        return (f"ICE is {pc.iceConnectionState!r}, but DTLS (the encryption handshake that follows ICE) "
+                "failed. Start over from step 1 on both sides.")
     return f"ICE is {pc.iceConnectionState!r}; DTLS and SCTP are still setting up."
 
 

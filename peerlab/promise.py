@@ -35,9 +35,12 @@ import inspect
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar
 
-__all__ = ["Promise", "PromiseRejectedError", "promising", "queue_task"]
+from .errors import PeerlabError
+from .limits import explain_file_limit
+
+__all__ = ["Promise", "PromiseRejectedError", "PromiseNotAwaitedError", "promising", "queue_task"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -65,6 +68,19 @@ class PromiseRejectedError(Exception):
     def __init__(self, reason: Any) -> None:
         super().__init__(f"the promise was rejected with {reason!r}")
         self.reason = reason
+
+
+class PromiseNotAwaitedError(PeerlabError, TypeError):
+    """A Promise was used as the value it will hold (a forgotten ``await``)."""
+
+    name = "TypeError"
+
+
+_ADD_AWAIT = "this is a Promise: add await (or use .then) to get the value inside it"
+
+
+def _not_awaited(what: str) -> PromiseNotAwaitedError:
+    return PromiseNotAwaitedError(f"{what}: {_ADD_AWAIT}")
 
 
 # After the microtask checkpoint, how many more loop turns a task waits: awaiting code is
@@ -206,6 +222,24 @@ class Promise(Generic[T]):
             return "<Promise pending>"
         return f"<Promise {self._state}: {self._result!r}>"
 
+    # -- a forgotten await ----------------------------------------------------
+
+    def __iter__(self) -> NoReturn:
+        raise _not_awaited("a loop or unpacking needs a value")
+
+    def __contains__(self, item: object) -> NoReturn:
+        raise _not_awaited(f"`{item!r} in ...` needs a value")
+
+    def __getitem__(self, key: object) -> NoReturn:
+        raise _not_awaited(f"`...[{key!r}]` needs a value")
+
+    if not TYPE_CHECKING:  # at run time only: mypy still flags a misspelt attribute
+        def __getattr__(self, name: str) -> NoReturn:
+            """Only for attributes a Promise lacks: ``offer.type`` after a forgotten ``await`` says so."""
+            if name.startswith("_"):
+                raise AttributeError(name)
+            raise AttributeError(f"a Promise has no attribute {name!r}: {_ADD_AWAIT}", name=name, obj=self)
+
     # -- settling ------------------------------------------------------------
 
     def _resolvers(self) -> tuple[Settler, Settler]:
@@ -282,6 +316,8 @@ class Promise(Generic[T]):
     def _settle(self, state: str, result: Any) -> None:
         if self._state != PENDING:
             return
+        if state == REJECTED:
+            result = explain_file_limit(result)  # "too many open files" says which limit, and the fix
         self._state, self._result = state, result
         callbacks, self._callbacks = self._callbacks, []
         jobs = _jobs(self._loop)

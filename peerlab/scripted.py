@@ -46,9 +46,11 @@ from typing import Any
 
 from aiortc.sdp import SessionDescription
 
+from . import far_side
 from ._rerun import Replacements
 from .connection import RTCPeerConnection
 from .errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
+from .limits import FileLimitError
 from .signalling import Endpoint, Message
 from .steps import step
 
@@ -122,6 +124,7 @@ class ScriptedPeer:
             endpoint.peer._wait_watchers.append(self._far_waits)
             self._start(self._first_offer(), "offer")
         endpoint._attach(self)
+        far_side.register(self)
 
     def __repr__(self) -> str:
         state = self.pc.connectionState if self.pc is not None else "no connection yet"
@@ -196,6 +199,8 @@ class ScriptedPeer:
         else:
             advice = (f"Fix your side, then start again from {step('callee', 1).label}: the scripted caller "
                       f"offers again when your new callee waits for an offer ({step('callee', 2).label}).")
+        if isinstance(error, FileLimitError):
+            advice = "Then start again from step 1 on your side."
         said = str(error).rstrip()
         said += "" if said.endswith((".", "?", "!")) else "."
         failed = ScriptedPeerError(

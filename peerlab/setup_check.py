@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Result", "check_python", "check_packages", "check_network", "check_loopback_pair",
+__all__ = ["Result", "check_python", "check_packages", "check_network", "check_file_limit", "check_loopback_pair",
            "widget", "start_loop_probe", "check_loop_probe", "summary", "main"]
 
 REQUIRED = {"aiortc": "1.16", "aioice": "0.13", "ipywidgets": "8.1", "jupyterlab": "4.6", "ipykernel": "6"}
@@ -26,8 +26,11 @@ class Result:
     ok: bool
     what: str
     fix: str = ""
+    warning: bool = False  # passed, but something will bite later: printed as [WARN] with its fix
 
     def __str__(self) -> str:
+        if self.warning:
+            return f"[WARN] {self.what}\n       fix: {self.fix}"
         line = f"[ OK ] {self.what}" if self.ok else f"[FAIL] {self.what}"
         return line if self.ok or not self.fix else f"{line}\n       fix: {self.fix}"
 
@@ -85,6 +88,18 @@ def check_network() -> Result:
                   "ICE never uses loopback (127.0.0.1), so with every network off there is nothing to "
                   "connect, even between two peers on this laptop. Turn wifi on (no internet is needed) "
                   "or plug in a cable, then run this check again.")
+
+
+def check_file_limit() -> Result:
+    """Enough open files for many connections: each holds a few sockets (a warning, not a failure)."""
+    from .limits import LOW, raise_command, soft_limit
+
+    limits = soft_limit()
+    if limits is None or limits[0] < 0 or limits[0] >= LOW:
+        return Result(True, f"this process may open enough files for many connections (≥ {LOW})")
+    return Result(True, f"this process may open only {limits[0]} files at once, and each connection holds a few "
+                  "sockets: with many connections open, new ones fail with 'too many open files'",
+                  raise_command(), warning=True)
 
 
 async def check_loopback_pair(timeout: float = 10.0) -> Result:
@@ -162,7 +177,7 @@ def summary(results: list[Result]) -> str:
 
 
 async def run_all() -> list[Result]:
-    results = [check_python(), *check_packages(), check_network()]
+    results = [check_python(), *check_packages(), check_network(), check_file_limit()]
     results.append(await check_loopback_pair())
     probe = start_loop_probe()
     await asyncio.sleep(0)

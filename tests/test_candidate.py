@@ -88,3 +88,14 @@ def test_candidate_like_token_soup_never_escapes_as_another_error(tokens):
         parse_candidate("candidate:" + " ".join(tokens))
     except InvalidCandidateError:
         pass
+
+
+@pytest.mark.parametrize("message", [
+    {"type": "candidate", "data": {"candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0}},
+    {"type": "candidate", "data": None},  # a browser would quietly take this for end-of-candidates
+])
+def test_a_whole_signalling_message_is_refused_with_the_receiving_sides_fix(message):
+    with pytest.raises(InvalidCandidateError) as info:
+        RTCIceCandidate.from_json(message)
+    assert str(info.value) == ("addIceCandidate() got the whole signalling message; pass the candidate inside it: "
+                               "pc.addIceCandidate(message['data'])")

@@ -8,6 +8,7 @@ import weakref
 
 import pytest
 
+import peerlab
 from peerlab.promise import Promise, PromiseRejectedError
 
 
@@ -742,3 +743,25 @@ def test_without_a_running_loop_the_error_says_where_to_use_it():
         Promise(lambda resolve, reject: None)
     with pytest.raises(RuntimeError, match="needs a running asyncio loop"):
         Promise.resolve(1)
+
+
+async def test_a_forgotten_await_says_this_is_a_promise_when_it_is_used_as_its_value():
+    answer = Promise.resolve({"type": "answer", "data": {"sdp": "v=0"}})  # as after a forgotten await
+    add_await = "this is a Promise: add await (or use .then) to get the value inside it"
+    with pytest.raises(TypeError) as contains:
+        "data" in answer  # noqa: B015 - what lesson 03's learner wrote
+    with pytest.raises(TypeError) as subscript:
+        answer["data"]
+    with pytest.raises(TypeError) as unpack:
+        kind, data = answer
+    with pytest.raises(AttributeError) as attribute:
+        answer.sdp
+    assert [str(e.value) for e in (contains, subscript, unpack, attribute)] == [
+        f"`'data' in ...` needs a value: {add_await}",
+        f"`...['data']` needs a value: {add_await}",
+        f"a loop or unpacking needs a value: {add_await}",
+        f"a Promise has no attribute 'sdp': {add_await}",
+    ]
+    assert all(isinstance(e.value, peerlab.PromiseNotAwaitedError) for e in (contains, subscript, unpack))
+    assert not hasattr(answer, "_repr_html_")  # IPython's probes still see a plain missing attribute
+    assert (await answer)["type"] == "answer"

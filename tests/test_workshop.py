@@ -115,6 +115,16 @@ WRONG_ATTEMPTS = [
      "StepCheckFailed", "caller step 3: the offer is created but not set as the local description"),
     (THEN, "# Catch the error", 'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"})',
      "DescriptionSyntaxError", "setRemoteDescription(): this is not SDP"),
+    (THEN, "# Catch the error",
+     'message = pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"}).catch(lambda error: str(error))',
+     "AssertionError", "message is a Promise: add await before pc.setRemoteDescription(...)"),
+    (THEN, "# Catch the error",
+     'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"}).catch(lambda error: error)',
+     "AssertionError", "message should be the error's text, but it is DescriptionSyntaxError("),
+    (THEN, "# Catch the error", 'await pc.close()  # as after the clean-up cell\n'
+     'message = await pc.setRemoteDescription({"type": "answer", "sdp": "not sdp"}).catch(lambda error: str(error))',
+     "AssertionError", "the .catch() worked, but the error it caught is not the broken SDP's: "
+     "setRemoteDescription(): the caller's connection is closed."),
 ]
 
 
@@ -124,3 +134,12 @@ WRONG_ATTEMPTS = [
 def test_a_wrong_attempt_gets_a_message_naming_the_step_and_the_call(solution, start, wrong, ename, message):
     got_name, got_message, _ = run(with_step(solution, start, wrong))
     assert (got_name, got_message[:len(message)]) == (ename, message)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_every_exercise_says_near_the_top_how_to_start_over(solution):
+    exercise = nbformat.read(solution.with_name(solution.name.replace("-solution", "-exercise")), as_version=4)
+    first_code = next(i for i, c in enumerate(exercise.cells) if c.cell_type == "code")
+    text = " ".join(c.source for c in exercise.cells[:first_code] if c.cell_type == "markdown")
+    assert "**To start over**" in text and "re-run the set-up cell" in text
+    assert "Kernel → Restart Kernel, then run from the top." in text

@@ -3,8 +3,8 @@
 Each peer's own entries come in the same order on every run (measured: 40 of 40
 connections, with and without signalling delay); how two peers interleave does not
 (2 of 30 connections swapped two ``iceConnectionState`` changes). So the text form
-keeps each lane in its own order and leaves times out, and only the picture and the
-table, which may differ from run to run, show the interleaving.
+keeps each lane in its own order, with each entry's time (ms from the first entry, which
+tests/sanitize.cfg masks for nbval), and only the picture and the table show the interleaving.
 """
 
 from __future__ import annotations
@@ -83,12 +83,14 @@ def fold_rows(rows: Sequence[TimelineRow]) -> list[tuple[TimelineRow, int]]:
 
 
 def timeline_text(rows: Sequence[TimelineRow], lanes: Sequence[str]) -> str:
-    """Each lane's rows in their order, numbered, with no times: the same on every run.
+    """Each lane's rows in their order, numbered, each with its time in ms from the first entry.
 
-    Alike candidate rows fold into one with a count ``(×N)`` (what tests/sanitize.cfg normalises).
+    Alike candidate rows fold into one with a count ``(×N)``, at the first one's time; tests/sanitize.cfg
+    masks the counts and the times, which change from run to run.
     """
     if not rows:
         return "(nothing yet)"
+    t0 = rows[0].time
     out = []
     for lane, name in enumerate(lanes):
         own = [row for row in rows if row.lane == lane]
@@ -97,9 +99,10 @@ def timeline_text(rows: Sequence[TimelineRow], lanes: Sequence[str]) -> str:
         out.append(f"{name}:")
         for number, (row, count) in enumerate(fold_rows(own), 1):
             tail = f"  (×{count})" if count > 1 or row.is_candidate else ""
-            out.append(f"  {number:>3}  {row.kind:<7}  {row.what}{tail}")
-    out.append("(each lane in its own order; how the lanes interleave changes from run to run: "
-               "the picture shows it)")
+            at = f"+{(row.time - t0) * 1000:.1f} ms"
+            out.append(f"  {number:>3}  {at:>11}  {row.kind:<7}  {row.what}{tail}")
+    out.append("(ms from the first entry; each lane in its own order; how the lanes interleave changes "
+               "from run to run: the picture shows it)")
     return "\n".join(out)
 
 

@@ -1,0 +1,44 @@
+"""``.ci/run`` installs what a fresh CI machine lacks, and only that (stubs stand in for apt)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _stub(folder: Path, name: str, body: str) -> None:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def _run_ci(tmp_path: Path, *, fonts_installed: bool) -> list[str]:
+    log = tmp_path / "log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _stub(bin_dir, "chromium", "exit 0")
+    _stub(bin_dir, "dpkg", f'echo "dpkg $*" >> {log}; exit {0 if fonts_installed else 1}')
+    _stub(bin_dir, "apt-get", f'echo "apt-get $*" >> {log}')
+    _stub(bin_dir, "sudo", '"$@"')
+    _stub(bin_dir, "make", f'echo "make $*" >> {log}')
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    subprocess.run(["bash", str(ROOT / ".ci/run")], env=env, check=True, timeout=30)
+    return log.read_text().splitlines()
+
+
+@pytest.mark.parametrize("fonts_installed", [False, True])
+def test_ci_installs_noto_cjk_for_the_korean_screenshots_only_when_missing(tmp_path, fonts_installed):
+    log = _run_ci(tmp_path, fonts_installed=fonts_installed)
+    assert "dpkg -s fonts-noto-cjk" in log
+    installs = [line for line in log if line.startswith("apt-get") and " install " in line]
+    if fonts_installed:
+        assert installs == []
+    else:
+        assert installs == ["apt-get install -y -qq fonts-noto-cjk"]
+    assert log[-1] == "make test"

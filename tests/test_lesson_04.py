@@ -1,0 +1,84 @@
+"""Lesson 04's slow-signalling experiment shows what it claims, and its suggested jitter try ends soon."""
+
+from __future__ import annotations
+
+import ast
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import peerlab
+from peerlab import display
+
+LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "04-trickle-ice-and-states.ipynb"
+pytestmark = pytest.mark.filterwarnings("ignore::peerlab.HeldCandidatesNote", "ignore::peerlab.PeerlabNote",
+                                        "ignore::peerlab.LateCandidateNote")
+
+
+def lesson_namespace() -> dict:
+    """The lesson's ``add_remote_candidates`` and ``connect``, defined by its own cells."""
+    ns: dict = {"peerlab": peerlab}
+    for cell in nbformat.read(LESSON, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        tree = compile(cell.source, str(LESSON), "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        tree.body = [node for node in tree.body if isinstance(node, (ast.AsyncFunctionDef, ast.Import))]
+        exec(compile(tree, str(LESSON), "exec"), ns)
+    assert "connect" in ns and "add_remote_candidates" in ns
+    return ns
+
+
+async def close_named(*names: str) -> None:
+    from peerlab.connection import _open_by_name
+
+    for name in names:
+        pc = _open_by_name.get(name)
+        if pc is not None:
+            await pc.close()
+
+
+async def test_the_slow_network_stretches_the_timeline_and_the_times_show_it():
+    connect = lesson_namespace()["connect"]
+    times = []
+    for delay in (0.0, 0.1):
+        async with peerlab.Loopback(delay=delay) as loopback:
+            start = time.perf_counter()
+            try:
+                caller, callee = await connect(loopback)
+                times.append(time.perf_counter() - start)
+                text = repr(display.timeline(caller, callee))
+            finally:
+                await close_named("slow caller", "slow callee")
+        answer_set = next(line for line in text.splitlines() if "setRemoteDescription: answer" in line)
+        at = float(answer_set.split()[1].lstrip("+"))
+        assert (at < 60) if delay == 0 else (at > 200), text  # the offer and the answer each took 100 ms
+    assert times[1] > times[0] + 0.15
+
+
+@pytest.mark.timeout(60)
+async def test_the_suggested_jitter_try_never_waits_long_and_says_what_went_wrong():
+    connect = lesson_namespace()["connect"]
+    for seed in range(6):
+        async with peerlab.Loopback(delay=0.1, jitter=0.3, seed=seed) as loopback:
+            start = time.perf_counter()
+            try:
+                caller, callee = await connect(loopback)
+            except peerlab.PeerlabError as error:
+                said = str(error)
+                assert ("was end-of-candidates (None) added before any real candidate arrived?" in said
+                        or "The far side failed" in said), said
+            else:
+                await caller.close()
+                await callee.close()
+            finally:
+                await close_named("slow caller", "slow callee")
+            assert time.perf_counter() - start < 4.5
+
+
+def test_lesson_04_has_no_unused_loopback_and_lesson_02_no_double_parenthesis():
+    sources = [c.source for c in nbformat.read(LESSON, as_version=4).cells]
+    assert not any("empty" in s for s in sources)
+    callee = nbformat.read(LESSON.with_name("02-callee.ipynb"), as_version=4)
+    assert not any(") (" in c.source for c in callee.cells if c.cell_type == "markdown")
