@@ -40,6 +40,12 @@ from .scripted import ScriptedPeer, play_callee, play_caller
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
 
+# -- the signalling server and its clients (issue 12) --
+from .client import WebSocketEndpoint, join
+from .endpoint import SignallingEndpoint
+from .errors import JoinRefused, MessageRefused, ServerStartError, SignallingUnreachable
+from .server import SignallingServer, serve
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -81,4 +87,16 @@ __all__ = [
     "send_and_receive",
     "wait_for_datachannel",
     "wait_for_open",
+]
+
+__all__ += [
+    "JoinRefused",
+    "MessageRefused",
+    "ServerStartError",
+    "SignallingEndpoint",
+    "SignallingServer",
+    "SignallingUnreachable",
+    "WebSocketEndpoint",
+    "join",
+    "serve",
 ]
