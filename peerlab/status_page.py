@@ -30,6 +30,7 @@ STATUS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <title>peerlab serve: rooms</title>
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
@@ -40,6 +41,7 @@ STATUS_PAGE = """<!doctype html>
   th, td { text-align: left; padding: .35em .7em; border-bottom: 1px solid #ddd; vertical-align: top; }
   th { background: #f3f3f3; font-weight: 600; }
   td.num { font-variant-numeric: tabular-nums; }
+  td:first-child { white-space: nowrap; font-weight: 600; }
   .absent { color: #b35900; }
   .done { color: #1a7f37; }
   .stale { color: #b35900; font-weight: 600; }
@@ -69,13 +71,13 @@ function cell(row, text, cls) {
   return td;
 }
 function member(m) {
-  return m ? m.client + " (" + m.address + ", " + ago(m.since).replace(" ago", "") + ")" : "not here";
+  return m ? m.client + " · " + m.address + " · joined " + ago(m.since) : "not here";
 }
 function draw(status) {
   const s = status.server;
   document.getElementById("summary").textContent =
-    s.rooms + " rooms, " + s.clients + " clients, " + s.relayed + " messages relayed, " +
-    s.undelivered + " undelivered, " + s.errors + " refused frames · up " + Math.round(s.uptime) + " s";
+    "rooms: " + s.rooms + " · clients: " + s.clients + " · messages relayed: " + s.relayed +
+    " · undelivered: " + s.undelivered + " · refused frames: " + s.errors + " · up " + Math.round(s.uptime) + " s";
   const body = document.querySelector("#rooms tbody");
   body.replaceChildren();
   for (const room of status.rooms) {
