@@ -13,13 +13,23 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 __all__ = [
-    "ROLES", "RELAYED_TYPES", "SERVER_TYPES", "CloseCode", "check_message", "check_name",
+    "ROLES", "RELAYED_TYPES", "SERVER_TYPES", "ERROR_CODES", "UNDELIVERED_REASONS", "REFUSED_REASONS",
+    "LEFT_REASONS", "CloseCode", "check_message", "check_name",
     "join_url", "split_url", "other_role",
 ]
 
 ROLES = ("caller", "callee")
 RELAYED_TYPES = ("offer", "answer", "candidate")
 SERVER_TYPES = ("joined", "left", "replaced", "refused", "error")
+#: ``error`` messages' ``data.code``: what was wrong with a frame, or that it was not delivered.
+ERROR_CODES = ("binary", "too-big", "rate-limit", "not-json", "not-object", "unknown-type", "bad-message",
+               "undelivered")
+#: ``undelivered`` errors' ``data.reason``.
+UNDELIVERED_REASONS = ("far-absent", "far-left", "far-not-reading")
+#: ``refused`` messages' ``data.reason`` (a wrong token is refused earlier, with HTTP 403).
+REFUSED_REASONS = ("bad-join", "role-taken", "full")
+#: ``left`` messages' ``data.reason``.
+LEFT_REASONS = ("closed", "lost", "idle", "policy", "error", "stopped")
 
 # Room names and client ids: short and plain, so they can be shown anywhere (status page, logs).
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
