@@ -132,7 +132,7 @@ class WebSocketEndpoint:
         self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
         self._callbacks: list[Callback] = []
         self._handler_tasks: set[asyncio.Future[Any]] = set()
-        self._problems: deque[SignallingError] = deque()  # raised by the next send() or receive()
+        self._problems: deque[SignallingError | MessageHandlerError] = deque()  # raised by the next send() or receive()
         self._sent = 0
         self._closed: SignallingClosed | None = None
         self._closing: asyncio.Task[None] | None = None

@@ -290,22 +290,25 @@ class SignallingServer:
         if problem is None and role not in ROLES:
             problem = f"the role is {role!r}: it must be 'caller' or 'callee'" if role else "the URL has no role"
         if problem is not None:
-            return await self._refuse(ws, CloseCode.BAD_JOIN, "bad-join", room_name, role,
-                                      f"{problem}. Join at ws://HOST:PORT/?room=NAME&role=caller|callee&client=ID.")
+            await self._refuse(ws, CloseCode.BAD_JOIN, "bad-join", room_name, role,
+                               f"{problem}. Join at ws://HOST:PORT/?room=NAME&role=caller|callee&client=ID.")
+            return None
         assert room_name is not None and role is not None and client_id is not None
         room = self._rooms.get(room_name)
-        if len(self._clients) >= self.limits.max_clients:
-            return await self._refuse(ws, CloseCode.FULL, "full", room_name, role,
-                                      f"the server already has {len(self._clients)} clients, as many as it "
-                                      "takes (max_clients); ask the teacher, or try again later.", room)
-        if room is None and len(self._rooms) >= self.limits.max_rooms:
-            return await self._refuse(ws, CloseCode.FULL, "full", room_name, role,
-                                      f"the server already has {len(self._rooms)} rooms, as many as it takes "
-                                      "(max_rooms): join a room that exists, or ask the teacher.")
         old = room.members.get(role) if room is not None else None
+        if len(self._clients) >= self.limits.max_clients and (old is None or old.id != client_id):
+            await self._refuse(ws, CloseCode.FULL, "full", room_name, role,
+                               f"the server already has {len(self._clients)} clients, as many as it "
+                               "takes (max_clients); ask the teacher, or try again later.", room)
+            return None
+        if room is None and len(self._rooms) >= self.limits.max_rooms:
+            await self._refuse(ws, CloseCode.FULL, "full", room_name, role,
+                               f"the server already has {len(self._rooms)} rooms, as many as it takes "
+                               "(max_rooms): join a room that exists, or ask the teacher.")
+            return None
         if old is not None and old.id != client_id:
             now = time.monotonic()
-            return await self._refuse(
+            await self._refuse(
                 ws, CloseCode.ROLE_TAKEN, "role-taken", room_name, role,
                 f"room {room_name!r} already has a {role}: client {old.short()} from {old.address}, there for "
                 f"{now - old.joined:.0f} s. " + (
@@ -313,6 +316,7 @@ class SignallingServer:
                     if other_role(role) not in room.members  # type: ignore[union-attr]
                     else f"Its {other_role(role)} is client {room.members[other_role(role)].short()}: "  # type: ignore[union-attr]
                          "the room is full, pick another room."), room)
+            return None
         if room is None:
             room = self._rooms[room_name] = _Room(room_name, time.monotonic())
         address = ws.remote_address[0] if ws.remote_address else "?"
@@ -354,7 +358,6 @@ class SignallingServer:
             await ws.close(code, _close_reason(words))
         except ConnectionClosed:
             pass
-        return None
 
     def _replace(self, old: _Client, new: _Client) -> int:
         """``new`` (the same client id) takes ``old``'s place; returns how many held messages were dropped."""

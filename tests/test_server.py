@@ -7,7 +7,6 @@ closed by its fixture; every socket is closed by the test that opened it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import json
 import re
@@ -390,6 +389,13 @@ async def test_room_and_client_caps_refuse_newcomers_by_name(opened):
         # a room of two is full: a third client is refused for its role, not for the cap
         with pytest.raises(JoinRefused, match="already has a callee"):
             await peerlab.join(server.url, room="only", role="callee", client_id="c")
+    async with await peerlab.serve(port=0, max_clients=2) as server:
+        await join(opened, server.url, "a", "caller")
+        await join(opened, server.url, "b", "caller")
+        with pytest.raises(JoinRefused, match="the server already has 2 clients, as many as it takes"):
+            await peerlab.join(server.url, room="c", role="caller", client_id="c")
+        with pytest.warns(PeerlabNote, match="replaces it"):  # replacing oneself is no new client
+            await join(opened, server.url, "a", "caller")
 
 
 async def test_an_idle_client_is_closed_and_told_why(opened):
@@ -538,8 +544,9 @@ def test_the_readme_documents_every_server_message_code_and_close_code():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## The signalling server's wire", 1)[1].split("\n## ", 1)[0]
     names = (server_wire.SERVER_TYPES + server_wire.ERROR_CODES + server_wire.UNDELIVERED_REASONS
-             + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + server_wire.ROLES + server_wire.RELAYED_TYPES)
-    assert [name for name in names if f"`{name}`" not in section and name not in section] == []
+             + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + server_wire.ROLES)
+    assert [name for name in names if f"`{name}`" not in section] == []
+    assert [kind for kind in server_wire.RELAYED_TYPES if f'{{"type": "{kind}"' not in section] == []
     codes = [value for key, value in vars(CloseCode).items() if key.isupper()]
     assert [code for code in codes if str(code) not in section] == []
     for param in ("room=", "role=", "client=", "token="):

@@ -100,7 +100,7 @@ async def test_every_frame_is_relayed_unchanged_or_its_sender_hears_why_not(fuzz
     assert relayed == [sent[seq - 1] for seq in delivered_seqs]  # in order, byte for byte
     for frame in relayed:
         assert json.loads(frame)["type"] in ("offer", "answer", "candidate")
-    for seq, error in errors.items():
+    for error in errors.values():
         assert error["code"] in ("binary", "too-big", "not-json", "not-object", "unknown-type", "bad-message")
         assert error["message"]
 
