@@ -40,6 +40,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/connect.py
+	$(BIN)/python benchmarks/signalling.py
 
 clean:
 	rm -rf $(VENV) test-artifacts
