@@ -393,7 +393,7 @@ class SignallingServer:
         limits = self.limits
         while True:
             try:
-                frame = await asyncio.wait_for(client.ws.recv(), limits.idle_timeout)
+                frame = await _within(client.ws.recv(), limits.idle_timeout)
             except asyncio.TimeoutError:
                 await client.ws.close(CloseCode.IDLE, f"idle: nothing came from you for {limits.idle_timeout:g} s;"
                                                       " join again")
@@ -534,6 +534,14 @@ class SignallingServer:
                                      "reason": reason})
         if not room.members:
             del self._rooms[room.name]
+
+
+async def _within(job: Any, seconds: float) -> Any:
+    """``await job``, or TimeoutError after ``seconds``; without wait_for's extra task per call (3.11+)."""
+    if hasattr(asyncio, "timeout"):
+        async with asyncio.timeout(seconds):
+            return await job
+    return await asyncio.wait_for(job, seconds)  # pragma: no cover - Python 3.10
 
 
 def _leave_reason(ws: ServerConnection) -> str:
