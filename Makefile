@@ -43,6 +43,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/connect.py
 	$(BIN)/python benchmarks/datachannel.py
+	$(BIN)/python benchmarks/signalling.py
 
 clean:
 	rm -rf $(VENV) test-artifacts

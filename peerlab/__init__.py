@@ -43,6 +43,12 @@ from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
 from .waits import send_and_receive, wait_for_datachannel, wait_for_open
 
+# -- the signalling server and its clients (issue 12) --
+from .client import WebSocketEndpoint, join
+from .endpoint import SignallingEndpoint
+from .errors import JoinRefused, MessageRefused, ServerStartError, SignallingUnreachable
+from .server import SignallingServer, serve
+
 __version__ = "0.1.0"
 
 preload()  # what the first DTLS handshake would import in the background, where a file limit kills it
@@ -92,4 +98,16 @@ __all__ = [
     "send_and_receive",
     "wait_for_datachannel",
     "wait_for_open",
+]
+
+__all__ += [
+    "JoinRefused",
+    "MessageRefused",
+    "ServerStartError",
+    "SignallingEndpoint",
+    "SignallingServer",
+    "SignallingUnreachable",
+    "WebSocketEndpoint",
+    "join",
+    "serve",
 ]

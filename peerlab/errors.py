@@ -253,3 +253,68 @@ def note(message: str, category: type[PeerlabNote] = PeerlabNote) -> None:
         module=frame.f_globals.get("__name__", "__main__"),
         registry=frame.f_globals.setdefault("__warningregistry__", {}),
     )
+
+
+# -- the signalling server (``peerlab serve``) and its clients (``peerlab.join``) ----------
+#
+#    PeerlabError
+#    ├── ServerStartError            peerlab serve could not listen (port taken, address not ours)
+#    └── SignallingError
+#        ├── SignallingUnreachable   nothing answers at the server's URL (also a ConnectionError)
+#        ├── JoinRefused             the server refused the join: role taken, full, bad URL, token
+#        └── MessageRefused          the server did not deliver a message sent: too big, rate, absent
+
+__all__ += ["ServerStartError", "SignallingUnreachable", "JoinRefused", "MessageRefused"]
+
+
+class ServerStartError(PeerlabError):
+    """``peerlab serve`` could not start listening: the port is in use, or the address is not this machine's."""
+
+
+class SignallingUnreachable(SignallingError, ConnectionError):
+    """Nothing answers at the signalling server's URL: not started, a wrong address, or a firewall.
+
+    ``url`` is the server's URL (without its token).
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class JoinRefused(SignallingError):
+    """The signalling server refused to let this endpoint join its room.
+
+    ``reason`` is ``"role-taken"`` (another client has that role; ``present`` maps the roles in the
+    room to their client ids), ``"full"``, ``"bad-join"`` (room, role or client id malformed) or
+    ``"token"`` (the URL's token is missing or wrong).
+    """
+
+    name = "NotAllowedError"
+
+    def __init__(self, message: str, *, url: str, room: str, role: str, reason: str,
+                 present: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.room = room
+        self.role = role
+        self.reason = reason
+        self.present = present or {}
+
+
+class MessageRefused(SignallingError):
+    """The signalling server did not deliver a message this endpoint sent, and said why.
+
+    ``code`` is the server's: ``"too-big"``, ``"rate-limit"``, ``"undelivered"`` (then ``reason``:
+    ``"far-absent"``, ``"far-left"``, ``"far-not-reading"``), ``"not-json"``, ``"binary"``,
+    ``"unknown-type"``, ``"bad-message"``; ``seq`` is the message's number (the n-th this endpoint
+    sent since it joined) and ``type`` its type. Raised by the next ``send()`` or ``receive()``.
+    """
+
+    def __init__(self, message: str, *, code: str, seq: int | None = None, type: str | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.seq = seq
+        self.type = type
+        self.reason = reason

@@ -255,6 +255,15 @@ class Endpoint:
         """Messages that arrived and that no ``receive()`` has taken yet."""
         return list(self._inbox)
 
+    @property
+    def transcript(self) -> Transcript:
+        """Every message the service carried, both ways (the Loopback's transcript)."""
+        return self._loopback.transcript
+
+    def close(self) -> None:
+        """Close the whole Loopback: one end of a line cannot stay open without the other."""
+        self._loopback.close()
+
     def send(self, message: Message) -> None:
         """Send ``message`` (``{"type": ..., "data": ...}``) to the other endpoint as JSON.
 

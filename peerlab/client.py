@@ -1,0 +1,426 @@
+"""``peerlab.join``: a signalling endpoint that reaches the far peer through ``peerlab serve``.
+
+The endpoint has the Loopback endpoint's interface (:class:`peerlab.endpoint.SignallingEndpoint`),
+so a lesson's cells do not change when the far peer moves to another kernel or another laptop.
+The server's own messages (``joined``, ``left``, ``replaced``, ``error``) never reach
+``receive()``: they are kept in ``events``, explain a wait that runs out, and an ``error`` about
+a message this endpoint sent is raised by its next ``send()`` or ``receive()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from .errors import (
+    JoinRefused,
+    MessageHandlerError,
+    MessageRefused,
+    PeerlabNote,
+    SignallingClosed,
+    SignallingError,
+    SignallingTimeout,
+    SignallingUnreachable,
+    note,
+)
+from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other_role, split_url
+from .signalling import DEFAULT_TIMEOUT, Transcript, TranscriptEntry, summarize
+from .steps import sender_of
+from .wire import dumps
+
+__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "JOIN_TIMEOUT"]
+
+#: This process's client id, made once: a re-run of a join cell in the same kernel replaces
+#: the socket the last run opened (same room and role) instead of being refused.
+CLIENT_ID = uuid.uuid4().hex
+JOIN_TIMEOUT = 10.0
+
+Message = dict[str, Any]
+Callback = Callable[[Message], Any]
+
+
+def _a(kind: str | None) -> str:
+    if kind is None:
+        return "any message"
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind!r} message"
+
+
+async def join(url: str, room: str, role: str = "caller", token: str | None = None, *,
+               client_id: str | None = None, timeout: float = JOIN_TIMEOUT) -> WebSocketEndpoint:
+    """Join ``room`` on the signalling server at ``url`` as ``role``; return the endpoint.
+
+    ``url`` is what ``peerlab serve`` printed (``ws://HOST:PORT/``, maybe with ``?token=...``).
+    Raises :class:`JoinRefused` if the role is taken by another client (the message names who),
+    and :class:`SignallingUnreachable` if nothing answers at ``url``.
+    """
+    base, url_token = split_url(url)
+    token = token if token is not None else url_token
+    client = client_id or CLIENT_ID
+    try:
+        ws = await connect(join_url(base, room=room, role=role, client=client, token=token),
+                           open_timeout=timeout, compression=None, max_size=2**22)
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        body = bytes(exc.response.body).decode(errors="replace").strip()
+        reason = "token" if status == 403 else "bad-join"
+        raise JoinRefused(f"The signalling server at {base} refused to let the {role} join room {room!r} "
+                          f"(HTTP {status}): {body}", url=base, room=room, role=role, reason=reason) from exc
+    except InvalidURI as exc:
+        raise SignallingUnreachable(f"{url!r} is not a WebSocket URL: it looks like ws://HOST:PORT/, as "
+                                    "`peerlab serve` prints it.", url=base) from exc
+    except (OSError, asyncio.TimeoutError, InvalidHandshake) as exc:
+        raise SignallingUnreachable(
+            f"Nothing answers at {base} ({type(exc).__name__}: {exc}). Is `peerlab serve` running there? "
+            "Check the address and port it printed, and that both machines are on the same network.",
+            url=base) from exc
+    try:
+        first = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    except (ConnectionClosed, asyncio.TimeoutError, ValueError) as exc:
+        await ws.close()
+        raise SignallingUnreachable(f"The server at {base} did not answer the {role}'s join of room {room!r} "
+                                    f"({type(exc).__name__}: {exc}): is it a peerlab server?", url=base) from exc
+    data = first.get("data") or {}
+    if first.get("type") == "refused":
+        await ws.close()
+        raise JoinRefused(f"The signalling server at {base} refused to let the {role} join: {data.get('message')}",
+                          url=base, room=room, role=role, reason=data.get("reason", ""),
+                          present=data.get("present"))
+    if first.get("type") != "joined":
+        await ws.close()
+        raise SignallingUnreachable(f"The server at {base} answered the join with {str(first)[:80]}, not "
+                                    "'joined': is it a peerlab server?", url=base)
+    endpoint = WebSocketEndpoint(ws, base, room, role, client, data)
+    if data.get("replacing"):
+        dropped = data.get("dropped") or 0
+        lost = (f"; {dropped} message(s) it had sent that waited for the {other_role(role)} were dropped"
+                if dropped else "")
+        note(f"This process was already in room {room!r} as the {role}; the server closed that earlier "
+             f"connection, since this join replaces it (re-running the join cell starts over){lost}.", PeerlabNote)
+    return endpoint
+
+
+class WebSocketEndpoint:
+    """One side of a room on ``peerlab serve``: ``send``, ``await receive``, ``on("message")``, ``close()``.
+
+    Made by :func:`join`. ``name`` is the role (``"caller"`` or ``"callee"``); ``transcript``
+    holds what this endpoint sent and received; ``events`` the server's own messages.
+    """
+
+    def __init__(self, ws: ClientConnection, url: str, room: str, role: str, client_id: str,
+                 joined: dict[str, Any]) -> None:
+        self._ws = ws
+        self.url = url
+        self.room = room
+        self.name = role
+        self.client_id = client_id
+        self.transcript = Transcript()
+        self.events: list[Message] = [{"type": "joined", "data": joined}]
+        self.limits: dict[str, Any] = dict(joined.get("limits") or {})
+        self.types: tuple[str, ...] = tuple(joined.get("types") or ("offer", "answer", "candidate"))
+        self.far_present = joined.get("peer") is not None
+        self._inbox: deque[Message] = deque()
+        self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
+        self._callbacks: list[Callback] = []
+        self._handler_tasks: set[asyncio.Future[Any]] = set()
+        self._problems: deque[SignallingError | MessageHandlerError] = deque()  # raised by the next send() or receive()
+        self._sent = 0
+        self._closed: SignallingClosed | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._start = time.monotonic()
+        self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        self._reader = loop.create_task(self._read())
+        self._writer = loop.create_task(self._write())
+
+    # -- the Loopback endpoint's interface -------------------------------------
+
+    @property
+    def pending(self) -> list[Message]:
+        """Messages that arrived and that no ``receive()`` has taken yet."""
+        return list(self._inbox)
+
+    def send(self, message: Message) -> None:
+        """Send ``message`` (``{"type": ..., "data": ...}``) to the far side as one JSON text frame.
+
+        Returns at once. Raises :class:`MessageRefused` first if the server refused an earlier
+        message, :class:`SignallingClosed` if the connection is closed.
+        """
+        self._raise_problem()
+        if self._closed is not None:
+            raise SignallingClosed(f"{self.name}.send(): {self._closed}")
+        if not isinstance(message, dict):
+            raise SignallingError(
+                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
+        if "type" not in message:
+            raise SignallingError(f"the message has no 'type' (it has {sorted(map(str, message))}); "
+                                  "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}")
+        text = dumps(message)
+        wire = json.loads(text)
+        problem = check_message(wire, self.types)
+        if problem is not None:
+            raise SignallingError(problem[1])
+        size = len(text.encode())
+        cap = self.limits.get("max_message_bytes")
+        if cap is not None and size > cap:
+            raise MessageRefused(f"the {wire['type']!r} message is {size} bytes and the server at {self.url} takes "
+                                 f"up to {cap}: it was not sent", code="too-big", type=wire["type"])
+        self._sent += 1
+        self._record(self.name, other_role(self.name), wire, size)
+        self._outgoing.put_nowait(text)
+
+    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
+        """Wait for the next message (of ``type``, if given) from the far side and return it.
+
+        Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``: wait
+        forever), saying why; :class:`SignallingClosed` at once if the server stops or the
+        connection is lost; :class:`MessageRefused` if the server refused a message sent from here.
+        """
+        if type is not None and type not in self.types:
+            raise SignallingError(f"unknown message type {type!r}: expected one of {', '.join(self.types)}")
+        self._raise_problem()
+        for message in self._inbox:
+            if type is None or message["type"] == type:
+                self._inbox.remove(message)
+                return message
+        if self._closed is not None:
+            raise SignallingClosed(f"{self.name}.receive(): {self._closed}")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Message] = loop.create_future()
+        waiter = (type, future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                return future.result()
+            reason, why = self._explain(type)
+            raise SignallingTimeout(
+                f"The {self.name} waited {timeout:g} s for {_a(type)} and none came. {why}".rstrip(),
+                endpoint=self.name, type=type, timeout=timeout or 0.0, reason=reason) from None
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._inbox.appendleft(future.result())  # arrived as the wait was stopped: keep it
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if not future.done():
+                future.cancel()
+
+    def on(self, event: str, callback: Callback | None = None) -> Any:
+        """Call ``callback(message)`` for every message from the far side (usable as a decorator).
+
+        What a callback raises is raised by the next ``send()`` or ``receive()``, as a
+        :class:`MessageHandlerError`.
+        """
+        if event != "message":
+            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
+
+        def register(f: Callback) -> Callback:
+            if not callable(f):
+                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
+            self._callbacks.append(f)
+            return f
+
+        return register if callback is None else register(callback)
+
+    def off(self, event: str, callback: Callback) -> None:
+        """Stop calling ``callback`` for new messages."""
+        if callback in self._callbacks:
+            self._callbacks.remove(callback)
+
+    def close(self) -> asyncio.Task[None]:
+        """Leave the room and close the socket; ``await`` the result to wait until it is closed."""
+        if self._closing is None:
+            self._set_closed(SignallingClosed(
+                f"this endpoint left room {self.room!r} on {self.url} (close() was called): "
+                f"join again for a new one"))
+            self._closing = asyncio.get_running_loop().create_task(self._close())
+        return self._closing
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    async def __aenter__(self) -> WebSocketEndpoint:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed is not None else (
+            f"the {other_role(self.name)} {'is here' if self.far_present else 'has not joined'}")
+        return f"<WebSocketEndpoint {self.name} in room {self.room!r} on {self.url}: {state}, {len(self._inbox)} waiting>"
+
+    # -- the socket --------------------------------------------------------------
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self._ws:
+                try:
+                    message = json.loads(frame)
+                except ValueError:
+                    continue  # a peerlab server sends JSON; anything else is not for the learner
+                if not isinstance(message, dict):
+                    continue
+                if message.get("type") in SERVER_TYPES:
+                    self._server_said(message)
+                else:
+                    self._deliver(message, len(frame) if isinstance(frame, str) else 0)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._set_closed(self._closed_error())
+
+    async def _write(self) -> None:
+        while True:
+            text = await self._outgoing.get()
+            if text is None:
+                return
+            try:
+                await self._ws.send(text)
+            except ConnectionClosed:
+                return  # the reader says why, to every waiting receive()
+
+    async def _close(self) -> None:
+        self._outgoing.put_nowait(None)
+        await self._writer
+        await self._ws.close()
+        await self._reader
+        for task in list(self._handler_tasks):
+            task.cancel()
+        if self._handler_tasks:
+            await asyncio.gather(*self._handler_tasks, return_exceptions=True)
+
+    def _closed_error(self) -> SignallingClosed:
+        """Why the socket closed, and what to do, in the words a learner needs."""
+        code, reason = self._ws.close_code, self._ws.close_reason or ""
+        where = f"room {self.room!r} on {self.url}"
+        again = f"peerlab.join({self.url!r}, room={self.room!r}, role={self.name!r})"
+        if code == CloseCode.REPLACED:
+            return SignallingClosed(f"this connection to {where} was replaced: this process joined the room "
+                                    f"as the {self.name} again (a re-run cell). Use the endpoint that join returned.")
+        if code == CloseCode.IDLE:
+            return SignallingClosed(f"the server closed this connection to {where}: {reason}. "
+                                    f"Join again: await {again}.")
+        if code == CloseCode.POLICY:
+            return SignallingClosed(f"the server closed this connection to {where}: {reason}. Read what it "
+                                    f"sends (receive()), then join again: await {again}.")
+        return SignallingClosed(
+            f"the signalling server at {self.url} stopped or the connection to it was lost "
+            f"(close code {code}{', ' + repr(reason) if reason else ''}), so nothing more comes in {where}. "
+            f"When the server runs again (`peerlab serve`), join again: await {again} (re-run your join cell).")
+
+    def _set_closed(self, error: SignallingClosed) -> None:
+        if self._closed is None:
+            self._closed = error
+        waiters, self._waiters = self._waiters, []
+        for _, future in waiters:
+            if not future.done():
+                future.set_exception(self._closed)
+
+    # -- what arrives ------------------------------------------------------------
+
+    def _server_said(self, message: Message) -> None:
+        self.events.append(message)
+        kind, data = message["type"], message.get("data") or {}
+        if kind == "joined" and not data.get("you"):
+            self.far_present = True
+        elif kind == "left":
+            self.far_present = False
+        elif kind == "error":
+            seq, about = data.get("seq"), data.get("type")
+            what = f"your message #{seq}" + (f" ({about!r})" if about else "")
+            words = data.get("message") or "no reason given"
+            if not words.startswith("your message"):
+                words = f"{what} was refused: {words}"
+            self._problem(MessageRefused(f"The server at {self.url} says: {words}", code=data.get("code", ""),
+                                         seq=seq, type=about, reason=data.get("reason")))
+
+    def _problem(self, error: SignallingError) -> None:
+        """Raise ``error`` in every waiting receive(); with none waiting, in the next send() or receive()."""
+        waiters, self._waiters = self._waiters, []
+        live = [f for _, f in waiters if not f.done()]
+        for future in live:
+            future.set_exception(error)
+        if not live:
+            self._problems.append(error)
+
+    def _raise_problem(self) -> None:
+        if self._problems:
+            error = self._problems.popleft()
+            raise error from getattr(error, "error", None)
+
+    def _deliver(self, message: Message, size: int) -> None:
+        if "type" not in message:
+            return
+        self._record(other_role(self.name), self.name, message, size)
+        for waiter in list(self._waiters):
+            kind, future = waiter
+            if not future.done() and (kind is None or kind == message["type"]):
+                self._waiters.remove(waiter)
+                future.set_result(message)
+                break
+        else:
+            self._inbox.append(message)
+        loop = asyncio.get_running_loop()
+        for callback in list(self._callbacks):
+            loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
+
+    def _record(self, sender: str, receiver: str, message: Message, size: int) -> None:
+        self.transcript._append(TranscriptEntry(
+            seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
+            type=message["type"], size=size, summary=summarize(message), message=message))
+
+    def _run_handler(self, handler: Callback, message: Message) -> None:
+        try:
+            result = handler(message)
+        except Exception as exc:
+            self._handler_failed(handler, exc)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._handler_tasks.add(task)
+            task.add_done_callback(functools.partial(self._handler_done, handler))
+
+    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
+        self._handler_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._handler_failed(handler, task.exception())  # type: ignore[arg-type]
+
+    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
+        name = getattr(handler, "__name__", type(handler).__name__)
+        self._problems.append(MessageHandlerError(
+            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
+            handler=handler, error=exc))
+
+    # -- why nothing came ----------------------------------------------------------
+
+    def _explain(self, kind: str | None) -> tuple[str, str]:
+        """Why no ``kind`` message came, as far as this side can tell: (reason, words)."""
+        far = other_role(self.name)
+        if not self.far_present:
+            left = next((e for e in reversed(self.events) if e["type"] == "left"), None)
+            was = (f"The {far} left room {self.room!r} ({left['data'].get('reason')})" if left
+                   else f"The {far} has not joined room {self.room!r}")
+            return "far-absent", (f"{was} on {self.url}: messages reach it only once it joins "
+                                  f"(peerlab.join(..., room={self.room!r}, role={far!r})).")
+        got = [e for e in self.transcript if e.receiver == self.name and e.type == kind]
+        if kind in ("offer", "answer") and got and not any(m["type"] == kind for m in self._inbox):
+            return "consumed", (f"The {kind} the {far} sent was already received by an earlier receive(), and "
+                                f"no other is on its way: the {far} sends one per negotiation.")
+        if kind == "candidate" and got and got[-1].message.get("data") is None:
+            return "consumed", (f"The candidates the {far} sent, up to its end-of-candidates, were already "
+                                "received by an earlier receive().")
+        return "not-sent", f"The {far} is in room {self.room!r}. {sender_of(kind, self.name)}"
