@@ -34,6 +34,7 @@ lab: $(STAMP)
 
 # Four workers (pytest-xdist): most of the time goes to waiting on kernels, browsers and sockets,
 # not to the two cores. --dist loadfile keeps a notebook's cells, and a browser module, on one worker.
+# Every test, the quality gates among them (tests/test_quality.py: ruff, mypy --strict).
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 4 --dist loadfile
 

@@ -28,7 +28,8 @@ import sys
 import time
 import warnings
 
-from aiortc import RTCConfiguration, RTCPeerConnection as AiortcPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCSessionDescription
+from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.sdp import SessionDescription
 
 from peerlab import HeldCandidatesNote, Loopback, RTCPeerConnection, play_callee
@@ -159,7 +160,7 @@ async def main(rounds: int) -> None:
         "aiortc in-SDP": lambda: aiortc_pair(trickle=False),
     }
     times: dict[str, list[float]] = {name: [] for name in ways}
-    for name, way in ways.items():  # warm-up, not counted
+    for way in ways.values():  # warm-up, not counted
         await way()
     for _ in range(rounds):
         for name, way in ways.items():

@@ -11,8 +11,12 @@
 
 from .candidate import RTCIceCandidate
 from .checks import StepCheckFailed, check
+
+# -- the signalling server and its clients (issue 12) --
+from .client import WebSocketEndpoint, join
 from .connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
 from .datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
+from .endpoint import SignallingEndpoint
 from .errors import (
     CandidateTypeError,
     ConfigurationError,
@@ -24,30 +28,29 @@ from .errors import (
     InvalidCandidateError,
     InvalidDescriptionError,
     InvalidMessageError,
+    JoinRefused,
     LateCandidateNote,
     MessageHandlerError,
+    MessageRefused,
     PeerlabError,
     PeerlabNote,
     RTCError,
     ScriptedPeerError,
+    ServerStartError,
     SignallingClosed,
     SignallingError,
     SignallingTimeout,
+    SignallingUnreachable,
     StepOrderError,
     WaitTimeout,
 )
 from .limits import FileLimitError, preload
 from .promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
 from .scripted import ScriptedPeer, play_callee, play_caller
+from .server import SignallingServer, serve
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
 from .waits import send_and_receive, wait_for_datachannel, wait_for_open
-
-# -- the signalling server and its clients (issue 12) --
-from .client import WebSocketEndpoint, join
-from .endpoint import SignallingEndpoint
-from .errors import JoinRefused, MessageRefused, ServerStartError, SignallingUnreachable
-from .server import SignallingServer, serve
 
 __version__ = "0.1.0"
 

@@ -18,7 +18,7 @@ import asyncio
 import atexit
 import threading
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from .errors import WaitTimeout
 
@@ -80,7 +80,7 @@ def _close(kept: asyncio.AbstractEventLoop) -> None:
 async def _bounded(awaitable: Awaitable[T], timeout: float) -> T:
     """``awaitable``'s result, or WaitTimeout; built on a timer, not asyncio.wait_for."""
     running = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
+    future: asyncio.Future[T] = asyncio.ensure_future(awaitable)
     timer = running.call_later(timeout, future.cancel)
     try:
         return await future

@@ -57,7 +57,7 @@ def parse_candidate(text: str) -> AiortcCandidate:
         )
     if len(bits) % 2:
         raise InvalidCandidateError(f"the candidate {text!r} ends with a name that has no value")
-    for name, value in zip(bits[8::2], bits[9::2]):
+    for name, value in zip(bits[8::2], bits[9::2], strict=False):
         if name == "rport" and not value.isdigit():
             raise InvalidCandidateError(f"the candidate's rport must be a whole number, not {value!r}")
     return candidate_from_sdp(body)
@@ -77,7 +77,12 @@ class RTCIceCandidate:
     refuses a bad one (saying which field is wrong).
     """
 
-    __slots__ = ("candidate", "sdpMid", "sdpMLineIndex", "usernameFragment", "_parsed")
+    __slots__ = ("_parsed", "candidate", "sdpMLineIndex", "sdpMid", "usernameFragment")
+    candidate: str
+    sdpMid: str | None
+    sdpMLineIndex: int | None
+    usernameFragment: str | None
+    _parsed: AiortcCandidate | None
 
     def __init__(self, candidateInitDict: dict[str, Any] | str | None = None, sdpMid: Any = _NOT_GIVEN,
                  sdpMLineIndex: Any = _NOT_GIVEN, usernameFragment: str | None = None) -> None:
@@ -132,48 +137,56 @@ class RTCIceCandidate:
     def _field(self, name: str) -> Any:
         return None if self._parsed is None else getattr(self._parsed, name)
 
+    def _text(self, name: str) -> str | None:
+        value = self._field(name)
+        return None if value is None else str(value)
+
+    def _number(self, name: str) -> int | None:
+        value = self._field(name)
+        return None if value is None else int(value)
+
     @property
     def foundation(self) -> str | None:
-        return self._field("foundation")
+        return self._text("foundation")
 
     @property
     def component(self) -> str | None:
         """``"rtp"`` (component 1) or ``"rtcp"`` (2), as the browser names them."""
-        number = self._field("component")
+        number = self._number("component")
         return None if number is None else {1: "rtp", 2: "rtcp"}.get(number, str(number))
 
     @property
     def protocol(self) -> str | None:
-        protocol = self._field("protocol")
+        protocol = self._text("protocol")
         return None if protocol is None else protocol.lower()
 
     @property
     def priority(self) -> int | None:
-        return self._field("priority")
+        return self._number("priority")
 
     @property
     def address(self) -> str | None:
-        return self._field("ip")
+        return self._text("ip")
 
     @property
     def port(self) -> int | None:
-        return self._field("port")
+        return self._number("port")
 
     @property
     def type(self) -> str | None:
-        return self._field("type")
+        return self._text("type")
 
     @property
     def tcpType(self) -> str | None:
-        return self._field("tcpType")
+        return self._text("tcpType")
 
     @property
     def relatedAddress(self) -> str | None:
-        return self._field("relatedAddress")
+        return self._text("relatedAddress")
 
     @property
     def relatedPort(self) -> int | None:
-        return self._field("relatedPort")
+        return self._number("relatedPort")
 
     def toJSON(self) -> dict[str, Any]:
         """The browser's ``RTCIceCandidate.toJSON()``: what crosses the signalling wire."""

@@ -261,7 +261,8 @@ class WebSocketEndpoint:
     def __repr__(self) -> str:
         state = "closed" if self._closed is not None else (
             f"the {other_role(self.name)} {'is here' if self.far_present else 'has not joined'}")
-        return f"<WebSocketEndpoint {self.name} in room {self.room!r} on {self.url}: {state}, {len(self._inbox)} waiting>"
+        return (f"<WebSocketEndpoint {self.name} in room {self.room!r} on {self.url}: {state}, "
+                f"{len(self._inbox)} waiting>")
 
     # -- the socket --------------------------------------------------------------
 

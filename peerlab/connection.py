@@ -589,7 +589,11 @@ class RTCPeerConnection(EventTarget):
                 future.set_exception(exc)
 
         stop = self.events.watch(check)
-        timer = loop.call_later(timeout, lambda: future.done() or future.set_exception(WaitTimeout(message())))
+        def time_out() -> None:
+            if not future.done():
+                future.set_exception(WaitTimeout(message()))
+
+        timer = loop.call_later(timeout, time_out)
         try:
             await future
         finally:

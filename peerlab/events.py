@@ -12,6 +12,7 @@ is kept and raised by the next peerlab wait, and written to the event log.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import time
 from collections.abc import Callable, Iterator
@@ -208,7 +209,7 @@ class EventTarget:
             if asyncio.iscoroutine(result):
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
-                task.add_done_callback(lambda t, type=type: self._task_done(type, t))
+                task.add_done_callback(functools.partial(self._task_done, type))
 
     def _takes_no_argument(self, listener: Listener) -> bool:
         try:

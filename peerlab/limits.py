@@ -65,6 +65,6 @@ def preload() -> None:
     An import opens files; done late, in a background task, it fails without a word when the
     limit is reached (the connection then waits forever for DTLS). Done here it costs ~10 ms.
     """
-    import cryptography.hazmat.backends.openssl  # noqa: F401 - first certificate
-    import cryptography.hazmat.primitives.ciphers  # noqa: F401
+    import cryptography.hazmat.backends.openssl
+    import cryptography.hazmat.primitives.ciphers
     import cryptography.hazmat.primitives.serialization  # noqa: F401 - first DTLS handshake

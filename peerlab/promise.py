@@ -35,7 +35,7 @@ import inspect
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar, cast
 
 from .errors import PeerlabError
 from .limits import explain_file_limit
@@ -207,7 +207,7 @@ class Promise(Generic[T]):
         """The value of a fulfilled promise."""
         if self._state != FULFILLED:
             raise RuntimeError(f"the promise is {self._state}, so it has no value (await it, or use .then())")
-        return self._result
+        return cast(T, self._result)
 
     @property
     def reason(self) -> Any:
@@ -396,7 +396,7 @@ class Promise(Generic[T]):
                 future.set_exception(_raisable(self._result))
 
         self._subscribe(copy)
-        return (yield from future.__await__())
+        return cast(T, (yield from future.__await__()))
 
     # -- static methods ------------------------------------------------------
 

@@ -77,7 +77,7 @@ def candidate_ufrag(data: Any) -> str | None:
     if data.get("usernameFragment"):
         return str(data["usernameFragment"])
     bits = str(data.get("candidate", "")).split()
-    for name, value in zip(bits[8::2], bits[9::2]):
+    for name, value in zip(bits[8::2], bits[9::2], strict=False):
         if name == "ufrag":
             return value
     return None

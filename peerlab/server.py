@@ -481,7 +481,8 @@ class SignallingServer:
         if not sender.gone:
             self._tell(sender, "error", {"code": "undelivered", "reason": reason, "seq": item.seq,
                                          "type": item.type,
-                                         "message": f"your message #{item.seq} ({item.type!r}) was not delivered: {words}"})
+                                         "message": f"your message #{item.seq} ({item.type!r}) was not "
+                                                    f"delivered: {words}"})
 
     async def _write(self, client: _Client) -> None:
         """Send what waits in ``client``'s outbox, in order; report what could not be sent."""

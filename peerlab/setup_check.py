@@ -66,7 +66,8 @@ def check_packages() -> list[Result]:
                 importlib.import_module(name)
             have = version(name)
         except (ImportError, PackageNotFoundError):
-            results.append(Result(False, f"{name} is installed", "run `make lab` from the peerlab folder (it installs it)"))
+            results.append(Result(False, f"{name} is installed",
+                                  "run `make lab` from the peerlab folder (it installs it)"))
             continue
         ok = _version_tuple(have) >= _version_tuple(lowest)
         what = "imports" if name in IMPORTED else "is installed"

@@ -20,6 +20,7 @@ a note: a browser would have dropped them.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -89,13 +90,13 @@ class Trickle:
         """aiortc's ``setLocalDescription()`` has run: queue the events for what it gathered."""
         if not SessionDescription.parse(local_sdp).media:
             return  # no transport, nothing to gather: the state stays "new", as in a browser
-        steps = []
+        steps: list[Callable[[], None]] = []
         if self.state == "new" and not self._end_queued:
             steps.append(lambda: self._set_state("gathering"))
         for candidate in local_candidates(local_sdp):
             if candidate.candidate not in self._queued:
                 self._queued.add(candidate.candidate)
-                steps.append(lambda c=candidate: self._surface(c))
+                steps.append(functools.partial(self._surface, candidate))
         if complete and not self._end_queued:
             self._end_queued = True
             steps.append(lambda: self._set_state("complete"))
@@ -153,6 +154,6 @@ class Trickle:
              "icecandidate listener before it calls setLocalDescription(), although the guide lists that "
              "as step 5, after step 3.", HeldCandidatesNote)
         # Before anything still queued (the end-of-candidates, say), in the order they were gathered.
-        self._steps.extendleft(reversed([lambda e=event: self._fire(e) for event in held]))
+        self._steps.extendleft(reversed([functools.partial(self._fire, event) for event in held]))
         if len(self._steps) == len(held):  # the pump had stopped: start it again
             queue_task(self._pump)

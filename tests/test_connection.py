@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from aiortc import RTCConfiguration, RTCSessionDescription
 
+import peerlab
 from peerlab import (
     ConfigurationError,
     HeldCandidatesNote,
@@ -19,7 +20,6 @@ from peerlab import (
     StepOrderError,
     WaitTimeout,
 )
-import peerlab
 from peerlab.connection import to_configuration
 
 from .conftest import negotiate

@@ -199,7 +199,7 @@ async def test_text_forms_are_the_same_for_two_independent_connections():
             await caller.close()
             await callee.close()
             loopback.close()
-    for first, second in zip(*forms):
+    for first, second in zip(*forms, strict=True):
         assert sanitized(first) == sanitized(second)
 
 

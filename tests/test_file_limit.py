@@ -39,9 +39,9 @@ FIX = raise_command()  # the same in the subprocess: the hard limit is inherited
 def test_the_fix_says_the_command_for_the_terminal_and_for_a_cell():
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     target = 4096 if hard < 0 or hard >= 4096 else hard
-    assert FIX == (f"run `ulimit -n 4096` in the terminal before starting Jupyter (`make lab`), or raise it for "
+    assert (f"run `ulimit -n 4096` in the terminal before starting Jupyter (`make lab`), or raise it for "
                    f"this kernel in a cell: import resource; resource.setrlimit(resource.RLIMIT_NOFILE, ({target}, "
-                   "resource.getrlimit(resource.RLIMIT_NOFILE)[1]))")
+                   "resource.getrlimit(resource.RLIMIT_NOFILE)[1]))") == FIX
 
 LESSON_PAIRS = """
 import asyncio, time

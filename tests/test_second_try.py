@@ -495,9 +495,8 @@ async def test_interrupting_a_receive_says_what_it_waited_for_and_loses_nothing(
     waiting = asyncio.ensure_future(caller.signalling.receive("answer", timeout=30))
     await asyncio.sleep(0.05)
     waiting.cancel()  # what Jupyter's stop button does to an awaiting cell
-    with pytest.warns(PeerlabNote) as notes:
-        with pytest.raises(asyncio.CancelledError):
-            await waiting
+    with pytest.warns(PeerlabNote) as notes, pytest.raises(asyncio.CancelledError):
+        await waiting
     assert len(notes) == 1
     assert re.fullmatch(
         r"The caller stopped waiting for an 'answer' message \(caller step 7\) after 0\.\d s: the wait was "
@@ -643,9 +642,9 @@ def run_lesson(kernel: Kernel, cells: dict[str, str], names: list[str]) -> Outpu
 
 
 def test_the_kernel_tests_run_the_lessons_own_cells():
-    assert STEPS_01 == ["caller-step-1", "data channel", *[f"caller-step-{n}" for n in range(2, 9)], "echo"]
-    assert STEPS_02 == ["callee-step-1", "callee-step-2", "callee-step-3", "callee-set-local-description",
-                        *[f"callee-step-{n}" for n in range(4, 8)], "echo"]
+    assert ["caller-step-1", "data channel", *[f"caller-step-{n}" for n in range(2, 9)], "echo"] == STEPS_01
+    assert ["callee-step-1", "callee-step-2", "callee-step-3", "callee-set-local-description",
+                        *[f"callee-step-{n}" for n in range(4, 8)], "echo"] == STEPS_02
 
 
 def test_in_a_kernel_rerunning_the_set_up_cell_three_times_leaves_one_scripted_callee(kernel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 
 import pytest
@@ -76,7 +77,7 @@ async def test_transcript_records_every_message_in_order():
     assert entries[2].summary == "host candidate, udp, sdpMid 0"
     assert entries[3].summary == "end-of-candidates (null)"
     assert entries[2].size == len(json.dumps(entries[2].message, separators=(",", ":")).encode())
-    assert all(0 <= a.time <= b.time for a, b in zip(entries, entries[1:]))
+    assert all(0 <= a.time <= b.time for a, b in itertools.pairwise(entries))
     assert "caller → callee  candidate  end-of-candidates (null)" in str(lb.transcript)
 
 

@@ -27,7 +27,7 @@ SOLUTIONS = sorted(WORKSHOP.glob("*-solution.ipynb"))
 def run(nb: nbformat.NotebookNode) -> tuple[str, str, int]:
     """Run ``nb`` until it fails; return the error's name, message and the failing cell's index."""
     client = NotebookClient(nb, timeout=30, kernel_name="python3", resources={"metadata": {"path": str(WORKSHOP)}})
-    with pytest.raises(CellExecutionError) as info:
+    with pytest.raises(CellExecutionError):
         client.execute()
     failed = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                   and any(o.output_type == "error" for o in c.get("outputs", [])))

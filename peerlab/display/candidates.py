@@ -133,11 +133,11 @@ def candidates_text(rows: Sequence[Row], empty: str = "(no candidates)") -> str:
         return empty
     table = [COLUMNS + ("",)] + [cells + (f"(×{count})",) for _, cells, count in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS) + 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table]
     lines.append("")
-    for kind in dict.fromkeys(c.type for c, _, _ in rows):
+    for kind in dict.fromkeys(c.type or "" for c, _, _ in rows):
         lines.append(f"{kind}: {TYPE_MEANINGS.get(kind, '')}")
-    for priority in dict.fromkeys(c.priority for c, _, _ in rows):
+    for priority in dict.fromkeys(c.priority or 0 for c, _, _ in rows):
         lines.append(explain_priority(priority))
     lines.append(preferences_text())
     return "\n".join(lines)
@@ -148,11 +148,11 @@ def candidates_html(rows: Sequence[Row], empty: str = "(no candidates)") -> str:
     head = "".join(f'<th style="{CELL_STYLE}">{name}</th>' for name in COLUMNS + ("count",))
     body = []
     for c, cells, count in rows:
-        kind, local, component = decode_priority(c.priority)
+        kind, local, component = decode_priority(c.priority or 0)
         shown = [esc(cell) for cell in cells]
         shown[3] += (f"<br><small>type preference {kind} · local preference {local} · "
                      f"component {component}</small>")
-        shown[6] = f"<b>{esc(c.type)}</b><br><small>{esc(TYPE_MEANINGS.get(c.type, ''))}</small>"
+        shown[6] = f"<b>{esc(c.type)}</b><br><small>{esc(TYPE_MEANINGS.get(c.type or '', ''))}</small>"
         shown.append(f"(×{count})")
         body.append(f'<tr class="peerlab-candidate" data-type="{esc(c.type)}" data-count="{count}">'
                     + "".join(f'<td style="{CELL_STYLE}">{cell}</td>' for cell in shown) + "</tr>")

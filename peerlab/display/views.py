@@ -45,7 +45,7 @@ def show_states(*pcs: RTCPeerConnection) -> None:
     print(states_text(*pcs))
 
 
-class StatePanel(_TextRepr, ipywidgets.HTML):
+class StatePanel(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """The four state machines of some connections, redrawn at every state change, also between cells.
 
     It follows the connections through ``pc.events.watch`` until :meth:`stop` or
@@ -107,7 +107,7 @@ class StatePanel(_TextRepr, ipywidgets.HTML):
         return bundle
 
 
-class Timeline(_TextRepr, ipywidgets.HTML):
+class Timeline(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """Every call, event and state change of the peers (and the signalling messages), in time order.
 
     A snapshot: display it again to see what came since. The widget shows a picture

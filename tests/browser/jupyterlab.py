@@ -92,7 +92,7 @@ class JupyterLab:
         # The learner's own Jupyter config and runtime files stay out of it, both ways.
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / "config"),
                "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}
-        self._log = open(log, "w")
+        self._log = open(log, "w")  # noqa: SIM115  (open while the server runs; stop() closes it)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
              f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",

@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from .helpers import create_data_channel_pair
-from .wpt import listen, subtest, within
+from .wpt import listen, within
 
 VARIANTS = [({}, "datachannel"), ({"negotiated": True, "id": 0}, "negotiated datachannel")]
 

@@ -10,7 +10,12 @@ BUNDLE munging).
 
 import asyncio
 
-from .helpers import exchange_ice_candidates, exchange_offer_answer, listen_to_connected, listen_to_ice_connected
+from .helpers import (
+    exchange_ice_candidates,
+    exchange_offer_answer,
+    listen_to_connected,
+    listen_to_ice_connected,
+)
 from .wpt import subtest, within
 
 

@@ -8,12 +8,17 @@ Adapted (a data-channel peer has no audio or video to offer):
   video; here the first has no m-section and the second a data m-section.
 """
 
-import asyncio
 
-import pytest
 
 from .helpers import generate_data_channel_offer
-from .wpt import assert_session_desc_not_similar, assert_session_desc_similar, rejects_dom, rejects_js, subtest, within
+from .wpt import (
+    assert_session_desc_not_similar,
+    assert_session_desc_similar,
+    rejects_dom,
+    rejects_js,
+    subtest,
+    within,
+)
 
 
 @subtest("setRemoteDescription with invalid type and invalid SDP should reject with TypeError")
