@@ -87,14 +87,27 @@ def _check_awaited(ctx: _Context, number: int) -> None:
 
 
 def _core(sdp: str) -> list[str]:
-    """A description's lines without its candidates: the same offer, with or without them."""
-    return [line for line in sdp.splitlines() if not line.startswith(("a=candidate:", "a=end-of-candidates"))]
+    """A description's lines without what gathering changes: the same offer, with or without candidates.
+
+    Once candidates are gathered, the local description carries them, and its ``m=`` port and
+    ``c=`` address name the default candidate instead of ``9`` and ``0.0.0.0``.
+    """
+    lines = []
+    for line in sdp.splitlines():
+        if line.startswith(("a=candidate:", "a=end-of-candidates", "c=")):
+            continue
+        if line.startswith("m="):
+            kind, _port, rest = line.split(" ", 2)
+            line = f"{kind} * {rest}"
+        lines.append(line)
+    return lines
 
 
-def _find(entries: list[TranscriptEntry], sender: str, kind: str, sdp: str) -> TranscriptEntry | None:
-    """The last ``kind`` message ``sender`` sent that carries the description ``sdp``."""
+def _find(entries: list[TranscriptEntry], sender: str, kind: str, sdp: str, *,
+          first: bool = False) -> TranscriptEntry | None:
+    """The last (or ``first``) ``kind`` message ``sender`` sent that carries the description ``sdp``."""
     core = _core(sdp)
-    return next((e for e in reversed(entries) if e.sender == sender and e.type == kind
+    return next((e for e in (entries if first else reversed(entries)) if e.sender == sender and e.type == kind
                  and _core(e.message["data"]["sdp"]) == core), None)
 
 
@@ -104,7 +117,7 @@ def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> No
     if local is None or remote is None or remote.type != "answer":
         return
     entries = ctx.entries()
-    offer = _find(entries, "caller", "offer", local.sdp)
+    offer = _find(entries, "caller", "offer", local.sdp, first=True)  # the same offer may have gone twice
     answer = _find(entries, "callee", "answer", remote.sdp)
     if offer is not None and answer is not None and answer.seq < offer.seq:
         raise _fail("caller", number, "the answer set as the remote description is the callee's answer to an "

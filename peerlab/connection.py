@@ -341,6 +341,12 @@ class RTCPeerConnection(EventTarget):
 
     async def _create_answer(self) -> RTCSessionDescription:
         self._check_open("createAnswer()")
+        current = self.currentLocalDescription
+        if self.signalingState == "stable" and current is not None and current.type == "answer":
+            raise StepOrderError(
+                f"the {self.name} has already answered the offer it received (an earlier run of this cell "
+                "set its answer), and the connection is negotiated (signalingState 'stable'): go on to "
+                f"{step('callee', 4).label}. To answer again, receive a new offer first ({step('callee', 2).label}).")
         if self.signalingState != "have-remote-offer":
             raise StepOrderError(
                 f"createAnswer() needs a remote offer first, and the {self.name} has none "

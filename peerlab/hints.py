@@ -69,6 +69,10 @@ def local_order(pc: RTCPeerConnection, kind: str) -> str | None:
     if kind == "offer" and state == "have-remote-offer":
         return (f"the {pc.name} has a remote offer, so its local description must be an answer: "
                 f"{step('callee', 3).label} createAnswer(), then setLocalDescription(answer)")
+    current = pc.currentLocalDescription
+    if kind == "answer" and state == "stable" and current is not None and current.type == "answer":
+        return (f"the {pc.name}'s answer is already set (an earlier run of this cell set it), and the "
+                f"connection is negotiated (signalingState 'stable'): go on to {step('callee', 4).label}")
     if kind == "answer" and state != "have-remote-offer":
         return (f"setLocalDescription(answer) needs the remote offer first (signalingState is {state!r}): "
                 f"{step('callee', 2).label} setRemoteDescription(offer) comes first")

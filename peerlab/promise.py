@@ -151,6 +151,13 @@ def queue_task(callback: Callable[[], None], loop: asyncio.AbstractEventLoop | N
     _jobs(loop or asyncio.get_running_loop()).task(callback)
 
 
+def microtask_checkpoint(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Run every queued Promise handler now, as a browser does after each event listener returns."""
+    jobs = _jobs(loop or asyncio.get_running_loop())
+    if jobs.queue:
+        jobs.drain()
+
+
 def _running_loop() -> asyncio.AbstractEventLoop:
     try:
         return asyncio.get_running_loop()

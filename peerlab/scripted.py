@@ -113,6 +113,7 @@ class ScriptedPeer:
         self._failure: tuple[str, BaseException] | None = None
         self._remote_ufrag: str | None = None  # which far connection the current negotiation is with
         self._end_added = False
+        self._after_stale = False
         self._early: list[Any] = []  # candidates that came before a remote description
         self._queue: deque[Message] = deque()  # messages handed over and not handled yet
         self._lock = asyncio.Lock()  # one negotiation step at a time: messages, re-offers, restart()
@@ -180,6 +181,8 @@ class ScriptedPeer:
         """A message for it arrived: handle it after those before it."""
         if self._stopping is not None:
             return
+        if self.role == "callee" and message.get("type") == "offer":
+            self._failure = None  # a new offer starts a new negotiation: the last one's failure is over
         self._queue.append(message)
         if not any(getattr(job, "kind", "") == "messages" and not job.done() for job in self._jobs):
             self._start(self._handle_queue(), "messages")
@@ -311,6 +314,7 @@ class ScriptedPeer:
         self._failure = None
         self._remote_ufrag = None
         self._end_added = False
+        self._after_stale = False  # the last candidate message came from a connection the learner replaced
         return pc
 
     async def _offer(self) -> None:
@@ -366,7 +370,11 @@ class ScriptedPeer:
             return
         ufrag = candidate_ufrag(data)
         if ufrag is not None and self._remote_ufrag is not None and ufrag != self._remote_ufrag:
+            self._after_stale = True
             return  # from a connection the learner replaced
+        if data is None and self._after_stale:
+            return  # that replaced connection's end-of-candidates (it says no ufrag, but follows its candidates)
+        self._after_stale = False
         if self._end_added:
             return  # after end-of-candidates: nothing more to add (and no note for the learner)
         await pc.addIceCandidate(data)
@@ -375,7 +383,13 @@ class ScriptedPeer:
     async def _add_early_candidates(self) -> None:
         """Add the candidates that came before the remote description, and those queued right behind it."""
         early, self._early = self._early, []
+        real_before = False
         for data in early:
+            ended = data is None or (isinstance(data, dict) and not data.get("candidate"))
+            if ended and not real_before:
+                continue  # an end-of-candidates before any candidate, ahead of the description: a replaced
+                # connection's last event, sent after the learner started over (its cell ran just before)
+            real_before = real_before or not ended
             await self._on_candidate(data)
         while self._queue and self._queue[0]["type"] == "candidate":
             await self._on_candidate(self._queue.popleft().get("data"))

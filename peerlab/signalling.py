@@ -291,6 +291,7 @@ class Endpoint:
         if message is not None:
             return message
         self._raise_far_failure(type)
+        self._raise_if_nothing_will_come(type, cell)
         loop = asyncio.get_running_loop()
         waiter = _Waiter(type, loop.create_future(), cell)
         self._waiters.append(waiter)
@@ -453,6 +454,21 @@ class Endpoint:
             f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
             handler=handler, error=exc))
 
+    def _raise_if_nothing_will_come(self, kind: str | None, cell: Hashable | None) -> None:
+        """With a scripted peer at the other end, a wait for what an earlier receive() took ends at once.
+
+        A scripted peer sends an answer, or candidates, only in a new negotiation (a new offer),
+        so when the last one was already taken and no offer or answer has gone either way since,
+        none will come: say so now rather than after the timeout (re-running a receive cell does this).
+        """
+        if self.peer._player is None or kind not in ("answer", "candidate"):
+            return  # a wait for an offer is what makes a scripted caller offer again
+        consumed = self._consumed(kind, cell, list(self._loopback.transcript))
+        if consumed:
+            status = self.peer._player.status(kind)
+            raise SignallingTimeout(f"The {self.name} cannot receive {_a(kind)}: none will come. {consumed} {status}",
+                                    endpoint=self.name, type=kind, timeout=0, reason="consumed")
+
     def _expire(self, waiter: _Waiter, timeout: float) -> None:
         if waiter.future.done():
             return
@@ -521,6 +537,8 @@ class Endpoint:
             return ""  # the latest offer is not answered yet
         if kind == "candidate" and to_me[-1].message.get("data") is not None:
             return ""  # more may come: no end-of-candidates yet
+        if kind == "candidate" and any(e.type == "offer" and e.seq > last for e in entries):
+            return ""  # a new negotiation since: its candidates are on their way
         taker = next((t.cell for t in reversed(self._taken) if t.type == kind), None)
         by = ("an earlier run of this cell" if taker is not None and taker == cell
               else "an earlier receive() in another cell" if taker is not None

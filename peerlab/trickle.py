@@ -30,7 +30,7 @@ from aiortc.sdp import SessionDescription
 from .candidate import RTCIceCandidate
 from .errors import HeldCandidatesNote, note
 from .events import Event
-from .promise import queue_task
+from .promise import microtask_checkpoint, queue_task
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
@@ -108,13 +108,18 @@ class Trickle:
                 queue_task(self._pump)
 
     def _pump(self) -> None:
-        """Run one step, then queue the next as a task of its own (as a browser fires each event)."""
-        if self.pc._closed:
-            self._steps.clear()
-            return
-        self._steps.popleft()()
-        if self._steps:
-            queue_task(self._pump)
+        """Fire the queued events in order, with a microtask checkpoint after each (as a browser does).
+
+        One task fires them all, so a notebook's next cell finds gathering finished: the
+        code after ``await pc.setLocalDescription()`` still runs first, and each listener's
+        Promise handlers still run before the next event.
+        """
+        while self._steps:
+            if self.pc._closed:
+                self._steps.clear()
+                return
+            self._steps.popleft()()
+            microtask_checkpoint()
 
     def _set_state(self, state: str) -> None:
         self.state = state

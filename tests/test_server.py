@@ -443,7 +443,9 @@ async def test_a_client_flooding_its_room_does_not_slow_other_rooms_to_a_stop(op
         while not server.status()["server"]["errors"]:
             await asyncio.sleep(0.01)
         await assert_other_rooms_relay(server, opened)  # while the flood goes on
-        assert await flooding == 5_000
+        # Past the burst of 20, so the rate limit was hit; the server may also close a flooder that
+        # never reads its errors (1008), sooner or later depending on the machine's load.
+        assert await flooding > 20
 
 
 # -- the server stops, restarts, and people leave ---------------------------------------------

@@ -1,0 +1,68 @@
+"""A real IPython kernel driven as JupyterLab drives it, for tests that run a lesson's own cells."""
+
+from __future__ import annotations
+
+import re
+import time
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the colours in a traceback's lines
+
+
+class Output:
+    """What a cell showed: its stdout and stderr text, and its error (name and traceback lines)."""
+
+    def __init__(self) -> None:
+        self.stdout = self.stderr = self.result = ""
+        self.error: str | None = None
+        self.traceback: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"Output(stdout={self.stdout!r}, stderr={self.stderr!r}, error={self.error!r})"
+
+
+class Kernel:
+    """A real IPython kernel; cells are sent with a cell id, as JupyterLab sends them."""
+
+    def __init__(self) -> None:
+        from jupyter_client.manager import start_new_kernel
+
+        self.manager, self.client = start_new_kernel(kernel_name="python3")
+
+    def run(self, code: str, cell_id: str, *, interrupt_after: float | None = None, timeout: float = 30) -> Output:
+        client = self.client
+        message = client.session.msg("execute_request", {
+            "code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
+        client.shell_channel.send(message)
+        parent, out = message["header"]["msg_id"], Output()
+        deadline = time.monotonic() + timeout
+        interrupt_at = None if interrupt_after is None else time.monotonic() + interrupt_after
+        while time.monotonic() < deadline:
+            if interrupt_at is not None and time.monotonic() >= interrupt_at:
+                self.manager.interrupt_kernel()
+                interrupt_at = None
+            try:
+                reply = client.get_iopub_msg(timeout=0.05)
+            except Exception:  # queue.Empty: nothing yet
+                continue
+            if reply["parent_header"].get("msg_id") != parent:
+                continue
+            kind, content = reply["msg_type"], reply["content"]
+            if kind == "stream":
+                setattr(out, content["name"], getattr(out, content["name"]) + content["text"])
+            elif kind == "execute_result":
+                out.result += content["data"].get("text/plain", "")
+            elif kind == "error":
+                out.error, out.traceback = content["ename"], content["traceback"]
+            elif kind == "status" and content["execution_state"] == "idle":
+                return out
+        raise AssertionError(f"the cell {cell_id!r} did not finish within {timeout} s")
+
+    def ok(self, code: str, cell_id: str) -> Output:
+        out = self.run(code, cell_id)
+        assert out.error is None, "\n".join(out.traceback)
+        return out
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
