@@ -289,7 +289,7 @@ class ScriptedPeer:
     def _fail(self, doing: str, error: BaseException) -> None:
         self.error = error
         self._failure = (doing, error)
-        self._say(f"failed {doing}: {type(error).__name__}: {error}")
+        self._say(f"{self.role}: failed {doing}: {type(error).__name__}: {error}")
         if self._learner is not None:
             self._learner.far_failed()
 
@@ -421,7 +421,7 @@ class ScriptedPeer:
 
     def _state_changed(self, pc: RTCPeerConnection, *_: Any) -> None:
         if pc is self.pc and pc.connectionState in ("connected", "failed"):
-            self._say(f"connectionState is {pc.connectionState!r}")
+            self._say(f"{self.role}: connectionState is {pc.connectionState!r}")
         if pc is self.pc and pc.connectionState in ("failed", "closed"):
             self._consider_reoffer()
 
@@ -464,7 +464,8 @@ class ScriptedPeer:
         self.received.append(message)
         if channel.readyState == "open":
             channel.send(f"echo: {message}")
-            self._say(f"data channel {channel.label!r}: received {message!r}, sent back {'echo: ' + str(message)!r}")
+            echo = f"echo: {message}"
+            self._say(f"{self.role}: data channel {channel.label!r}: received {message!r}, sent back {echo!r}")
 
     # -- ending ----------------------------------------------------------------
 
