@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .connection import RTCPeerConnection, _open_by_name
+from .endpoint import SignallingEndpoint
 from .errors import PeerlabError, WaitTimeout
 from .promise import Promise
-from .signalling import Endpoint, Loopback, TranscriptEntry
+from .signalling import Endpoint, Loopback, Transcript, TranscriptEntry
 from .steps import Side, step
 
 __all__ = ["check", "StepCheckFailed"]
@@ -46,26 +47,36 @@ class _Context:
             return candidate
         return _open_by_name.get(self.side)
 
-    def loopback(self) -> Loopback | None:
+    def loopback(self) -> Loopback | SignallingEndpoint | None:
+        """The signalling service: a Loopback, or this side's endpoint (a Loopback's, or one from join())."""
+        endpoints: list[SignallingEndpoint] = []
         for value in self.namespace.values():
             if isinstance(value, Loopback):
                 return value
             if isinstance(value, Endpoint):
                 return value._loopback
-        return None
+            if not isinstance(value, type) and isinstance(value, SignallingEndpoint):
+                endpoints.append(value)
+        mine = [e for e in endpoints if e.name == self.side]
+        found = mine or endpoints
+        return found[-1] if found else None
+
+    def transcript(self) -> Transcript | None:
+        service = self.loopback()
+        return None if service is None else service.transcript
 
     def sent(self, kind: str) -> list[Any]:
-        loopback = self.loopback()
-        if loopback is None:
+        transcript = self.transcript()
+        if transcript is None:
             return []
-        return [e.message["data"] for e in loopback.transcript if e.sender == self.side and e.type == kind]
+        return [e.message["data"] for e in transcript if e.sender == self.side and e.type == kind]
 
     def called(self, pc: RTCPeerConnection, name: str, value: str | None = None) -> bool:
         return any(e.kind == "call" and e.name == name and (value is None or e.value == value) for e in pc.events)
 
     def entries(self) -> list[TranscriptEntry]:
-        loopback = self.loopback()
-        return [] if loopback is None else list(loopback.transcript)
+        transcript = self.transcript()
+        return [] if transcript is None else list(transcript)
 
 
 # The variables a step cell assigns from a call that returns a Promise: (side, name) -> (step, the line).

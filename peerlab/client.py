@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -37,6 +37,9 @@ from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other
 from .signalling import DEFAULT_TIMEOUT, Transcript, TranscriptEntry, summarize
 from .steps import sender_of
 from .wire import dumps
+
+if TYPE_CHECKING:
+    from .signalling import Player
 
 __all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "JOIN_TIMEOUT"]
 
@@ -137,6 +140,8 @@ class WebSocketEndpoint:
         self._closed: SignallingClosed | None = None
         self._closing: asyncio.Task[None] | None = None
         self._start = time.monotonic()
+        self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.scripted)
+        self._far_watchers: list[Callable[[], None]] = []
         self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         self._reader = loop.create_task(self._read())
@@ -158,6 +163,9 @@ class WebSocketEndpoint:
         self._raise_problem()
         if self._closed is not None:
             raise SignallingClosed(f"{self.name}.send(): {self._closed}")
+        self._send(message)
+
+    def _send(self, message: Message) -> None:
         if not isinstance(message, dict):
             raise SignallingError(
                 f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
@@ -250,7 +258,48 @@ class WebSocketEndpoint:
 
     @property
     def closed(self) -> bool:
+        """Whether this endpoint's connection to the server has ended."""
         return self._closed is not None
+
+    async def wait_closed(self) -> SignallingClosed:
+        """Wait until the connection ends (close(), the server stopped, it was lost); returns why."""
+        await asyncio.shield(self._reader)
+        assert self._closed is not None
+        return self._closed
+
+    # -- what a scripted peer asks (peerlab.endpoint.PlayableEndpoint) -------------
+
+    @property
+    def player(self) -> Player | None:
+        """The scripted peer playing this endpoint, if any."""
+        return self._player
+
+    def attach(self, player: Player) -> None:
+        """``player`` plays this endpoint from now on: it gets every message, those waiting first."""
+        self._player = player
+        waiting, self._inbox = self._inbox, deque()
+        for message in waiting:
+            player.deliver(message)
+
+    def detach(self, player: Player) -> None:
+        """``player`` stops playing this endpoint."""
+        if self._player is player:
+            self._player = None
+            self._far_watchers.clear()
+
+    def relay(self, message: Message) -> None:
+        """Send ``message`` for the scripted peer playing here; nothing if the connection has ended."""
+        if self._closed is None:
+            self._send(message)
+
+    def learner(self) -> None:
+        """The learner's endpoint is across the network: a scripted peer here cannot look at it."""
+        return None
+
+    def watch_far(self, callback: Callable[[], None]) -> bool:
+        """Call ``callback()`` whenever the other role joins the room, or its client joins again."""
+        self._far_watchers.append(callback)
+        return self.far_present
 
     async def __aenter__(self) -> WebSocketEndpoint:
         return self
@@ -326,6 +375,8 @@ class WebSocketEndpoint:
     def _set_closed(self, error: SignallingClosed) -> None:
         if self._closed is None:
             self._closed = error
+            if self._player is not None:
+                self._player.stop()  # a scripted peer plays as long as its signalling is open
         waiters, self._waiters = self._waiters, []
         for _, future in waiters:
             if not future.done():
@@ -336,8 +387,10 @@ class WebSocketEndpoint:
     def _server_said(self, message: Message) -> None:
         self.events.append(message)
         kind, data = message["type"], message.get("data") or {}
-        if kind == "joined" and not data.get("you"):
+        if (kind == "joined" and not data.get("you")) or (kind == "replaced" and data.get("role") != self.name):
             self.far_present = True
+            for watcher in list(self._far_watchers):
+                watcher()
         elif kind == "left":
             self.far_present = False
         elif kind == "error":
@@ -367,6 +420,10 @@ class WebSocketEndpoint:
         if "type" not in message:
             return
         self._record(other_role(self.name), self.name, message, size)
+        if self._player is not None:
+            self._player.deliver(message)
+            self._call_handlers(message)
+            return
         for waiter in list(self._waiters):
             kind, future = waiter
             if not future.done() and (kind is None or kind == message["type"]):
@@ -375,6 +432,9 @@ class WebSocketEndpoint:
                 break
         else:
             self._inbox.append(message)
+        self._call_handlers(message)
+
+    def _call_handlers(self, message: Message) -> None:
         loop = asyncio.get_running_loop()
         for callback in list(self._callbacks):
             loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))

@@ -4,6 +4,11 @@ A :class:`~peerlab.signalling.Loopback` endpoint (both peers in one kernel) and 
 :func:`peerlab.join` endpoint (a WebSocket to ``peerlab serve``) both satisfy
 :class:`SignallingEndpoint`, so a lesson's cells work with either one unchanged.
 Code that only needs to signal should ask for this type, never for one implementation.
+
+A scripted peer (:mod:`peerlab.scripted`) needs a little more of the endpoint it plays:
+:class:`PlayableEndpoint`, which both implement too. Where the learner's endpoint lives in the
+same process as the scripted peer (a Loopback), it also offers :class:`LearnerSide`, so that the
+scripted peer can explain and cut short the learner's waits; across a network it cannot.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
-from .signalling import Transcript
+from .signalling import Player, Transcript
 
-__all__ = ["SignallingEndpoint", "Message"]
+__all__ = ["SignallingEndpoint", "PlayableEndpoint", "LearnerSide", "Message"]
 
 Message = dict[str, Any]
 
@@ -59,4 +64,68 @@ class SignallingEndpoint(Protocol):
 
         A network endpoint returns something to ``await`` until its socket is closed.
         """
+        ...
+
+
+class LearnerSide(Protocol):
+    """The learner's endpoint, as the scripted peer at the other end of a Loopback sees it."""
+
+    def watch_waits(self, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback(type)`` whenever a ``receive(type)`` starts waiting here."""
+        ...
+
+    def unwatch_waits(self, callback: Callable[[str | None], None]) -> None:
+        """Stop calling ``callback``."""
+        ...
+
+    def far_failed(self) -> None:
+        """The scripted peer failed: end the waits here now, with its error."""
+        ...
+
+    def withdraw(self) -> None:
+        """Drop what waits here unread (a new negotiation makes it stale); the transcript keeps it."""
+        ...
+
+    def outstanding(self, type: str) -> int:
+        """How many messages of ``type`` are on their way here, or here and not received yet."""
+        ...
+
+    def waiting_for(self, *types: str | None) -> bool:
+        """Whether a ``receive()`` here waits now for one of ``types`` (None: any message)."""
+        ...
+
+
+@runtime_checkable
+class PlayableEndpoint(SignallingEndpoint, Protocol):
+    """An endpoint a scripted peer can play: it hands the peer every message instead of keeping it."""
+
+    @property
+    def player(self) -> Player | None:
+        """The scripted peer playing this endpoint, if any."""
+        ...
+
+    @property
+    def closed(self) -> bool:
+        """Whether signalling through this endpoint has ended."""
+        ...
+
+    def attach(self, player: Player) -> None:
+        """Hand ``player`` every message from now on (those waiting first)."""
+        ...
+
+    def detach(self, player: Player) -> None:
+        """Stop handing messages to ``player`` (if it is the one playing)."""
+        ...
+
+    def relay(self, message: Message) -> None:
+        """Send ``message`` for the player; nothing happens if signalling has ended."""
+        ...
+
+    def learner(self) -> LearnerSide | None:
+        """The learner's endpoint at the other end, if it is in this process (a Loopback)."""
+        ...
+
+    def watch_far(self, callback: Callable[[], None]) -> bool:
+        """Call ``callback()`` whenever a far side (a new one, or the same one again) joins; returns
+        whether one is there now. A Loopback's far side is always there and never joins again."""
         ...

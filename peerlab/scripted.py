@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from aiortc.sdp import SessionDescription
@@ -49,6 +50,7 @@ from aiortc.sdp import SessionDescription
 from . import far_side
 from ._rerun import Replacements
 from .connection import RTCPeerConnection
+from .endpoint import LearnerSide, PlayableEndpoint
 from .errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
 from .limits import FileLimitError
 from .signalling import Endpoint, Message
@@ -91,8 +93,9 @@ class ScriptedPeer:
     ``error`` its latest failure.
     """
 
-    def __init__(self, role: str, endpoint: Endpoint, *, configuration: Any = None,
-                 add_candidates: bool = True, send_candidates: bool = True) -> None:
+    def __init__(self, role: str, endpoint: PlayableEndpoint, *, configuration: Any = None,
+                 add_candidates: bool = True, send_candidates: bool = True,
+                 report: Callable[[str], Any] | None = None) -> None:
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -105,6 +108,9 @@ class ScriptedPeer:
         self.configuration = configuration
         self.add_candidates = add_candidates
         self.send_candidates = send_candidates
+        self.report = report  # called with one line per step it plays (python -m peerlab.peer prints them)
+        # the learner's endpoint, when it is in this process (a Loopback): None across a network
+        self._learner: LearnerSide | None = endpoint.learner()
         self.pc: RTCPeerConnection | None = None
         self.negotiations = 0
         self.received: list[str] = []
@@ -122,9 +128,13 @@ class ScriptedPeer:
         self._stopping: asyncio.Future[None] | None = None
         self._phase = "waiting" if role == "callee" else "starting"
         if role == "caller":
-            endpoint.peer._wait_watchers.append(self._far_waits)
-            self._start(self._first_offer(), "offer")
-        endpoint._attach(self)
+            if self._learner is not None:
+                self._learner.watch_waits(self._far_waits)
+            if endpoint.watch_far(self._far_joined):
+                self._start(self._first_offer(), "offer")
+            else:
+                self._phase = "waiting-far"  # offers when a callee joins the room
+        endpoint.attach(self)
         far_side.register(self)
 
     def __repr__(self) -> str:
@@ -160,11 +170,9 @@ class ScriptedPeer:
         if self._stopping is None:
             if self._loop.is_closed():
                 return None
-            if self.endpoint._player is self:
-                self.endpoint._player = None
-            watchers = self.endpoint.peer._wait_watchers
-            if self._far_waits in watchers:
-                watchers.remove(self._far_waits)
+            self.endpoint.detach(self)
+            if self._learner is not None:
+                self._learner.unwatch_waits(self._far_waits)
             _played.forget(self)
             self._queue.clear()
             for job in self._jobs:
@@ -221,6 +229,7 @@ class ScriptedPeer:
             ("callee", "answering"): "is answering the latest offer",
             ("callee", "answered"): f"answered the latest offer; its connection is {state!r}",
             ("caller", "starting"): "is making its offer",
+            ("caller", "waiting-far"): "waits for a callee to join the room, and offers to it then",
             ("caller", "offering"): "is making its offer",
             ("caller", "offered"): "sent its offer and is waiting for the answer",
             ("caller", "answered"): f"has the callee's answer; its connection is {state!r}",
@@ -283,7 +292,14 @@ class ScriptedPeer:
     def _fail(self, doing: str, error: BaseException) -> None:
         self.error = error
         self._failure = (doing, error)
-        self.endpoint.peer._far_failed()
+        self._say(f"{self.role}: failed {doing}: {type(error).__name__}: {error}")
+        if self._learner is not None:
+            self._learner.far_failed()
+
+    def _say(self, line: str) -> None:
+        """One line for whoever watches this peer (``report``), if anyone does."""
+        if self.report is not None:
+            self.report(line)
 
     async def _close_connection(self) -> None:
         """Close the last negotiation's connection."""
@@ -302,8 +318,8 @@ class ScriptedPeer:
         to a closed connection.
         """
         await self._close_connection()
-        if self.negotiations:
-            self.endpoint.peer._withdraw()
+        if self.negotiations and self._learner is not None:
+            self._learner.withdraw()
         pc = RTCPeerConnection(self.configuration, name=self.role, replace_same_name=False)
         pc.on("datachannel", self._on_datachannel)
         if self.send_candidates:
@@ -324,7 +340,10 @@ class ScriptedPeer:
         channel.on("message", functools.partial(self._reply, channel))
         offer = await pc.createOffer()
         await pc.setLocalDescription(offer)
+        self._say(f"{step('caller', 1).label}-3: a new connection with a data channel 'chat'; "
+                  "its offer is the local description")
         self._send({"type": "offer", "data": offer})
+        self._say(f"{step('caller', 4).label}: sent the offer")
         self._phase = "offered"
 
     async def _on_offer(self, offer: Any) -> None:
@@ -332,7 +351,7 @@ class ScriptedPeer:
         pc = self.pc
         if pc is not None and self._failure is None and ufrag is not None and ufrag == self._remote_ufrag:
             # The same connection offered again (its steps 2-4 ran again): a renegotiation.
-            if self.endpoint.peer._outstanding("answer"):
+            if self._learner is not None and self._learner.outstanding("answer"):
                 return  # the answer to its last offer is still unread: it answers this one too
             await self._answer(pc, offer)
             return
@@ -341,6 +360,8 @@ class ScriptedPeer:
         self._remote_ufrag = ufrag
         _require_media(offer)
         await pc.setRemoteDescription(offer)
+        self._say(f"{step('callee', 1).label}-2: received an offer; a new connection has it as the remote "
+                  "description")
         await self._add_early_candidates()  # before answering: ICE checks start at once
         await self._answer(pc, offer)
 
@@ -349,7 +370,9 @@ class ScriptedPeer:
             await pc.setRemoteDescription(offer)
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
+        self._say(f"{step('callee', 3).label}: created the answer and set it as the local description")
         self._send({"type": "answer", "data": answer})
+        self._say(f"{step('callee', 4).label}: sent the answer")
         self._phase = "answered"
 
     async def _on_answer(self, answer: Any) -> None:
@@ -358,6 +381,7 @@ class ScriptedPeer:
             return  # a repeated or stale answer: the current offer is already answered
         self._remote_ufrag = ice_ufrag(answer.get("sdp") if isinstance(answer, dict) else None)
         await pc.setRemoteDescription(answer)
+        self._say(f"{step('caller', 7).label}: received the answer and set it as the remote description")
         self._phase = "answered"
         await self._add_early_candidates()
 
@@ -379,6 +403,9 @@ class ScriptedPeer:
             return  # after end-of-candidates: nothing more to add (and no note for the learner)
         await pc.addIceCandidate(data)
         self._end_added = data is None
+        if data is None:
+            last = step("caller", 8).label if self.role == "caller" else step("callee", 7).label
+            self._say(f"{last}: added the far side's candidates, up to its end-of-candidates")
 
     async def _add_early_candidates(self) -> None:
         """Add the candidates that came before the remote description, and those queued right behind it."""
@@ -396,12 +423,19 @@ class ScriptedPeer:
 
     # -- re-offering to a callee that starts over ----------------------------------
 
+    def _far_joined(self) -> None:
+        """A callee joined the room (or joined again): it has no offer of this peer's yet."""
+        if self.role == "caller" and self._stopping is None:
+            self._start(self._first_offer(), "offer")
+
     def _far_waits(self, kind: str | None) -> None:
         """The learner's callee started waiting for ``kind``: see (soon) whether it needs a new offer."""
         if kind in ("offer", None):
             self._consider_reoffer()
 
     def _state_changed(self, pc: RTCPeerConnection, *_: Any) -> None:
+        if pc is self.pc and pc.connectionState in ("connected", "failed"):
+            self._say(f"{self.role}: connectionState is {pc.connectionState!r}")
         if pc is self.pc and pc.connectionState in ("failed", "closed"):
             self._consider_reoffer()
 
@@ -417,8 +451,8 @@ class ScriptedPeer:
 
     def _needs_new_offer(self) -> bool:
         """The learner's callee waits for an offer, none is on its way, and this connection cannot go on."""
-        callee = self.endpoint.peer
-        if not callee._waiting_for("offer", None) or callee._outstanding("offer"):
+        callee = self._learner
+        if callee is None or not callee.waiting_for("offer", None) or callee.outstanding("offer"):
             return False
         if self._failure is not None:
             return True
@@ -428,12 +462,13 @@ class ScriptedPeer:
     # -- data channel and candidates ---------------------------------------------
 
     def _send(self, message: Message) -> None:
-        if not self.endpoint._loopback.closed:
-            self.endpoint._loopback._carry(self.endpoint, message)
+        self.endpoint.relay(message)
 
     def _send_candidate(self, pc: RTCPeerConnection, event: Any) -> None:
         if pc is self.pc:
             self._send({"type": "candidate", "data": event.candidate})
+            if event.candidate is None:
+                self._say(f"{self.role} step 5-6: sent its candidates and end-of-candidates")
 
     def _on_datachannel(self, event: Any) -> None:
         channel = getattr(event, "channel", event)  # an RTCDataChannelEvent, or the channel itself
@@ -443,6 +478,8 @@ class ScriptedPeer:
         self.received.append(message)
         if channel.readyState == "open":
             channel.send(f"echo: {message}")
+            echo = f"echo: {message}"
+            self._say(f"{self.role}: data channel {channel.label!r}: received {message!r}, sent back {echo!r}")
 
     # -- ending ----------------------------------------------------------------
 
@@ -468,12 +505,17 @@ def _require_media(offer: Any) -> None:
             "connect. Did the offering peer create a data channel before createOffer()?")
 
 
-def _play(role: str, endpoint: Endpoint, **options: Any) -> ScriptedPeer:
-    if not isinstance(endpoint, Endpoint):
+def _play(role: str, endpoint: PlayableEndpoint, **options: Any) -> ScriptedPeer:
+    if not isinstance(endpoint, PlayableEndpoint):
         raise ScriptedPeerError(f"play_{role}() takes a signalling endpoint, e.g. loopback.{role}, "
                                 f"not {type(endpoint).__name__}", role=role)
+    if not isinstance(endpoint, Endpoint) and endpoint.name != role:
+        raise ScriptedPeerError(
+            f"play_{role}() plays the {role}'s endpoint, and this one is the {endpoint.name}'s (yours, "
+            f"probably). Join the room as the {role} for it: "
+            f"peerlab.play_{role}(await peerlab.join(url, room=..., role={role!r}))", role=role)
     place = _played.place()
-    replaced = endpoint._player
+    replaced = endpoint.player
     peer = ScriptedPeer(role, endpoint, **options)
     for old in {replaced, _played.swap(place, peer)}:
         if old is not None and old is not peer:
@@ -481,23 +523,23 @@ def _play(role: str, endpoint: Endpoint, **options: Any) -> ScriptedPeer:
     return peer
 
 
-def play_callee(endpoint: Endpoint, *, configuration: Any = None, add_candidates: bool = True,
-                send_candidates: bool = True) -> ScriptedPeer:
+def play_callee(endpoint: PlayableEndpoint, *, configuration: Any = None, add_candidates: bool = True,
+                send_candidates: bool = True, report: Callable[[str], Any] | None = None) -> ScriptedPeer:
     """Play the callee's seven steps on ``endpoint`` (usually ``loopback.callee``), in the background.
 
     It answers every new offer. ``add_candidates=False`` skips its step 7;
     ``send_candidates=False`` its steps 5-6: for the lessons' "what if" section.
     """
     return _play("callee", endpoint, configuration=configuration,
-                 add_candidates=add_candidates, send_candidates=send_candidates)
+                 add_candidates=add_candidates, send_candidates=send_candidates, report=report)
 
 
-def play_caller(endpoint: Endpoint, *, configuration: Any = None, add_candidates: bool = True,
-                send_candidates: bool = True) -> ScriptedPeer:
+def play_caller(endpoint: PlayableEndpoint, *, configuration: Any = None, add_candidates: bool = True,
+                send_candidates: bool = True, report: Callable[[str], Any] | None = None) -> ScriptedPeer:
     """Play the caller's eight steps on ``endpoint`` (usually ``loopback.caller``), in the background.
 
     It creates a data channel named ``"chat"`` before its offer and echoes what it receives,
     and offers again when the learner's callee starts over (see the module's notes).
     """
     return _play("caller", endpoint, configuration=configuration,
-                 add_candidates=add_candidates, send_candidates=send_candidates)
+                 add_candidates=add_candidates, send_candidates=send_candidates, report=report)

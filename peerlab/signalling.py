@@ -338,6 +338,65 @@ class Endpoint:
         if callback in self._callbacks:
             self._callbacks.remove(callback)
 
+    # -- what a scripted peer asks (peerlab.endpoint.PlayableEndpoint, LearnerSide) --
+
+    @property
+    def player(self) -> Player | None:
+        """The scripted peer playing this endpoint, if any."""
+        return self._player
+
+    @property
+    def closed(self) -> bool:
+        """Whether the Loopback is closed."""
+        return self._loopback.closed
+
+    def attach(self, player: Player) -> None:
+        """``player`` plays this endpoint from now on: it gets every message, those waiting first."""
+        self._attach(player)
+
+    def detach(self, player: Player) -> None:
+        """``player`` stops playing this endpoint."""
+        if self._player is player:
+            self._player = None
+
+    def relay(self, message: Message) -> None:
+        """Carry ``message`` for the scripted peer playing here; nothing if the Loopback is closed."""
+        if not self._loopback.closed:
+            self._loopback._carry(self, message)
+
+    def learner(self) -> Endpoint:
+        """The endpoint at the other end: in a Loopback, always in this process."""
+        return self.peer
+
+    def watch_far(self, callback: Callable[[], None]) -> bool:
+        """The far end of a Loopback is always there: ``callback`` is never called."""
+        return True
+
+    def watch_waits(self, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback(type)`` whenever a ``receive(type)`` starts waiting here."""
+        self._wait_watchers.append(callback)
+
+    def unwatch_waits(self, callback: Callable[[str | None], None]) -> None:
+        """Stop calling ``callback``."""
+        if callback in self._wait_watchers:
+            self._wait_watchers.remove(callback)
+
+    def far_failed(self) -> None:
+        """The scripted peer at the other end failed: every wait here ends now, with its error."""
+        self._far_failed()
+
+    def withdraw(self) -> None:
+        """Drop what waits here unread, in the inbox or in flight (the transcript keeps it)."""
+        self._withdraw()
+
+    def outstanding(self, type: str) -> int:
+        """Messages of ``type`` on their way here: waiting in the inbox or still in flight."""
+        return self._outstanding(type)
+
+    def waiting_for(self, *types: str | None) -> bool:
+        """Whether a receive() here waits now for one of ``types``."""
+        return self._waiting_for(*types)
+
     def __repr__(self) -> str:
         played = f", played by peerlab's scripted {self._player.role}" if self._player is not None else ""
         return f"<Endpoint {self.name}: {len(self._inbox)} waiting{played}>"

@@ -144,3 +144,19 @@ async def test_the_table_quotes_what_peerlab_prints(mistake):
     quoted = table()[mistake]
     pattern = ".*".join(re.escape(part.strip()) for part in quoted.split("…"))
     assert re.match(pattern, printed, flags=re.S), f"INSTRUCTOR.md quotes\n  {quoted}\npeerlab prints\n  {printed}"
+
+
+async def test_the_room_of_laptops_section_quotes_the_refusal_of_a_taken_role():
+    section = NOTES.read_text(encoding="utf-8").split("## A room of laptops", 1)[1]
+    quoted = re.search(r"`(room 'table-3' already has a caller: .+?)`", section).group(1)
+    assert "peerlab serve --host 0.0.0.0" in section and 'room="table-3"' in section
+    server = await peerlab.serve(port=0)
+    try:
+        async with await peerlab.join(server.url, room="table-3", role="caller", client_id="laptop-a"):
+            with pytest.raises(peerlab.JoinRefused) as refused:
+                await peerlab.join(server.url, room="table-3", role="caller", client_id="laptop-b")
+    finally:
+        await server.close()
+    printed = str(refused.value).split("refused to let the caller join: ", 1)[1]
+    pattern = re.escape(quoted).replace(r"192\.168\.1\.31", r"[\d.]+").replace("42", r"\d+")
+    assert re.fullmatch(pattern, printed), f"INSTRUCTOR.md quotes\n  {quoted}\npeerlab prints\n  {printed}"

@@ -12,6 +12,7 @@ from aiortc.sdp import SessionDescription
 
 from ..candidate import RTCIceCandidate
 from ..connection import RTCPeerConnectionIceEvent
+from ..endpoint import SignallingEndpoint
 from ..signalling import Loopback, TranscriptEntry
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
@@ -103,7 +104,7 @@ def collect_candidates(items: Any) -> list[RTCIceCandidate]:
     if is_description(items):
         return _from_sdp(items if isinstance(items, str) else (
             items["sdp"] if isinstance(items, dict) else items.sdp))
-    if isinstance(items, Loopback):
+    if isinstance(items, (Loopback, SignallingEndpoint)):
         items = items.transcript
     if isinstance(items, _SINGLE):
         items = [items]

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..client import WebSocketEndpoint
 from ..connection import RTCPeerConnection
-from ..signalling import Loopback
+from ..endpoint import SignallingEndpoint
+from ..signalling import Endpoint, Loopback
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["TimelineRow", "SIGNALLING_LANE", "timeline_rows", "fold_rows", "timeline_text", "timeline_html"]
@@ -58,12 +60,25 @@ class TimelineRow:
         return named and self.value not in ("", "end-of-candidates")
 
 
-def timeline_rows(pcs: Sequence[RTCPeerConnection], loopback: Loopback | None = None) -> list[TimelineRow]:
-    """The entries of every peer (and every signalling message of ``loopback``), in time order."""
+def _origin(service: Loopback | SignallingEndpoint) -> float:
+    """When ``service``'s transcript times start, on the event logs' monotonic clock."""
+    if isinstance(service, Loopback):
+        return service._start
+    if isinstance(service, Endpoint):
+        return service._loopback._start
+    if isinstance(service, WebSocketEndpoint):
+        return service._start
+    return 0.0
+
+
+def timeline_rows(pcs: Sequence[RTCPeerConnection],
+                  loopback: Loopback | SignallingEndpoint | None = None) -> list[TimelineRow]:
+    """The entries of every peer (and every signalling message of ``loopback``, a Loopback or an
+    endpoint), in time order."""
     rows = [TimelineRow(e.time, lane, pc.name, e.kind, e.name, e.value)
             for lane, pc in enumerate(pcs) for e in pc.events]
     if loopback is not None:
-        start = loopback._start  # transcript times count from here, on the event logs' monotonic clock
+        start = _origin(loopback)  # transcript times count from here, on the event logs' monotonic clock
         rows += [TimelineRow(start + m.time, len(pcs), SIGNALLING_LANE, "message", m.type,
                              f"{m.sender} → {m.receiver}: {m.summary}") for m in loopback.transcript]
     return sorted(rows, key=lambda row: row.time)

@@ -15,6 +15,7 @@ import ipywidgets
 
 from ..candidate import RTCIceCandidate
 from ..connection import RTCPeerConnection
+from ..endpoint import SignallingEndpoint
 from ..events import LogEntry
 from ..signalling import Loopback, Transcript, TranscriptEntry
 from .candidates import candidate_rows, candidates_html, candidates_text, collect_candidates, is_description
@@ -115,7 +116,7 @@ class Timeline(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets 
     own order, so it reads the same on every run.
     """
 
-    def __init__(self, *pcs: RTCPeerConnection, loopback: Loopback | None = None) -> None:
+    def __init__(self, *pcs: RTCPeerConnection, loopback: Loopback | SignallingEndpoint | None = None) -> None:
         self.pcs = pcs
         self.loopback = loopback
         self.lanes = [pc.name for pc in pcs] + ([SIGNALLING_LANE] if loopback is not None else [])
@@ -198,19 +199,21 @@ def state_panel(*pcs: RTCPeerConnection) -> StatePanel:
     return StatePanel(*pcs)
 
 
-def timeline(*pcs: RTCPeerConnection, loopback: Loopback | None = None) -> Timeline:
+def timeline(*pcs: RTCPeerConnection, loopback: Loopback | SignallingEndpoint | None = None) -> Timeline:
     """The event timeline of ``pcs`` (and of ``loopback``'s messages, on a lane of their own)."""
     return Timeline(*pcs, loopback=loopback)
 
 
-def sequence_diagram(transcript: Transcript | Loopback | Iterable[TranscriptEntry],
+def sequence_diagram(transcript: Transcript | Loopback | SignallingEndpoint | Iterable[TranscriptEntry],
                      fold: bool = True) -> SequenceDiagram:
     """Draw ``loopback.transcript`` as Caller → Signalling → Callee, two arrows per message.
 
     With ``fold`` (the default), alike candidate messages sent one after the other share one pair of
     arrows, labelled ``(×N)``, so the diagram reads the same on machines with more network interfaces.
     """
-    return SequenceDiagram(transcript.transcript if isinstance(transcript, Loopback) else transcript, fold)
+    if isinstance(transcript, (Loopback, SignallingEndpoint)):
+        transcript = transcript.transcript
+    return SequenceDiagram(transcript, fold)
 
 
 def sdp_anatomy(description: Any, reveal: bool = False) -> SdpAnatomy:

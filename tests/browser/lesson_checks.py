@@ -100,12 +100,23 @@ def check_trickle(page: Any, lab: JupyterLab, name: str) -> None:
         page.locator(selector).first.screenshot(path=str(ARTIFACTS / f"{view}.png"))
 
 
+def check_two_processes(page: Any, lab: JupyterLab, name: str) -> None:
+    step_8 = tagged_cell(lab.path(name), "caller-step-8")
+    assert "connectionState=connected" in outputs_text(page, step_8)
+    text = outputs_text(page)
+    assert "callee: joined room 'lesson-05'" in text and "a process of its own: True" in text
+    assert "callee → caller  answer" in text  # made in the other process, relayed by the server
+    assert "'echo: hello from the caller'" in text
+    assert "callee: stopped (SIGTERM came); it left room 'lesson-05'" in text and "exit status: 0" in text
+
+
 CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "00-setup-check.ipynb": check_setup_check,
     "01-caller.ipynb": check_caller,
     "02-callee.ipynb": check_callee,
     "03-then-vs-await.ipynb": check_then_vs_await,
     "04-trickle-ice-and-states.ipynb": check_trickle,
+    "05-two-processes.ipynb": check_two_processes,
     "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
     "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
     "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,
