@@ -536,8 +536,7 @@ class TcpEndpoint:
              PeerlabNote)
 
     def _far_words(self) -> str:
-        return f"the far peer on {self.address}" if self.far_address is None else (
-            f"the far peer on {self.address}, from {self.far_address}")
+        return f"the far peer {'connected to' if self.name == 'caller' else 'listening on'} {self.address}"
 
     def _set_closed(self, error: SignallingClosed) -> None:
         if self._closed is None:
