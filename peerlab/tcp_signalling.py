@@ -530,10 +530,10 @@ class TcpEndpoint:
 
     async def _close_replaced(self) -> None:
         """Close this endpoint because a new one for the same host:port takes its place, and say so."""
+        bye = f" and said bye to the {self.far}" if self._writer is not None and not self.far_said_bye else ""
         await self.close()
-        note(f"The signalling endpoint on {self.address} made earlier was still open; peerlab closed it "
-             f"(and said bye to the {self.far}), since the new one replaces it (re-running the cell starts over).",
-             PeerlabNote)
+        note(f"The signalling endpoint on {self.address} made earlier was still open; peerlab closed it{bye}, "
+             "since the new one replaces it (re-running the cell starts over).", PeerlabNote)
 
     def _far_words(self) -> str:
         return f"the far peer {'connected to' if self.name == 'caller' else 'listening on'} {self.address}"

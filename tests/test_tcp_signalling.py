@@ -339,6 +339,23 @@ async def test_the_guides_candidate_loop_ends_with_the_candidates_of_the_far_sid
         assert caught.value.reason == "consumed"
 
 
+async def test_on_message_handlers_get_every_message_delivered_and_what_they_raise_comes_back():
+    async with caller_with_far_side() as (endpoint, _reader, writer):
+        seen = []
+        endpoint.on("message", lambda message: seen.append(message["type"]))
+
+        @endpoint.on("message")
+        def broken(message):
+            raise RuntimeError("oops")
+
+        writer.write(json.dumps({"type": "answer", "sdp": SDP}).encode() + b"\n")
+        await wait_until(lambda: len(seen) == 4, timeout=5)
+        assert seen == ["answer", "candidate", "candidate", "candidate"]
+        with pytest.raises(peerlab.MessageHandlerError, match="handler broken on the caller raised RuntimeError"):
+            endpoint.send({"type": "candidate", "data": None})
+        endpoint.off("message", broken)
+
+
 async def test_bye_from_the_far_side_ends_a_waiting_receive_naming_it():
     async with caller_with_far_side() as (endpoint, reader, writer):
         waiting = asyncio.ensure_future(endpoint.receive("answer", timeout=5))
