@@ -114,3 +114,9 @@ __all__ += [
     "join",
     "serve",
 ]
+
+# -- aiortc's own signalling (issue 12, part 5) --
+from .errors import UnreadableMessage
+from .tcp_signalling import TcpEndpoint, tcp_signalling
+
+__all__ += ["TcpEndpoint", "UnreadableMessage", "tcp_signalling"]

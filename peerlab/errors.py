@@ -318,3 +318,24 @@ class MessageRefused(SignallingError):
         self.seq = seq
         self.type = type
         self.reason = reason
+
+
+# -- aiortc's own signalling (``peerlab.tcp_signalling``) -----------------------------------
+#
+#    PeerlabError
+#    └── SignallingError
+#        └── UnreadableMessage       the far side sent a line that is not aiortc's signalling JSON
+
+__all__ += ["UnreadableMessage"]
+
+
+class UnreadableMessage(SignallingError):
+    """The far side sent something that is not a message of aiortc's TCP signalling.
+
+    ``line`` is what came (cut to 200 characters). Raised by the waiting ``receive()``, or by the
+    next ``send()`` or ``receive()``; the lines after it are still read.
+    """
+
+    def __init__(self, message: str, *, line: str) -> None:
+        super().__init__(message)
+        self.line = line

@@ -1,0 +1,629 @@
+"""``peerlab.tcp_signalling``: signal over aiortc's own TCP wire, to talk to aiortc's example programs.
+
+aiortc's examples (``examples/datachannel-cli/cli.py`` and others, run with ``--signaling tcp-socket``)
+use ``aiortc.contrib.signaling.TcpSocketSignaling``: one TCP connection, one JSON object per line::
+
+    {"sdp": "v=0...", "type": "offer"}                                   (or "answer")
+    {"candidate": "candidate:...", "id": "0", "label": 0, "type": "candidate"}
+    {"type": "bye"}
+
+The endpoint made here has the Loopback endpoint's interface (:class:`peerlab.endpoint.SignallingEndpoint`)
+and translates both ways between that wire and peerlab's messages (``{"type": ..., "data": ...}``):
+
+- peerlab's offer or answer (``data`` is ``{"type", "sdp"}``) goes out as ``{"type", "sdp"}``, and an
+  incoming one arrives as ``{"type": "offer", "data": {"type": "offer", "sdp": ...}}``;
+- a candidate goes out as aiortc's candidate line (``sdpMid`` is ``id``, ``sdpMLineIndex`` is ``label``);
+- peerlab's end-of-candidates (``data`` None) is not sent: aiortc's wire has no such message, and its
+  reader stops on one (``assert message["type"] == "bye"``). The transcript shows it as not sent;
+- aiortc's peers never trickle: their SDP carries the candidates and ``a=end-of-candidates``. After an
+  incoming description with candidates inside, the endpoint delivers one ``candidate`` message per
+  ``a=candidate`` line and then the end-of-candidates (``None``), so the guide's candidate loop ends;
+- ``bye`` from the far side closes the endpoint; its ``close()`` says ``bye`` to the far side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aiortc.sdp import SessionDescription, candidate_to_sdp
+
+from .candidate import RTCIceCandidate, parse_candidate
+from .errors import (
+    InvalidCandidateError,
+    MessageHandlerError,
+    PeerlabNote,
+    ServerStartError,
+    SignallingClosed,
+    SignallingError,
+    SignallingTimeout,
+    SignallingUnreachable,
+    UnreadableMessage,
+    note,
+)
+from .signalling import (
+    DEFAULT_TIMEOUT,
+    MESSAGE_TYPES,
+    Transcript,
+    TranscriptEntry,
+    summarize,
+    summarize_value,
+)
+from .steps import sender_of
+from .wire import dumps, to_json
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["CONNECT_TIMEOUT", "ROLES", "TcpEndpoint", "from_line", "tcp_signalling", "to_line"]
+
+#: How long ``tcp_signalling(..., role="callee")`` keeps trying to reach a far side that is not listening yet.
+CONNECT_TIMEOUT = 10.0
+ROLES = ("caller", "callee")
+_RETRY_EVERY = 0.05
+_BYE = b'{"type": "bye"}\n'  # what aiortc's close() sends
+_LINE_LIMIT = 2**20  # SDP is a few KiB; aiortc's reader takes up to 64 KiB per line
+
+Message = dict[str, Any]
+Callback = Callable[[Message], Any]
+
+
+def _a(kind: str | None) -> str:
+    if kind is None:
+        return "any message"
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind!r} message"
+
+
+def _other(role: str) -> str:
+    return "callee" if role == "caller" else "caller"
+
+
+def _cli(role: str, host: str, port: int) -> str:
+    """The command that starts aiortc's datachannel-cli example as the far side of a peerlab ``role``."""
+    far = "answer" if role == "caller" else "offer"
+    return f"python cli.py {far} --signaling tcp-socket --signaling-host {host} --signaling-port {port}"
+
+
+# -- the translation -------------------------------------------------------------------------
+
+def to_line(message: Message) -> str | None:
+    """peerlab's message as the line aiortc's ``TcpSocketSignaling`` reads (no newline); None if not sent.
+
+    ``message`` is plain JSON data (as :func:`peerlab.wire.dumps` makes it). End-of-candidates
+    (``data`` None, ``{}`` or an empty candidate) gives None: aiortc's wire has no such message.
+    Raises :class:`SignallingError` for what aiortc's reader cannot take.
+    """
+    kind, data = message.get("type"), message.get("data")
+    if kind in ("offer", "answer"):
+        if not isinstance(data, dict) or not isinstance(data.get("sdp"), str):
+            raise SignallingError(
+                f"an {kind!r} message carries a description: {{'type': {kind!r}, 'data': {kind}}}, "
+                f"where {kind} came from create{kind.capitalize()}(); its data here is {summarize_value(data)}")
+        if data.get("type") != kind:
+            raise SignallingError(
+                f"the message says {kind!r} but carries a description of type {data.get('type')!r}")
+        return json.dumps({"sdp": data["sdp"], "type": kind}, sort_keys=True)
+    if kind == "candidate":
+        if data is None or (isinstance(data, dict) and not data.get("candidate")):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("candidate"), str):
+            raise SignallingError("a 'candidate' message carries event.candidate (or None at the end); "
+                                  f"its data here is {summarize_value(data)}")
+        try:
+            parsed = parse_candidate(data["candidate"])
+        except InvalidCandidateError as exc:
+            raise SignallingError(f"the candidate was not sent: aiortc's reader would fail on it: {exc}") from exc
+        mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
+        if mid is None and index is None:
+            raise SignallingError("the candidate was not sent: it has neither 'sdpMid' nor 'sdpMLineIndex', "
+                                  "and aiortc's reader needs them (as 'id' and 'label')")
+        parsed.sdpMid, parsed.sdpMLineIndex = mid, index
+        return json.dumps({"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}, sort_keys=True)
+    raise SignallingError(f"aiortc's signalling carries only offer, answer and candidate messages (and bye), "
+                          f"not {kind!r}: this message was not sent")
+
+
+def _not_ours(line: str, why: str) -> UnreadableMessage:
+    shown = line if len(line) <= 200 else line[:197] + "..."
+    return UnreadableMessage(f"{why}: {shown!r}. aiortc's signalling sends one JSON object per line, "
+                             "{\"type\": \"offer\" | \"answer\" | \"candidate\" | \"bye\", ...}: is the program on "
+                             "the other end an aiortc example started with --signaling tcp-socket?", line=shown)
+
+
+def from_line(line: str) -> list[Message] | None:
+    """One line of aiortc's wire as peerlab messages, in the order to deliver them; None for ``bye``.
+
+    A description comes first, followed by one ``candidate`` message per ``a=candidate`` line of its
+    SDP and, if its SDP says ``a=end-of-candidates``, the end-of-candidates (``data`` None).
+    Raises :class:`UnreadableMessage` for a line that is not aiortc's JSON.
+    """
+    try:
+        wire = json.loads(line)
+    except ValueError as exc:
+        raise _not_ours(line, f"the far side sent a line that is not JSON ({exc})") from None
+    if not isinstance(wire, dict):
+        raise _not_ours(line, f"the far side sent JSON that is not an object but a {type(wire).__name__}")
+    kind = wire.get("type")
+    if kind == "bye":
+        return None
+    if kind in ("offer", "answer"):
+        sdp = wire.get("sdp")
+        if not isinstance(sdp, str):
+            raise _not_ours(line, f"the far side sent an {kind!r} without an 'sdp' string")
+        return [{"type": kind, "data": {"type": kind, "sdp": sdp}}, *_candidates_inside(sdp)]
+    if kind == "candidate":
+        text = wire.get("candidate")
+        if not text:
+            return [{"type": "candidate", "data": None}]
+        if not isinstance(text, str):
+            raise _not_ours(line, "the far side sent a candidate whose 'candidate' is not a string")
+        return [{"type": "candidate", "data": {"candidate": text if text.startswith("candidate:") else
+                                               f"candidate:{text}", "sdpMid": wire.get("id"),
+                                               "sdpMLineIndex": wire.get("label"), "usernameFragment": None}}]
+    raise _not_ours(line, f"the far side sent a message of type {kind!r}, which aiortc's signalling does not have")
+
+
+def _candidates_inside(sdp: str) -> list[Message]:
+    """The candidates of an SDP as peerlab candidate messages, then None if every section ended them."""
+    try:
+        media = SessionDescription.parse(sdp).media
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # setRemoteDescription says why
+        return []
+    found: list[Message] = []
+    for index, section in enumerate(media):
+        for candidate in section.ice_candidates:
+            candidate.sdpMid, candidate.sdpMLineIndex = section.rtp.muxId, index
+            found.append({"type": "candidate", "data": to_json(RTCIceCandidate.from_aiortc(candidate))})
+    if media and all(section.ice_candidates_complete for section in media):
+        found.append({"type": "candidate", "data": None})
+    return found
+
+
+# -- the endpoint ----------------------------------------------------------------------------
+
+_open: dict[tuple[str, int], TcpEndpoint] = {}  # the open endpoint of each host:port, closed by a re-run
+
+
+async def tcp_signalling(host: str, port: int, role: str = "caller", *,
+                         timeout: float = CONNECT_TIMEOUT) -> TcpEndpoint:
+    """An endpoint on aiortc's TCP signalling at ``host:port``, playing ``role``: ``await`` it.
+
+    In aiortc's ``TcpSocketSignaling`` the side that sends first listens and the other connects:
+
+    - ``role="caller"`` (it sends the offer) **listens** on ``host:port`` and returns at once; start
+      the far side after it, e.g. ``python cli.py answer --signaling tcp-socket --signaling-host HOST
+      --signaling-port PORT``. What is sent before it connects waits and goes out when it does.
+      Raises :class:`ServerStartError` if it cannot listen there (the port is taken).
+    - ``role="callee"`` **connects** to ``host:port``, where the far side must listen: start it first,
+      e.g. ``python cli.py offer --signaling tcp-socket ...``. Tries again until it listens, for up to
+      ``timeout`` seconds, then raises :class:`SignallingUnreachable` naming ``host:port``.
+
+    The endpoint's messages are peerlab's (``{"type": ..., "data": ...}``); it translates them to and from
+    aiortc's lines (see :mod:`peerlab.tcp_signalling`). Making a new one for the same ``host:port``
+    closes the one made before (a re-run cell).
+    """
+    if role not in ROLES:
+        raise SignallingError(f"role must be 'caller' (listens, sends the offer) or 'callee' (connects), "
+                              f"not {role!r}")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise SignallingError(f"port must be a whole number 0-65535, not {port!r}")
+    old = _open.pop((host, port), None)
+    if old is not None and not old.closed:
+        await old._close_replaced()
+    endpoint = TcpEndpoint(host, port, role)
+    if role == "caller":
+        try:
+            endpoint._server = await asyncio.start_server(endpoint._accept, host, port, limit=_LINE_LIMIT)
+        except OSError as exc:
+            raise ServerStartError(
+                f"The caller cannot listen on {host}:{port} ({exc.strerror or exc}): another program uses that "
+                "port (a far peer started first? In aiortc's signalling the caller listens and the far side "
+                "connects), or the address is not this machine's. Pick another port, or stop that program."
+            ) from exc
+        if port == 0:
+            endpoint.port = endpoint._server.sockets[0].getsockname()[1]
+    else:
+        reader, writer = await _connect(host, port, timeout)
+        endpoint._connected(reader, writer)
+    _open[(host, endpoint.port)] = endpoint
+    return endpoint
+
+
+async def _connect(host: str, port: int, timeout: float) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await asyncio.wait_for(asyncio.open_connection(host, port, limit=_LINE_LIMIT),
+                                          max(deadline - loop.time(), 0.01))
+        except (OSError, asyncio.TimeoutError) as exc:
+            if loop.time() + _RETRY_EVERY >= deadline:
+                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                raise SignallingUnreachable(
+                    f"Nothing listens on {host}:{port} after {timeout:g} s of trying ({why}). In aiortc's "
+                    "signalling the side that sends first (the caller, with the offer) listens and the "
+                    f"callee connects: start the far side first, e.g. `{_cli('callee', host, port)}`, "
+                    "then run this cell again.", url=f"tcp://{host}:{port}") from exc
+        await asyncio.sleep(_RETRY_EVERY)
+
+
+class TcpEndpoint:
+    """One side of aiortc's TCP signalling: ``send``, ``await receive``, ``on("message")``, ``close()``.
+
+    Made by :func:`tcp_signalling`. ``name`` is the role (``"caller"`` or ``"callee"``);
+    ``transcript`` holds what this endpoint sent (or did not: end-of-candidates) and received;
+    ``far_connected`` says whether the far side is on the line.
+    """
+
+    def __init__(self, host: str, port: int, role: str) -> None:
+        self.host = host
+        self.port = port
+        self.name = role
+        self.transcript = Transcript()
+        self.far_address: str | None = None
+        self.far_said_bye = False
+        self._server: asyncio.Server | None = None
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._on_line = asyncio.Event()
+        self._inbox: deque[Message] = deque()
+        self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
+        self._callbacks: list[Callback] = []
+        self._handler_tasks: set[asyncio.Future[Any]] = set()
+        self._problems: deque[SignallingError | MessageHandlerError] = deque()
+        self._closed: SignallingClosed | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._start = time.monotonic()
+        self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        self._read_task = loop.create_task(self._read())
+        self._write_task = loop.create_task(self._write())
+
+    @property
+    def address(self) -> str:
+        """``host:port``, where the caller listens and the callee connects."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def far(self) -> str:
+        return _other(self.name)
+
+    @property
+    def far_connected(self) -> bool:
+        return self._writer is not None and self._closed is None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    # -- the Loopback endpoint's interface -------------------------------------
+
+    @property
+    def pending(self) -> list[Message]:
+        """Messages that arrived and that no ``receive()`` has taken yet."""
+        return list(self._inbox)
+
+    def send(self, message: Message) -> None:
+        """Send ``message`` (``{"type": ..., "data": ...}``) to the far side as aiortc's line; returns at once.
+
+        End-of-candidates is not sent (aiortc's wire has none: its SDP says it); the transcript shows it
+        as not sent. Before the far side connects, messages wait and go out when it does.
+        """
+        self._raise_problem()
+        if self._closed is not None:
+            raise SignallingClosed(f"{self.name}.send(): {self._closed}")
+        if not isinstance(message, dict):
+            raise SignallingError(
+                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
+        if "type" not in message:
+            raise SignallingError(f"the message has no 'type' (it has {sorted(map(str, message))}); "
+                                  "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}")
+        wire = json.loads(dumps(message))
+        line = to_line(wire)
+        if line is None:
+            self._record(self.name, self.far, wire, 0, "not sent: aiortc's signalling has no end-of-candidates "
+                                                       "message (its SDP says it)")
+            return
+        data = (line + "\n").encode()
+        self._record(self.name, self.far, wire, len(data))
+        self._outgoing.put_nowait(data)
+
+    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
+        """Wait for the next message (of ``type``, if given) from the far side and return it.
+
+        Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``: wait
+        forever), saying why; :class:`SignallingClosed` at once when the far side says bye or the
+        connection is lost; :class:`UnreadableMessage` if the far side sent a line that is not aiortc's.
+        """
+        if type is not None and type not in MESSAGE_TYPES:
+            raise SignallingError(f"unknown message type {type!r}: expected one of {', '.join(MESSAGE_TYPES)}")
+        self._raise_problem()
+        for message in self._inbox:
+            if type is None or message["type"] == type:
+                self._inbox.remove(message)
+                return message
+        if self._closed is not None:
+            raise SignallingClosed(f"{self.name}.receive(): {self._closed}")
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        waiter = (type, future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                return future.result()
+            reason, why = self._explain(type)
+            raise SignallingTimeout(
+                f"The {self.name} waited {timeout:g} s for {_a(type)} and none came. {why}".rstrip(),
+                endpoint=self.name, type=type, timeout=timeout or 0.0, reason=reason) from None
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._inbox.appendleft(future.result())  # arrived as the wait was stopped: keep it
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if not future.done():
+                future.cancel()
+
+    def on(self, event: str, callback: Callback | None = None) -> Any:
+        """Call ``callback(message)`` for every message from the far side (usable as a decorator).
+
+        What a callback raises is raised by the next ``send()`` or ``receive()``, as a
+        :class:`MessageHandlerError`.
+        """
+        if event != "message":
+            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
+
+        def register(f: Callback) -> Callback:
+            if not callable(f):
+                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
+            self._callbacks.append(f)
+            return f
+
+        return register if callback is None else register(callback)
+
+    def off(self, event: str, callback: Callback) -> None:
+        """Stop calling ``callback`` for new messages."""
+        if callback in self._callbacks:
+            self._callbacks.remove(callback)
+
+    def close(self) -> asyncio.Task[None]:
+        """Say ``bye`` to the far side and close the connection; ``await`` the result to wait until closed."""
+        if self._closing is None:
+            self._set_closed(SignallingClosed(
+                f"this endpoint on {self.address} was closed (close() was called): make a new one with "
+                f"await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r})"))
+            bye = self._writer is not None and not self.far_said_bye
+            if bye:
+                self._record(self.name, self.far, {"type": "bye", "data": None}, len(_BYE), "aiortc's end of signalling")
+            self._closing = asyncio.get_running_loop().create_task(self._close(bye))
+        return self._closing
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        if self._closed is not None:
+            state = "closed"
+        elif self.far_address is not None:
+            state = f"the {self.far} is connected from {self.far_address}"
+        else:
+            state = f"listening for the {self.far}" if self.name == "caller" else "connecting"
+        return f"<TcpEndpoint {self.name} on {self.address} (aiortc's signalling): {state}, {len(self._inbox)} waiting>"
+
+    # -- the socket --------------------------------------------------------------
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """The listening caller's side: the first connection is the far side; any other is closed."""
+        if self._writer is not None or self._closed is not None:
+            writer.close()
+            return
+        if self._server is not None:
+            self._server.close()  # one far side per endpoint: a second program gets "connection refused"
+        self._connected(reader, writer)
+
+    def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader, self._writer = reader, writer
+        peer = writer.get_extra_info("peername")
+        self.far_address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self._on_line.set()
+
+    async def _read(self) -> None:
+        await self._on_line.wait()
+        reader = self._reader
+        assert reader is not None
+        why = f"the {self.far} ({self._far_words()}) closed the connection without saying bye: it stopped"
+        while True:
+            try:
+                raw = await reader.readuntil(b"\n")
+            except asyncio.IncompleteReadError:
+                break
+            except asyncio.LimitOverrunError:
+                self._problem(UnreadableMessage(f"the {self.far} ({self._far_words()}) sent a line longer than "
+                                                f"{_LINE_LIMIT} bytes: it is not aiortc's signalling; the "
+                                                "connection was closed", line=""))
+                why = f"the {self.far} ({self._far_words()}) sent a line too long to read"
+                break
+            except ConnectionError as exc:
+                why = f"the connection to the {self.far} ({self._far_words()}) was lost ({exc})"
+                break
+            line = raw.decode("utf-8", errors="replace").strip()
+            if not line:
+                continue
+            try:
+                messages = from_line(line)
+            except UnreadableMessage as exc:
+                self._problem(exc)
+                continue
+            if messages is None:
+                self.far_said_bye = True
+                self._record(self.far, self.name, {"type": "bye", "data": None}, len(raw), "aiortc's end of signalling")
+                why = (f"the {self.far} ({self._far_words()}) said bye: it has ended the call, and nothing more "
+                       "comes from it")
+                break
+            for index, message in enumerate(messages):
+                derived = f"from the {messages[0]['type']}'s SDP" if index else ""
+                self._deliver(message, 0 if index else len(raw), derived)
+        self._set_closed(SignallingClosed(
+            f"{why}. To call again, start it again and make a new endpoint: "
+            f"await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r})."))
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self._close(bye=False))
+
+    async def _write(self) -> None:
+        await self._on_line.wait()
+        writer = self._writer
+        assert writer is not None
+        while True:
+            data = await self._outgoing.get()
+            if data is None:
+                return
+            try:
+                writer.write(data)
+                await writer.drain()
+            except ConnectionError:
+                return  # the reader says why, to every waiting receive()
+
+    async def _close(self, bye: bool) -> None:
+        if self._server is not None:
+            self._server.close()
+        writer = self._writer
+        if writer is not None and bye:
+            self._outgoing.put_nowait(_BYE)
+        self._outgoing.put_nowait(None)
+        if not self._on_line.is_set():
+            self._write_task.cancel()
+        try:
+            await self._write_task
+        except asyncio.CancelledError:
+            pass
+        if writer is not None:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except ConnectionError:
+                pass
+        if asyncio.current_task() is not self._read_task:
+            self._read_task.cancel()
+            try:
+                await self._read_task
+            except asyncio.CancelledError:
+                pass
+        for task in list(self._handler_tasks):
+            task.cancel()
+        if self._handler_tasks:
+            await asyncio.gather(*self._handler_tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+        if _open.get((self.host, self.port)) is self:
+            del _open[(self.host, self.port)]
+
+    async def _close_replaced(self) -> None:
+        """Close this endpoint because a new one for the same host:port takes its place, and say so."""
+        bye = f" and said bye to the {self.far}" if self._writer is not None and not self.far_said_bye else ""
+        await self.close()
+        note(f"The signalling endpoint on {self.address} made earlier was still open; peerlab closed it{bye}, "
+             "since the new one replaces it (re-running the cell starts over).", PeerlabNote)
+
+    def _far_words(self) -> str:
+        return f"the far peer {'connected to' if self.name == 'caller' else 'listening on'} {self.address}"
+
+    def _set_closed(self, error: SignallingClosed) -> None:
+        if self._closed is None:
+            self._closed = error
+        waiters, self._waiters = self._waiters, []
+        for _, future in waiters:
+            if not future.done():
+                future.set_exception(self._closed)
+
+    # -- what arrives ------------------------------------------------------------
+
+    def _problem(self, error: SignallingError) -> None:
+        """Raise ``error`` in every waiting receive(); with none waiting, in the next send() or receive()."""
+        waiters, self._waiters = self._waiters, []
+        live = [f for _, f in waiters if not f.done()]
+        for future in live:
+            future.set_exception(error)
+        if not live:
+            self._problems.append(error)
+
+    def _raise_problem(self) -> None:
+        if self._problems:
+            error = self._problems.popleft()
+            raise error from getattr(error, "error", None)
+
+    def _deliver(self, message: Message, size: int, how: str = "") -> None:
+        self._record(self.far, self.name, message, size, how)
+        for waiter in list(self._waiters):
+            kind, future = waiter
+            if not future.done() and (kind is None or kind == message["type"]):
+                self._waiters.remove(waiter)
+                future.set_result(message)
+                break
+        else:
+            self._inbox.append(message)
+        loop = asyncio.get_running_loop()
+        for callback in list(self._callbacks):
+            loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
+
+    def _record(self, sender: str, receiver: str, message: Message, size: int, how: str = "") -> None:
+        summary = summarize(message) + (f", {how}" if how else "")
+        self.transcript._append(TranscriptEntry(
+            seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
+            type=message["type"], size=size, summary=summary, message=message))
+
+    def _run_handler(self, handler: Callback, message: Message) -> None:
+        try:
+            result = handler(message)
+        except Exception as exc:  # noqa: BLE001  (the learner's handler: whatever it raises is kept for them)
+            self._handler_failed(handler, exc)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._handler_tasks.add(task)
+            task.add_done_callback(functools.partial(self._handler_done, handler))
+
+    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
+        self._handler_tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._handler_failed(handler, error)
+
+    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
+        name = getattr(handler, "__name__", type(handler).__name__)
+        self._problems.append(MessageHandlerError(
+            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
+            handler=handler, error=exc))
+
+    # -- why nothing came ----------------------------------------------------------
+
+    def _explain(self, kind: str | None) -> tuple[str, str]:
+        """Why no ``kind`` message came, as far as this side can tell: (reason, words)."""
+        if self._writer is None:
+            return "far-absent", (
+                f"Nothing has connected to {self.address} yet, where the {self.name} listens: in aiortc's "
+                f"signalling the side that sends first listens and the other connects. Start the far side, "
+                f"e.g. `{_cli(self.name, self.host, self.port)}`.")
+        got = [e for e in self.transcript if e.receiver == self.name and e.type == kind]
+        queued = any(m["type"] == kind for m in self._inbox)
+        if kind in ("offer", "answer") and got and not queued:
+            return "consumed", (f"The {kind} the {self.far} sent was already received by an earlier receive(), "
+                                f"and no other is on its way: the {self.far} sends one per negotiation.")
+        if kind == "candidate" and got and got[-1].message.get("data") is None and not queued:
+            return "consumed", (f"The candidates the {self.far} sent, up to its end-of-candidates, were already "
+                                "received by an earlier receive().")
+        if kind == "candidate" and not got:
+            return "not-sent", (f"The {self.far} ({self._far_words()}) is connected. aiortc's programs send their "
+                                "candidates inside the SDP of their offer or answer, and this endpoint hands "
+                                "them out as candidate messages once that description has come.")
+        return "not-sent", f"The {self.far} ({self._far_words()}) is connected. {sender_of(kind, self.name)}"
