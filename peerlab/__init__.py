@@ -42,6 +42,7 @@ from .errors import (
     SignallingTimeout,
     SignallingUnreachable,
     StepOrderError,
+    UnreadableMessage,
     WaitTimeout,
 )
 from .limits import FileLimitError, preload
@@ -50,6 +51,7 @@ from .scripted import ScriptedPeer, play_callee, play_caller
 from .server import SignallingServer, serve
 from .signalling import Loopback
 from .steps import CALLEE_STEPS, CALLER_STEPS
+from .tcp_signalling import TcpEndpoint, tcp_signalling
 from .waits import send_and_receive, wait_for_datachannel, wait_for_open
 
 __version__ = "0.1.0"
@@ -115,8 +117,5 @@ __all__ += [
     "serve",
 ]
 
-# -- aiortc's own signalling (issue 12, part 5) --
-from .errors import UnreadableMessage
-from .tcp_signalling import TcpEndpoint, tcp_signalling
-
+# aiortc's own signalling (its examples' TcpSocketSignaling)
 __all__ += ["TcpEndpoint", "UnreadableMessage", "tcp_signalling"]

@@ -124,7 +124,8 @@ def to_line(message: Message) -> str | None:
             raise SignallingError("the candidate was not sent: it has neither 'sdpMid' nor 'sdpMLineIndex', "
                                   "and aiortc's reader needs them (as 'id' and 'label')")
         parsed.sdpMid, parsed.sdpMLineIndex = mid, index
-        return json.dumps({"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}, sort_keys=True)
+        line = {"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}
+        return json.dumps(line, sort_keys=True)
     raise SignallingError(f"aiortc's signalling carries only offer, answer and candidate messages (and bye), "
                           f"not {kind!r}: this message was not sent")
 
@@ -402,7 +403,8 @@ class TcpEndpoint:
                 f"await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r})"))
             bye = self._writer is not None and not self.far_said_bye
             if bye:
-                self._record(self.name, self.far, {"type": "bye", "data": None}, len(_BYE), "aiortc's end of signalling")
+                self._record(self.name, self.far, {"type": "bye", "data": None}, len(_BYE),
+                             "aiortc's end of signalling")
             self._closing = asyncio.get_running_loop().create_task(self._close(bye))
         return self._closing
 
@@ -585,7 +587,7 @@ class TcpEndpoint:
     def _run_handler(self, handler: Callback, message: Message) -> None:
         try:
             result = handler(message)
-        except Exception as exc:  # noqa: BLE001  (the learner's handler: whatever it raises is kept for them)
+        except Exception as exc:
             self._handler_failed(handler, exc)
             return
         if inspect.isawaitable(result):
