@@ -96,6 +96,9 @@ class _Client:
     refill: float = 0.0
     gone: bool = False                 # left the room (closed, lost, replaced)
     writer: asyncio.Task[None] | None = None
+    last: float = 0.0                  # loop time of its last frame (the idle timeout's start)
+    watchdog: asyncio.TimerHandle | None = None  # the idle timeout: one timer per idle period, not per frame
+    direction: str = ""                # its key in the room's counts, "caller→callee" or "callee→caller"
 
     def short(self) -> str:
         return self.id[:8]
@@ -279,6 +282,9 @@ class SignallingServer:
             log.exception("relaying for %s in room %r failed", client.role, client.room.name)
             await ws.close(CloseCode.INTERNAL, "the server failed on your last message; join again")
         finally:
+            if client.watchdog is not None:
+                client.watchdog.cancel()
+                client.watchdog = None
             self._leave(client, "stopped" if self._stopping else _leave_reason(ws))
             await self._stop_writer(client)
 
@@ -320,11 +326,14 @@ class SignallingServer:
         if room is None:
             room = self._rooms[room_name] = _Room(room_name, time.monotonic())
         address = ws.remote_address[0] if ws.remote_address else "?"
+        loop = asyncio.get_running_loop()
         client = _Client(ws, room, role, client_id, address, time.monotonic(), asyncio.Queue(),
-                         tokens=float(self.limits.burst), refill=time.monotonic())
+                         tokens=float(self.limits.burst), refill=time.monotonic(), last=loop.time(),
+                         direction=f"{role}→{other_role(role)}")
+        client.watchdog = loop.call_at(client.last + self.limits.idle_timeout, self._check_idle, client)
         room.members[role] = client
         self._clients.add(client)
-        client.writer = asyncio.get_running_loop().create_task(self._write(client))
+        client.writer = loop.create_task(self._write(client))
         far = room.members.get(other_role(role))
         peer = {"role": far.role, "client": far.short()} if far else None
         dropped = self._replace(old, client) if old is not None else 0
@@ -390,18 +399,30 @@ class SignallingServer:
     # -- relaying --------------------------------------------------------------
 
     async def _relay_from(self, client: _Client) -> None:
-        limits = self.limits
+        ws, loop = client.ws, asyncio.get_running_loop()
         while True:
-            try:
-                frame = await _within(client.ws.recv(), limits.idle_timeout)
-            except asyncio.TimeoutError:
-                await client.ws.close(CloseCode.IDLE, f"idle: nothing came from you for {limits.idle_timeout:g} s;"
-                                                      " join again")
-                return
+            frame = await ws.recv()
+            client.last = loop.time()
             client.received += 1
             if client.gone:
                 continue
             self._frame(client, frame)
+
+    def _check_idle(self, client: _Client) -> None:
+        """The idle timer fired: close ``client`` if nothing came since, else wait for the rest of its time.
+
+        One timer per idle period instead of a timeout around every ``recv`` (which costs a timer
+        scheduled and cancelled per frame).
+        """
+        client.watchdog = None
+        if client.gone or self._stopping:
+            return
+        loop, idle = asyncio.get_running_loop(), self.limits.idle_timeout
+        due = client.last + idle
+        if loop.time() < due:
+            client.watchdog = loop.call_at(due, self._check_idle, client)
+            return
+        self._background(client.ws.close(CloseCode.IDLE, f"idle: nothing came from you for {idle:g} s; join again"))
 
     def _frame(self, client: _Client, frame: str | bytes) -> None:
         """Check one frame and relay it, or tell its sender why not."""
@@ -430,13 +451,13 @@ class SignallingServer:
         if problem is not None:
             kind = message.get("type") if isinstance(message, dict) else None
             return self._error(client, seq, kind if isinstance(kind, str) else None, *problem)
-        self._route(client, _Item(frame, client, seq, message["type"]))
+        self._route(client, _Item(frame, client, seq, message["type"]), now)
 
-    def _route(self, sender: _Client, item: _Item) -> None:
+    def _route(self, sender: _Client, item: _Item, now: float) -> None:
         room, far_role = sender.room, other_role(sender.role)
-        room.counts[f"{sender.role}→{far_role}"] += 1
+        room.counts[sender.direction] += 1
         room.by_type[item.type] = room.by_type.get(item.type, 0) + 1
-        room.last_type, room.last_from, room.last_time = item.type, sender.role, time.monotonic()
+        room.last_type, room.last_from, room.last_time = item.type, sender.role, now
         room.sent_types[sender.role].add(item.type)
         far = room.members.get(far_role)
         if far is not None:
@@ -535,14 +556,6 @@ class SignallingServer:
                                      "reason": reason})
         if not room.members:
             del self._rooms[room.name]
-
-
-async def _within(job: Any, seconds: float) -> Any:
-    """``await job``, or TimeoutError after ``seconds``; without wait_for's extra task per call (3.11+)."""
-    if hasattr(asyncio, "timeout"):
-        async with asyncio.timeout(seconds):
-            return await job
-    return await asyncio.wait_for(job, seconds)  # pragma: no cover - Python 3.10
 
 
 def _leave_reason(ws: ServerConnection) -> str:
