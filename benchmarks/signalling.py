@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 120.0   # seconds per run, at most
 PACED = 20.0       # messages a second per client for the latency runs: 200 clients make 4000 a second
 PROCS = 3          # client processes
+ROUNDS = 5         # flat-out runs per server, taken in turn
 SETTLE = 0.5       # seconds between the exchange and the paced stream, so the two do not overlap
 SDP = "v=0\r\n" + "a=x-padding:" + "p" * 4000 + "\r\n"
 SERVER_TYPES = {"joined", "left", "replaced", "refused", "error"}
@@ -244,34 +245,52 @@ async def run(url: str, pairs: int, messages: int, procs: int, rate: float | Non
             "per_second": received / seconds, "seconds": seconds}
 
 
-async def main(pairs: int, messages: int, procs: int, profile: str | None, paced: float = PACED) -> None:
+NAMES = ("peerlab serve", "bare relay")
+
+
+async def main(pairs: int, messages: int, procs: int, rounds: int, profile: str | None,
+               paced: float = PACED) -> None:
     serve_args = ["-m", "peerlab", "serve", "--port", "0"]
     if profile:
         serve_args = ["-m", "cProfile", "-o", profile, *serve_args]
-    load = os.getloadavg()[0]
-    results: dict[tuple[str, str], dict[str, float]] = {}
+    loads = [os.getloadavg()[0]]
+    flat: dict[str, list[dict[str, float]]] = {name: [] for name in NAMES}
+    slow: dict[str, dict[str, float]] = {}
+    servers: dict[str, tuple[asyncio.subprocess.Process, str]] = {}
     with tempfile.TemporaryDirectory(prefix="peerlab-bench-") as logs:
-        for name, args in (("peerlab serve", serve_args), ("bare relay", [__file__, "--bare-relay"])):
-            process, url = await start(args, Path(logs) / "server.log")
-            try:
-                results[name, "flat out"] = await run(url, pairs, messages, procs)
-                results[name, "paced"] = await run(url, pairs, messages, procs, paced)
-            finally:
-                await stop(process)
-    print(f"{2 * pairs} clients in {pairs} rooms over {procs} client processes, {messages} messages each way "
-          f"after the exchange; flat out (throughput) and paced at {paced:g}/s per client (latency); "
-          f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
-    print(f"{'':<14} {'':<9} {'lost':>5} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8} {'seconds':>8}")
-    for name in ("peerlab serve", "bare relay"):
-        for how in ("flat out", "paced"):
-            r = results[name, how]
-            print(f"{name:<14} {how:<9} {r['lost']:>5} {r['errors']:>6} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-                  f"{r['per_second']:8.0f} {r['seconds']:8.1f}")
-    lost = sum(r["lost"] for r in results.values())
-    ratio = results["peerlab serve", "flat out"]["per_second"] / results["bare relay", "flat out"]["per_second"]
-    p99 = {name: results[name, "paced"]["p99_ms"] for name in ("peerlab serve", "bare relay")}
-    print(f"lost {lost}; throughput peerlab serve / bare relay: {ratio:.2f} (aim >= 0.7); p99 paced: "
-          f"peerlab {p99['peerlab serve']:.1f} ms, bare {p99['bare relay']:.1f} ms (aim < 20)")
+        try:
+            for name, args in zip(NAMES, (serve_args, [__file__, "--bare-relay"]), strict=True):
+                servers[name] = await start(args, Path(logs) / f"{name.split()[0]}.log")
+            # flat out, the two servers in turn (first one, then the other) so that a change in the
+            # machine's load falls on both; then paced, once each
+            for i in range(rounds):
+                for name in NAMES if i % 2 == 0 else NAMES[::-1]:
+                    flat[name].append(await run(servers[name][1], pairs, messages, procs))
+                loads.append(os.getloadavg()[0])
+            for name in NAMES:
+                slow[name] = await run(servers[name][1], pairs, messages, procs, paced)
+            loads.append(os.getloadavg()[0])
+        finally:
+            await asyncio.gather(*(stop(process) for process, _ in servers.values()))
+    print(f"{2 * pairs} clients in {pairs} rooms over {procs} client processes, {messages} messages each way after "
+          f"the exchange; flat out {rounds} times each (throughput; median [min-max]) and paced at {paced:g}/s per "
+          f"client once each (latency below saturation); load average {' '.join(f'{x:.1f}' for x in loads)}")
+    print(f"{'':<14} {'':<9} {'lost':>5} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}  {'[min-max]':<15}")
+    for name in NAMES:
+        runs = flat[name]
+        rates = sorted(r["per_second"] for r in runs)
+        p50, p99 = (statistics.median(r[key] for r in runs) for key in ("p50_ms", "p99_ms"))
+        print(f"{name:<14} {'flat out':<9} {sum(r['lost'] for r in runs):>5} {sum(r['errors'] for r in runs):>6} "
+              f"{p50:8.2f} {p99:8.2f} {statistics.median(rates):8.0f}  [{rates[0]:.0f}-{rates[-1]:.0f}]")
+        r = slow[name]
+        print(f"{name:<14} {'paced':<9} {r['lost']:>5} {r['errors']:>6} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
+              f"{r['per_second']:8.0f}")
+    lost = sum(r["lost"] for runs in flat.values() for r in runs) + sum(r["lost"] for r in slow.values())
+    ratios = sorted(a["per_second"] / b["per_second"] for a, b in zip(*flat.values(), strict=True))
+    p99 = {name: slow[name]["p99_ms"] for name in NAMES}
+    print(f"lost {lost}; throughput peerlab serve / bare relay: {statistics.median(ratios):.2f} "
+          f"[{ratios[0]:.2f}-{ratios[-1]:.2f}] (aim >= 0.7); p99 paced: peerlab {p99['peerlab serve']:.1f} ms, "
+          f"bare {p99['bare relay']:.1f} ms (aim < 20)")
 
 
 if __name__ == "__main__":
@@ -286,8 +305,9 @@ if __name__ == "__main__":
         parser.add_argument("pairs", nargs="?", type=int, default=100)
         parser.add_argument("messages", nargs="?", type=int, default=100)
         parser.add_argument("--procs", type=int, default=PROCS, help="client processes (1-8)")
+        parser.add_argument("--rounds", type=int, default=ROUNDS, help="flat-out runs per server (1-20)")
         parser.add_argument("--profile", help="run peerlab serve under cProfile, statistics to this file")
         a = parser.parse_args()
-        if not (1 <= a.pairs <= 1000 and 1 <= a.messages <= 10000 and 1 <= a.procs <= 8):
-            parser.error("pairs 1-1000, messages 1-10000, --procs 1-8")
-        asyncio.run(main(a.pairs, a.messages, a.procs, a.profile))
+        if not (1 <= a.pairs <= 1000 and 1 <= a.messages <= 10000 and 1 <= a.procs <= 8 and 1 <= a.rounds <= 20):
+            parser.error("pairs 1-1000, messages 1-10000, --procs 1-8, --rounds 1-20")
+        asyncio.run(main(a.pairs, a.messages, a.procs, a.rounds, a.profile))
