@@ -209,8 +209,18 @@ async def stop(process: asyncio.subprocess.Process, grace: float = 30) -> None:
             await process.wait()
 
 
-async def run(url: str, pairs: int, messages: int, procs: int, rate: float | None = None) -> dict[str, float]:
-    """One run: ``pairs`` pairs over ``procs`` client processes against the server at ``url``."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used so far; NaN where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+async def run(url: str, server: int, pairs: int, messages: int, procs: int,
+              rate: float | None = None) -> dict[str, float]:
+    """One run: ``pairs`` pairs over ``procs`` client processes against the server at ``url``, process ``server``."""
     shares = [pairs // procs + (1 if i < pairs % procs else 0) for i in range(procs)]
     firsts = [sum(shares[:i]) for i in range(procs)]
     workers = []
@@ -225,6 +235,7 @@ async def run(url: str, pairs: int, messages: int, procs: int, rate: float | Non
             line = await asyncio.wait_for(w.stdout.readline(), DEADLINE)
             if line.strip() != b"ready":
                 raise RuntimeError(f"a client process did not connect its pairs: {line[:200]!r}")
+        cpu = cpu_seconds(server)
         for w in workers:
             assert w.stdin is not None
             w.stdin.write(b"go\n")
@@ -233,6 +244,7 @@ async def run(url: str, pairs: int, messages: int, procs: int, rate: float | Non
         for w in workers:
             assert w.stdout is not None
             reports.append(json.loads(await asyncio.wait_for(w.stdout.readline(), DEADLINE + 30)))
+        cpu = cpu_seconds(server) - cpu
     finally:
         await asyncio.gather(*(stop(w) for w in workers))
     latencies = sorted(t for r in reports for t in r["latencies"])
@@ -242,7 +254,7 @@ async def run(url: str, pairs: int, messages: int, procs: int, rate: float | Non
     return {"sent": sent, "lost": sent - received, "errors": sum(r["errors"] for r in reports),
             "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
             "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
-            "per_second": received / seconds, "seconds": seconds}
+            "per_second": received / seconds, "seconds": seconds, "cpu_us": 1e6 * cpu / max(received, 1)}
 
 
 NAMES = ("peerlab serve", "bare relay")
@@ -265,32 +277,35 @@ async def main(pairs: int, messages: int, procs: int, rounds: int, profile: str 
             # machine's load falls on both; then paced, once each
             for i in range(rounds):
                 for name in NAMES if i % 2 == 0 else NAMES[::-1]:
-                    flat[name].append(await run(servers[name][1], pairs, messages, procs))
+                    flat[name].append(await run(servers[name][1], servers[name][0].pid, pairs, messages, procs))
                 loads.append(os.getloadavg()[0])
             for name in NAMES:
-                slow[name] = await run(servers[name][1], pairs, messages, procs, paced)
+                slow[name] = await run(servers[name][1], servers[name][0].pid, pairs, messages, procs, paced)
             loads.append(os.getloadavg()[0])
         finally:
             await asyncio.gather(*(stop(process) for process, _ in servers.values()))
     print(f"{2 * pairs} clients in {pairs} rooms over {procs} client processes, {messages} messages each way after "
           f"the exchange; flat out {rounds} times each (throughput; median [min-max]) and paced at {paced:g}/s per "
           f"client once each (latency below saturation); load average {' '.join(f'{x:.1f}' for x in loads)}")
-    print(f"{'':<14} {'':<9} {'lost':>5} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}  {'[min-max]':<15}")
+    print(f"{'':<14} {'':<9} {'lost':>5} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}  {'[min-max]':<15} "
+          f"{'server CPU us/msg':>17}")
     for name in NAMES:
         runs = flat[name]
         rates = sorted(r["per_second"] for r in runs)
-        p50, p99 = (statistics.median(r[key] for r in runs) for key in ("p50_ms", "p99_ms"))
+        p50, p99, cpu = (statistics.median(r[key] for r in runs) for key in ("p50_ms", "p99_ms", "cpu_us"))
+        spread = f"[{rates[0]:.0f}-{rates[-1]:.0f}]"
         print(f"{name:<14} {'flat out':<9} {sum(r['lost'] for r in runs):>5} {sum(r['errors'] for r in runs):>6} "
-              f"{p50:8.2f} {p99:8.2f} {statistics.median(rates):8.0f}  [{rates[0]:.0f}-{rates[-1]:.0f}]")
+              f"{p50:8.2f} {p99:8.2f} {statistics.median(rates):8.0f}  {spread:<15} {cpu:17.1f}")
         r = slow[name]
         print(f"{name:<14} {'paced':<9} {r['lost']:>5} {r['errors']:>6} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-              f"{r['per_second']:8.0f}")
+              f"{r['per_second']:8.0f}  {'':<15} {r['cpu_us']:17.1f}")
     lost = sum(r["lost"] for runs in flat.values() for r in runs) + sum(r["lost"] for r in slow.values())
     ratios = sorted(a["per_second"] / b["per_second"] for a, b in zip(*flat.values(), strict=True))
     p99 = {name: slow[name]["p99_ms"] for name in NAMES}
+    cost = statistics.median(a["cpu_us"] / b["cpu_us"] for a, b in zip(*flat.values(), strict=True))
     print(f"lost {lost}; throughput peerlab serve / bare relay: {statistics.median(ratios):.2f} "
           f"[{ratios[0]:.2f}-{ratios[-1]:.2f}] (aim >= 0.7); p99 paced: peerlab {p99['peerlab serve']:.1f} ms, "
-          f"bare {p99['bare relay']:.1f} ms (aim < 20)")
+          f"bare {p99['bare relay']:.1f} ms (aim < 20); server CPU per message peerlab / bare: {cost:.2f}")
 
 
 if __name__ == "__main__":
