@@ -72,7 +72,7 @@ class Limits:
     outbox_limit: int = OUTBOX_LIMIT
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Item:
     """One frame on its way to a client; ``origin`` is the client that sent it (None: the server)."""
 
@@ -80,6 +80,43 @@ class _Item:
     origin: _Client | None = None
     seq: int = 0
     type: str = ""
+
+
+class _Outbox:
+    """What waits to be written to one client, in order (``None``: stop), and its writer's wake-up call.
+
+    An ``asyncio.Queue`` does the same with more work per message (its getters, putters and
+    unfinished-task count); this is a deque and one future, set only while the writer waits.
+    """
+
+    __slots__ = ("_waiter", "items")
+
+    def __init__(self) -> None:
+        self.items: deque[_Item | None] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def qsize(self) -> int:
+        return len(self.items)
+
+    def empty(self) -> bool:
+        return not self.items
+
+    def put_nowait(self, item: _Item | None) -> None:
+        self.items.append(item)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def get_nowait(self) -> _Item | None:
+        return self.items.popleft()
+
+    async def wait(self) -> None:
+        """Until something is put (at once if something waits already)."""
+        if not self.items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
 
 
 @dataclass(eq=False)
@@ -90,7 +127,7 @@ class _Client:
     id: str
     address: str
     joined: float
-    outbox: asyncio.Queue[_Item | None]
+    outbox: _Outbox
     received: int = 0                  # frames this client sent us (its message numbers)
     tokens: float = 0.0                # rate limit: a token bucket
     refill: float = 0.0
@@ -327,7 +364,7 @@ class SignallingServer:
             room = self._rooms[room_name] = _Room(room_name, time.monotonic())
         address = ws.remote_address[0] if ws.remote_address else "?"
         loop = asyncio.get_running_loop()
-        client = _Client(ws, room, role, client_id, address, time.monotonic(), asyncio.Queue(),
+        client = _Client(ws, room, role, client_id, address, time.monotonic(), _Outbox(),
                          tokens=float(self.limits.burst), refill=time.monotonic(), last=loop.time(),
                          direction=f"{role}→{other_role(role)}")
         client.watchdog = loop.call_at(client.last + self.limits.idle_timeout, self._check_idle, client)
@@ -507,12 +544,17 @@ class SignallingServer:
 
     async def _write(self, client: _Client) -> None:
         """Send what waits in ``client``'s outbox, in order; report what could not be sent."""
+        outbox, ws = client.outbox, client.ws
+        items = outbox.items
         while True:
-            item = await client.outbox.get()
+            if not items:
+                await outbox.wait()
+                continue
+            item = items.popleft()
             if item is None:
                 return
             try:
-                await client.ws.send(item.text)
+                await ws.send(item.text)
             except ConnectionClosed:
                 self._unsent(client, item)
                 return
