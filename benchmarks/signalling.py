@@ -35,10 +35,11 @@ Aim: p99 under 20 ms (paced), throughput at least 0.7 of the bare relay (flat ou
 
 What this machine gives (2 cores shared with other test runs, load average 3-10 during the runs;
 everything, clients included, on the same two cores): lost 0 always; server CPU per message
-peerlab 20-23 us, bare relay 14-19 us (1.1-1.4x); flat-out throughput ratio median 0.78-1.04 over
-four runs (single rounds 0.44-1.38); paced p99 for peerlab 3-8 ms when the load average is below
-5 and 100 ms-2 s above it, when the bare relay's is as bad (5-1700 ms): at that load the machine,
-not either server, sets the latency.
+peerlab 20-23 us, bare relay 14-19 us (1.1-1.4x); flat-out throughput ratio median 0.78-1.06 over
+six runs (single rounds 0.44-1.94); paced p99 for peerlab 3-8 ms in half the runs and 0.1-2.2 s in
+the others, the bare relay's 2-230 ms and 0.8-1.7 s in the same runs: when the other test runs
+take the cores, the machine, not either server, sets the latency (the load average, which lags,
+does not tell these runs apart: 3-11 in both).
 """
 
 from __future__ import annotations
