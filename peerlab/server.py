@@ -72,7 +72,7 @@ class Limits:
     outbox_limit: int = OUTBOX_LIMIT
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Item:
     """One frame on its way to a client; ``origin`` is the client that sent it (None: the server)."""
 
@@ -80,6 +80,43 @@ class _Item:
     origin: _Client | None = None
     seq: int = 0
     type: str = ""
+
+
+class _Outbox:
+    """What waits to be written to one client, in order (``None``: stop), and its writer's wake-up call.
+
+    An ``asyncio.Queue`` does the same with more work per message (its getters, putters and
+    unfinished-task count); this is a deque and one future, set only while the writer waits.
+    """
+
+    __slots__ = ("_waiter", "items")
+
+    def __init__(self) -> None:
+        self.items: deque[_Item | None] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def qsize(self) -> int:
+        return len(self.items)
+
+    def empty(self) -> bool:
+        return not self.items
+
+    def put_nowait(self, item: _Item | None) -> None:
+        self.items.append(item)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def get_nowait(self) -> _Item | None:
+        return self.items.popleft()
+
+    async def wait(self) -> None:
+        """Until something is put (at once if something waits already)."""
+        if not self.items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
 
 
 @dataclass(eq=False)
@@ -90,12 +127,15 @@ class _Client:
     id: str
     address: str
     joined: float
-    outbox: asyncio.Queue[_Item | None]
+    outbox: _Outbox
     received: int = 0                  # frames this client sent us (its message numbers)
     tokens: float = 0.0                # rate limit: a token bucket
     refill: float = 0.0
     gone: bool = False                 # left the room (closed, lost, replaced)
     writer: asyncio.Task[None] | None = None
+    last: float = 0.0                  # loop time of its last frame (the idle timeout's start)
+    watchdog: asyncio.TimerHandle | None = None  # the idle timeout: one timer per idle period, not per frame
+    direction: str = ""                # its key in the room's counts, "caller→callee" or "callee→caller"
 
     def short(self) -> str:
         return self.id[:8]
@@ -279,6 +319,9 @@ class SignallingServer:
             log.exception("relaying for %s in room %r failed", client.role, client.room.name)
             await ws.close(CloseCode.INTERNAL, "the server failed on your last message; join again")
         finally:
+            if client.watchdog is not None:
+                client.watchdog.cancel()
+                client.watchdog = None
             self._leave(client, "stopped" if self._stopping else _leave_reason(ws))
             await self._stop_writer(client)
 
@@ -320,11 +363,14 @@ class SignallingServer:
         if room is None:
             room = self._rooms[room_name] = _Room(room_name, time.monotonic())
         address = ws.remote_address[0] if ws.remote_address else "?"
-        client = _Client(ws, room, role, client_id, address, time.monotonic(), asyncio.Queue(),
-                         tokens=float(self.limits.burst), refill=time.monotonic())
+        loop = asyncio.get_running_loop()
+        client = _Client(ws, room, role, client_id, address, time.monotonic(), _Outbox(),
+                         tokens=float(self.limits.burst), refill=time.monotonic(), last=loop.time(),
+                         direction=f"{role}→{other_role(role)}")
+        client.watchdog = loop.call_at(client.last + self.limits.idle_timeout, self._check_idle, client)
         room.members[role] = client
         self._clients.add(client)
-        client.writer = asyncio.get_running_loop().create_task(self._write(client))
+        client.writer = loop.create_task(self._write(client))
         far = room.members.get(other_role(role))
         peer = {"role": far.role, "client": far.short()} if far else None
         dropped = self._replace(old, client) if old is not None else 0
@@ -390,18 +436,30 @@ class SignallingServer:
     # -- relaying --------------------------------------------------------------
 
     async def _relay_from(self, client: _Client) -> None:
-        limits = self.limits
+        ws, loop = client.ws, asyncio.get_running_loop()
         while True:
-            try:
-                frame = await _within(client.ws.recv(), limits.idle_timeout)
-            except asyncio.TimeoutError:
-                await client.ws.close(CloseCode.IDLE, f"idle: nothing came from you for {limits.idle_timeout:g} s;"
-                                                      " join again")
-                return
+            frame = await ws.recv()
+            client.last = loop.time()
             client.received += 1
             if client.gone:
                 continue
             self._frame(client, frame)
+
+    def _check_idle(self, client: _Client) -> None:
+        """The idle timer fired: close ``client`` if nothing came since, else wait for the rest of its time.
+
+        One timer per idle period instead of a timeout around every ``recv`` (which costs a timer
+        scheduled and cancelled per frame).
+        """
+        client.watchdog = None
+        if client.gone or self._stopping:
+            return
+        loop, idle = asyncio.get_running_loop(), self.limits.idle_timeout
+        due = client.last + idle
+        if loop.time() < due:
+            client.watchdog = loop.call_at(due, self._check_idle, client)
+            return
+        self._background(client.ws.close(CloseCode.IDLE, f"idle: nothing came from you for {idle:g} s; join again"))
 
     def _frame(self, client: _Client, frame: str | bytes) -> None:
         """Check one frame and relay it, or tell its sender why not."""
@@ -430,13 +488,13 @@ class SignallingServer:
         if problem is not None:
             kind = message.get("type") if isinstance(message, dict) else None
             return self._error(client, seq, kind if isinstance(kind, str) else None, *problem)
-        self._route(client, _Item(frame, client, seq, message["type"]))
+        self._route(client, _Item(frame, client, seq, message["type"]), now)
 
-    def _route(self, sender: _Client, item: _Item) -> None:
+    def _route(self, sender: _Client, item: _Item, now: float) -> None:
         room, far_role = sender.room, other_role(sender.role)
-        room.counts[f"{sender.role}→{far_role}"] += 1
+        room.counts[sender.direction] += 1
         room.by_type[item.type] = room.by_type.get(item.type, 0) + 1
-        room.last_type, room.last_from, room.last_time = item.type, sender.role, time.monotonic()
+        room.last_type, room.last_from, room.last_time = item.type, sender.role, now
         room.sent_types[sender.role].add(item.type)
         far = room.members.get(far_role)
         if far is not None:
@@ -486,12 +544,17 @@ class SignallingServer:
 
     async def _write(self, client: _Client) -> None:
         """Send what waits in ``client``'s outbox, in order; report what could not be sent."""
+        outbox, ws = client.outbox, client.ws
+        items = outbox.items
         while True:
-            item = await client.outbox.get()
+            if not items:
+                await outbox.wait()
+                continue
+            item = items.popleft()
             if item is None:
                 return
             try:
-                await client.ws.send(item.text)
+                await ws.send(item.text)
             except ConnectionClosed:
                 self._unsent(client, item)
                 return
@@ -535,14 +598,6 @@ class SignallingServer:
                                      "reason": reason})
         if not room.members:
             del self._rooms[room.name]
-
-
-async def _within(job: Any, seconds: float) -> Any:
-    """``await job``, or TimeoutError after ``seconds``; without wait_for's extra task per call (3.11+)."""
-    if hasattr(asyncio, "timeout"):
-        async with asyncio.timeout(seconds):
-            return await job
-    return await asyncio.wait_for(job, seconds)  # pragma: no cover - Python 3.10
 
 
 def _leave_reason(ws: ServerConnection) -> str:
