@@ -30,7 +30,7 @@ from aiortc import RTCPeerConnection as AiortcPeerConnection
 from peerlab import Loopback, RTCPeerConnection, wait_for_datachannel, wait_for_open
 from peerlab.testing import negotiate
 
-TOTAL = 20 * 1024 * 1024
+TOTAL = 20 * 1024 * 1024  # python benchmarks/datachannel.py [rounds] [MiB] changes it
 CHUNK = b"\x00" * (16 * 1024)
 HIGH_WATER = 1024 * 1024
 LOW_WATER = 256 * 1024
@@ -140,7 +140,7 @@ async def main(rounds: int) -> None:
             seconds, cpu_seconds = await way()
             wall[name].append(TOTAL / seconds / 1e6)
             cpu[name].append(TOTAL / cpu_seconds / 1e6)
-    print(f"data channel throughput, 20 MiB in 16 KiB messages with bufferedAmount backpressure, "
+    print(f"data channel throughput, {TOTAL // 2**20} MiB in 16 KiB messages with bufferedAmount backpressure, "
           f"median of {rounds} alternating rounds")
     for label, rates in (("MB/s (wall clock)", wall), ("MB per CPU-second", cpu)):
         medians = {name: statistics.median(r) for name, r in rates.items()}
@@ -152,4 +152,6 @@ async def main(rounds: int) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        TOTAL = int(sys.argv[2]) * 1024 * 1024
     asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
