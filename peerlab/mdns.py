@@ -7,7 +7,9 @@ answer carries an NSEC record whose compressed name dnspython refuses
 (``DecompressionForbidden``): aioice drops the packet and waits its 1 s out for
 every ``.local`` candidate. This module has one job: send the question (built by
 dnspython) and read the reply record by record, keeping the A and AAAA records
-for the name asked and skipping every other record by its length.
+for the name asked and skipping every other record by its length. It reads the
+additional section too: asked for an IPv6 name's A record, Chromium answers with
+NSEC and puts the AAAA record there.
 
 ``resolver`` is the one :class:`RTCPeerConnection` uses; a test points a
 :class:`Resolver` at a responder of its own (``Resolver(responder=("127.0.0.1", port))``).

@@ -87,32 +87,31 @@ def _labels(name: str) -> bytes:
     return b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split(".")) + b"\0"
 
 
-def chromium_answer(name: str, address: str | None) -> bytes:
-    """The bytes Chromium's mDNS responder sends for ``name``: its A/AAAA record, then an NSEC record.
+def chromium_answer(name: str, address: str, question: str | None = None) -> bytes:
+    """The bytes Chromium's mDNS responder sends for ``name`` (captured from Chromium 156 and rebuilt).
 
-    The NSEC record (RFC 6762 section 6.1: "this name has no other type") names
-    its owner and its next name by a compression pointer to the answer's name,
-    which dnspython refuses (``DecompressionForbidden``), so aioice drops the whole
-    answer. With ``address`` ``None``, only the NSEC record: the "no such type" answer
-    to a question of the other address family.
+    Two records: the address (A or AAAA) and an NSEC record saying the name has no
+    other type (RFC 6762 section 6.1). Asked for the address's own type (the default),
+    the address is the answer and NSEC the additional record; asked for the other
+    type, NSEC is the answer and the address the additional record. The NSEC record's
+    "next name" is a compression pointer to its own name, which dnspython refuses
+    (``DecompressionForbidden``), so aioice drops the whole answer.
     """
     cache_flush_in = 0x8001
-    records = []
-    types = 0
-    if address is not None:
-        family, rdtype = (socket.AF_INET6, 28) if ":" in address else (socket.AF_INET, 1)
-        data = socket.inet_pton(family, address)
-        records.append(_labels(name) + struct.pack("!HHIH", rdtype, cache_flush_in, 120, len(data)) + data)
-        types = rdtype
-    owner = b"\xc0\x0c" if records else _labels(name)  # the name, at offset 12, once written
-    if types == 28:
-        bitmap = b"\x00\x04" + bytes([0, 0, 0, 0x08])  # window 0: bit 28 (AAAA)
-    else:
-        bitmap = b"\x00\x01\x40"  # window 0: bit 1 (A)
-    nsec = b"\xc0\x0c" + bitmap  # the next name, compressed: what dnspython refuses
-    records.append(owner + struct.pack("!HHIH", 47, cache_flush_in, 120, len(nsec)) + nsec)
-    header = struct.pack("!HHHHHH", 0, 0x8400, 0, 1, 0, len(records) - 1)
-    return header + b"".join(records)
+    rdtype = 28 if ":" in address else 1
+    data = socket.inet_pton(socket.AF_INET6 if rdtype == 28 else socket.AF_INET, address)
+    record = _labels(name) + struct.pack("!HHIH", rdtype, cache_flush_in, 120, len(data)) + data
+    window = rdtype // 8 + 1
+    bitmap = bytes([0, window]) + bytes(window - 1) + bytes([0x80 >> (rdtype % 8)])
+
+    def nsec(offset: int) -> bytes:  # its name is written at ``offset``; its next name points there
+        rdata = struct.pack("!H", 0xC000 | offset) + bitmap
+        return _labels(name) + struct.pack("!HHIH", 47, cache_flush_in, 120, len(rdata)) + rdata
+
+    header = struct.pack("!HHHHHH", 0, 0x8400, 0, 1, 0, 1)
+    if question in (None, "A" if rdtype == 1 else "AAAA"):
+        return header + record + nsec(len(header) + len(record))
+    return header + nsec(len(header)) + record
 
 
 class _Responder(asyncio.DatagramProtocol):
@@ -139,8 +138,7 @@ class _Responder(asyncio.DatagramProtocol):
             address = self.owner.names[name]
             if self.owner.silent:
                 continue
-            family_type = dns.rdatatype.AAAA if ":" in address else dns.rdatatype.A
-            answer = chromium_answer(name, address if question.rdtype == family_type else None)
+            answer = chromium_answer(name, address, dns.rdatatype.to_text(question.rdtype))
             self.transport.sendto(answer, MDNS_GROUP if self.owner.multicast else addr)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -80,11 +80,35 @@ def test_the_fake_answer_is_one_dnspython_and_so_aioice_refuse():
         dns.message.from_wire(chromium_answer(name, "192.0.2.7"))
 
 
+# Chromium 156's answers, captured on this machine: to an A question for an IPv4 name (the A
+# record, then NSEC), and to an A question for an IPv6 name (NSEC, then the AAAA record).
+CHROMIUM_A = bytes.fromhex(
+    "0000840000000001000000012432353535613436642d353837312d343161312d393734372d3830383061336636"
+    "6438363805" "6c6f63616c0000018001000000780004c00002022432353535613436642d353837312d343161312d"
+    "393734372d383038306133663664383638056c6f63616c00002f8001000000780005c046000140")
+CHROMIUM_AAAA = bytes.fromhex(
+    "0000840000000001000000012438353637386236332d626537352d343239362d386561392d636638653266646439"
+    "61633305" "6c6f63616c00002f8001000000780008c00c0004000000082438353637386236332d626537352d3432"
+    "39362d386561392d636638653266646439616333056c6f63616c00001c8001000000780010fd0000000000000000"
+    "00000000000002")
+
+
+def test_the_reader_takes_the_address_from_chromiums_own_answers():
+    a_name, aaaa_name = "2555a46d-5871-41a1-9747-8080a3f6d868.local", "85678b63-be75-4296-8ea9-cf8e2fdd9ac3.local"
+    assert read_addresses(CHROMIUM_A, a_name) == ["192.0.2.2"]
+    assert read_addresses(CHROMIUM_AAAA, aaaa_name) == ["fd00::2"]
+    for captured in (CHROMIUM_A, CHROMIUM_AAAA):
+        with pytest.raises(dns.name.DecompressionForbidden):
+            dns.message.from_wire(captured)
+    assert chromium_answer(a_name, "192.0.2.2") == CHROMIUM_A  # the fake responder sends the same bytes
+    assert chromium_answer(aaaa_name, "fd00::2", "A") == CHROMIUM_AAAA
+
+
 def test_the_reader_takes_the_address_and_skips_the_nsec_record():
     name = "0b3b1c2d-1111-4222-8333-444455556666.local"
     assert read_addresses(chromium_answer(name, "192.0.2.7"), name) == ["192.0.2.7"]
     assert read_addresses(chromium_answer(name, "fd00::7"), name) == ["fd00::7"]
-    assert read_addresses(chromium_answer(name, None), name) == []  # "no such type": NSEC only
+    assert read_addresses(chromium_answer(name, "192.0.2.7", "AAAA"), name) == ["192.0.2.7"]  # NSEC first
     assert read_addresses(chromium_answer(name, "192.0.2.7"), "other.local") == []
     assert read_addresses(mdns.query(name), name) == []  # a question, not an answer
     assert read_addresses(chromium_answer(name, "192.0.2.7")[:20], name) == []  # cut short
