@@ -60,7 +60,7 @@ from .errors import (
 from .events import Event, EventHandler, EventLog, EventTarget
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
-from .sdp import parse_description, strip_candidates, to_description, with_candidates
+from .sdp import parse_description, split_mdns_candidates, strip_candidates, to_description, with_candidates
 from .steps import step
 from .trickle import RTCPeerConnectionIceEvent, Trickle
 
@@ -421,9 +421,13 @@ class RTCPeerConnection(EventTarget):
             raise StepOrderError(problem)
         parse_description(desc, call)
         self._log_call("setRemoteDescription", desc.type)
-        await self._call(self._pc.setRemoteDescription(desc), call)
+        for_aiortc, names, ended = split_mdns_candidates(desc)  # resolved afterwards, as trickled ones are
+        await self._call(self._pc.setRemoteDescription(for_aiortc), call)
         self._descriptions.set_remote(desc)
         self._remote_added, self._remote_ended = [], set()
+        for candidate in names:
+            self._add_mdns(candidate)
+        self._end_held = self._end_held or ended
 
     @promising
     @operation

@@ -175,6 +175,36 @@ async def test_end_of_candidates_waits_for_the_names_still_resolving(monkeypatch
         await pc.close()
 
 
+async def test_a_description_carrying_mdns_candidates_settles_before_they_resolve(monkeypatch):
+    gate = GatedResolver({})
+    monkeypatch.setattr(mdns, "resolver", gate)
+    caller = RTCPeerConnection(name="caller")
+    callee = RTCPeerConnection(name="callee")
+    try:
+        caller.createDataChannel("chat")
+        caller.addEventListener("icecandidate", lambda event: None)
+        await caller.setLocalDescription(await caller.createOffer())
+        await caller.wait_for_end_of_candidates(timeout=BOUND)
+        sdp = caller.localDescription.sdp  # its candidates and a=end-of-candidates, as a browser's after gathering
+        address = sdp.split("a=candidate:")[1].split()[4]
+        gate.answers["a.local"] = address
+        offer = {"type": "offer", "sdp": sdp.replace(f" {address} ", " a.local ")}
+        assert "a.local" in offer["sdp"] and "a=end-of-candidates" in offer["sdp"]
+        seen = spy_on_aiortc(callee)
+        await asyncio.wait_for(callee.setRemoteDescription(offer), BOUND)
+        assert gate.asked == ["a.local"] and seen == []  # settled while the name is still resolving
+        assert callee.remoteDescription.sdp == offer["sdp"]  # the description as it was given
+        ice = callee.aiortc.sctp.transport.transport
+        assert address not in {c.ip for c in ice.getRemoteCandidates()}
+        gate.release.set()
+        await asyncio.wait_for(_until(lambda: len(seen) == 2), BOUND)
+        assert seen[0].ip == address and seen[1] is None  # end-of-candidates after it
+        assert address in {c.ip for c in ice.getRemoteCandidates()}
+    finally:
+        await caller.close()
+        await callee.close()
+
+
 async def test_an_unresolved_name_is_ignored_and_end_of_candidates_still_arrives(monkeypatch):
     async with MdnsResponder(silent=True) as fake:
         monkeypatch.setattr(mdns, "resolver", Resolver(fake.address, timeout=0.2, resend=0.1))
