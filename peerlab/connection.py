@@ -30,6 +30,7 @@ As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.pr
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -39,7 +40,7 @@ from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription
 
-from . import hints
+from . import hints, mdns
 from .candidate import EndOfCandidates, RTCIceCandidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
@@ -59,7 +60,7 @@ from .errors import (
 from .events import Event, EventHandler, EventLog, EventTarget
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
-from .sdp import parse_description, strip_candidates, to_description, with_candidates
+from .sdp import parse_description, split_mdns_candidates, strip_candidates, to_description, with_candidates
 from .steps import step
 from .trickle import RTCPeerConnectionIceEvent, Trickle
 
@@ -184,6 +185,9 @@ class RTCPeerConnection(EventTarget):
         self._trickle = Trickle(self)
         self._remote_added: list[RTCIceCandidate] = []
         self._remote_ended: set[int] = set()  # the remote media sections that had end-of-candidates
+        self._resolving: set[asyncio.Task[None]] = set()  # .local candidates being resolved (see _add_mdns)
+        self._end_held = False  # end-of-candidates waits for them before it reaches aiortc
+        self.mdns_unresolved: list[str] = []  # the far side's .local names that did not resolve
         self._closed = False
         self._close_task: asyncio.Future[None] | None = None
         self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
@@ -417,9 +421,13 @@ class RTCPeerConnection(EventTarget):
             raise StepOrderError(problem)
         parse_description(desc, call)
         self._log_call("setRemoteDescription", desc.type)
-        await self._call(self._pc.setRemoteDescription(desc), call)
+        for_aiortc, names, ended = split_mdns_candidates(desc)  # resolved afterwards, as trickled ones are
+        await self._call(self._pc.setRemoteDescription(for_aiortc), call)
         self._descriptions.set_remote(desc)
         self._remote_added, self._remote_ended = [], set()
+        for candidate in names:
+            self._add_mdns(candidate)
+        self._end_held = self._end_held or ended
 
     @promising
     @operation
@@ -448,7 +456,10 @@ class RTCPeerConnection(EventTarget):
                 self.events.add(self.name, "note", "addIceCandidate", "ignored after end-of-candidates")
                 return
             self._log_call("addIceCandidate", parsed.type or "")
-            await self._call(self._pc.addIceCandidate(aiortc_candidate), "addIceCandidate()")
+            if mdns.is_mdns_name(aiortc_candidate.ip):
+                self._add_mdns(aiortc_candidate)
+            else:
+                await self._call(self._pc.addIceCandidate(aiortc_candidate), "addIceCandidate()")
             self._remote_added.append(parsed)
             return
         end = EndOfCandidates.from_json(candidate)
@@ -459,8 +470,56 @@ class RTCPeerConnection(EventTarget):
         self._log_call("addIceCandidate", "end-of-candidates" + (
             "" if index is None else f" of media section {index} (mid {media[index].rtp.muxId!r})"))
         if len(ended) == len(media):
-            await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
+            if self._resolving:  # aiortc ignores candidates after end-of-candidates: it follows them
+                self._end_held = True
+            else:
+                await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
         self._remote_ended = ended
+
+    def _add_mdns(self, candidate: Any) -> None:
+        """Resolve a ``<uuid>.local`` host candidate in the background, then add it with its address.
+
+        A browser's ``addIceCandidate`` settles at once and resolves the name afterwards;
+        aiortc's would wait up to 1 s for aioice, which cannot read Chromium's answer
+        (:mod:`peerlab.mdns`). A name that does not resolve is ignored, as a browser
+        ignores it; the event log says so, and ``hints.diagnose`` mentions it if ICE stalls.
+        """
+        task = asyncio.ensure_future(self._resolve_and_add(candidate))
+        self._resolving.add(task)
+        task.add_done_callback(self._resolving.discard)  # also when close() cancels it
+
+    async def _resolve_and_add(self, candidate: Any) -> None:
+        name = candidate.ip
+        try:
+            address = await mdns.resolver.resolve(name)
+        except Exception as exc:  # a resolver that breaks must not leave end-of-candidates held
+            self.events.add(self.name, "error", "mDNS", f"resolving {name} raised {type(exc).__name__}: {exc}")
+            address = None
+        async with self._operations:  # on the operations chain, like the call it completes
+            task = asyncio.current_task()
+            if task is not None:
+                self._resolving.discard(task)  # before end-of-candidates asks whether any is left
+            if self._closed:
+                return
+            if address is None:
+                self.mdns_unresolved.append(name)
+                self.events.add(self.name, "note", "mDNS",
+                                f"{name} did not resolve: candidate ignored, as a browser ignores it")
+            else:
+                self.events.add(self.name, "note", "mDNS", f"{name} is {address}")
+                resolved = copy.copy(candidate)
+                resolved.ip = address
+                await self._call_unawaited(self._pc.addIceCandidate(resolved))
+            if self._end_held and not self._resolving:
+                self._end_held = False
+                await self._call_unawaited(self._pc.addIceCandidate(None))
+
+    async def _call_unawaited(self, coro: Any) -> None:
+        """An aiortc ``addIceCandidate`` nobody awaits: what it raises goes to the event log."""
+        try:
+            await self._call(coro, "addIceCandidate()")
+        except PeerlabError as exc:
+            self.events.add(self.name, "error", "addIceCandidate", str(exc))
 
     def createDataChannel(self, label: str, **options: Any) -> RTCDataChannel:
         """Create an ``RTCDataChannel`` (the browser's, over aiortc's); create it before ``createOffer()``.
@@ -514,6 +573,10 @@ class RTCPeerConnection(EventTarget):
         return Promise.resolve(asyncio.shield(self._close_task))
 
     async def _close(self) -> None:
+        for task in self._resolving:  # their sockets close as they stop
+            task.cancel()
+        if self._resolving:
+            await asyncio.gather(*self._resolving, return_exceptions=True)
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._pc.close()

@@ -44,6 +44,12 @@ def diagnose(pc: RTCPeerConnection) -> str:
     far = far_failure(pc)
     if far is not None:
         return far
+    if pc.iceConnectionState in ("new", "checking", "failed") and pc.mdns_unresolved and not pc.remote_candidates():
+        names = ", ".join(pc.mdns_unresolved)
+        return (f"The other peer's host candidates hide their addresses behind mDNS names ({names}), and "
+                "no answer came when this peer asked the local network for them, so they were ignored, "
+                "as a browser ignores them. mDNS only reaches peers on the same local network; across "
+                "networks, give both peers a STUN server ({'iceServers': [{'urls': 'stun:...'}]}).")
     if pc.iceConnectionState in ("new", "checking"):
         if not pc.remote_candidates() and not pc._remote_ended:
             other = "callee" if side == "caller" else "caller"

@@ -11,12 +11,14 @@ from collections.abc import Collection
 from typing import Any
 
 from aiortc import RTCSessionDescription
+from aiortc.rtcicetransport import RTCIceCandidate as AiortcCandidate
 from aiortc.sdp import SessionDescription, candidate_to_sdp
 
 from .candidate import RTCIceCandidate
 from .errors import DescriptionSyntaxError, DescriptionTypeError, InvalidDescriptionError
+from .mdns import is_mdns_name
 
-__all__ = ["strip_candidates", "with_candidates", "to_description", "parse_description"]
+__all__ = ["strip_candidates", "with_candidates", "split_mdns_candidates", "to_description", "parse_description"]
 
 # What browsers (and aiortc) write when a description carries no candidates.
 _DISCARD_HOST = "0.0.0.0"
@@ -55,6 +57,33 @@ def with_candidates(description: RTCSessionDescription, candidates: list[RTCIceC
                     media.ice_candidates.append(candidate.to_aiortc())
         media.ice_candidates_complete = media.ice_candidates_complete or ended
     return RTCSessionDescription(sdp=str(parsed), type=description.type)
+
+
+def split_mdns_candidates(description: RTCSessionDescription) -> tuple[RTCSessionDescription,
+                                                                       list[AiortcCandidate], bool]:
+    """``description`` without its ``<uuid>.local`` candidates, those candidates, and whether
+    an ``a=end-of-candidates`` left with them (from each section that lost one).
+
+    aiortc would resolve each name inside ``setRemoteDescription()``, a 1 s wait
+    apiece for Chromium's names; peerlab resolves them afterwards instead, as it does
+    for trickled ones. A description without any comes back unchanged.
+    """
+    parsed = SessionDescription.parse(description.sdp)
+    taken: list[AiortcCandidate] = []
+    ended = False
+    for index, media in enumerate(parsed.media):
+        names = [c for c in media.ice_candidates if is_mdns_name(c.ip)]
+        if not names:
+            continue
+        media.ice_candidates = [c for c in media.ice_candidates if c not in names]
+        for candidate in names:
+            candidate.sdpMid, candidate.sdpMLineIndex = media.rtp.muxId, index
+        taken += names
+        ended = ended or media.ice_candidates_complete
+        media.ice_candidates_complete = False
+    if not taken:
+        return description, [], False
+    return RTCSessionDescription(sdp=str(parsed), type=description.type), taken, ended
 
 
 def to_description(value: Any, call: str) -> RTCSessionDescription:
