@@ -468,7 +468,7 @@ class RTCPeerConnection(EventTarget):
             self._writer = None
         if not self._linked.done():
             self._linked.set_result(None)  # a call waiting for a page wakes up and reads why there is none
-        self.widget.close()
+        # The widget stays: its view keeps showing the page's connection, now closed.
 
     def _on_page_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
