@@ -1,14 +1,16 @@
 """The kernel's end of the browser peers' WebSocket: one small server per kernel, on its own event loop.
 
-Why a WebSocket, and not the widget's comm (measured with ipykernel 7.4, JupyterLab 4.6, Chromium):
-kernel → page messages over a widget's comm go out at once, but ipykernel handles the page's comm
-messages only after the running cell ends. A cell that ``await``\\ s a reply the page sends over the
-comm therefore waits for a message the kernel will read only once that very cell is over: a probe
-widget's reply to a call made inside the cell arrived after the cell's 5 s timeout, although the
-page answered within milliseconds. A WebSocket from the page to a server running on the kernel's
-event loop is read by that loop while the cell awaits, so ``await pc.createOffer()`` gets its answer
-in milliseconds (tests/test_browser_peer.py and the lesson 06 browser test measure it).
-``jupyter-ui-poll`` would instead replay the kernel's shell messages by patching ipykernel internals.
+Why a WebSocket for the page's replies, and not the widget's comm: DESIGN.md records a probe (ipykernel
+7.4) in which a cell that awaited a reply sent over a widget's comm timed out, the reply arriving
+only after the cell ended, since ipykernel handled the page's comm messages after the running cell. A
+page → kernel path that does not depend on how the kernel orders its shell messages cannot deadlock
+that way: a WebSocket to a server on the kernel's own event loop is read by that loop while the
+cell awaits. Measured here (JupyterLab 4.6.6, ipykernel 7.4.0, Debian's Chromium, Run All): a
+``createOffer()`` round trip over this bridge takes about 1 ms (median of 20; 1.4 ms at most).
+The same setup did **not** reproduce the comm deadlock: a probe widget's comm reply reached a cell
+awaiting it in the same cell within 63 ms. So the comm may work in some set-ups and not in others;
+the WebSocket works in both. ``jupyter-ui-poll`` would instead replay the kernel's shell messages by
+patching ipykernel internals.
 
 The server listens on 127.0.0.1 on a random port and needs a random token in the URL
 (``ws://127.0.0.1:PORT/?token=...``); the page learns both from the widget's synced traits. A
