@@ -110,6 +110,28 @@ def check_two_processes(page: Any, lab: JupyterLab, name: str) -> None:
     assert "callee: stopped (SIGTERM came); it left room 'lesson-05'" in text and "exit status: 0" in text
 
 
+def check_your_browser(page: Any, lab: JupyterLab, name: str) -> None:
+    """Lesson 06: the browser calls aiortc and answers it; the chat box sends and the kernel's echo comes back."""
+    for tag in ("caller-step-8", "callee-step-7"):
+        assert "iceConnectionState=connected  connectionState=connected" in outputs_text(page, tagged_cell(
+            lab.path(name), tag))  # 'connected': the browser's own state, which aiortc never reports
+    text = outputs_text(page)
+    assert "'echo: hello from your browser'" in text and "'echo: hello from your browser, the callee'" in text
+    assert "address ends with .local: True" in text and "<uuid>.local <port> typ host" in text
+    assert page.locator('.peerlab-browser-state[data-machine="connectionState"]').first.get_attribute(
+        "data-state") == "connected"  # the widget's own view of the page's connection
+    assert page.locator('.peerlab-state-current[data-peer="callee"][data-machine="connectionState"]') \
+        .get_attribute("data-state") == "connected"
+    box = page.locator(".peerlab-chat-box input")
+    box.fill("hi from the chat box")
+    box.press("Enter")
+    page.locator(".peerlab-chat-log", has_text="echo: hi from the chat box").wait_for(timeout=10_000)
+    page.locator(".peerlab-chat-log").screenshot(path=str(ARTIFACTS / "browser-chat.png"))
+    page.locator(".peerlab-hang-up").click()
+    page.locator(".peerlab-browser-state[data-machine=\"connectionState\"][data-state=\"closed\"]").first.wait_for(
+        timeout=10_000)
+
+
 CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "00-setup-check.ipynb": check_setup_check,
     "01-caller.ipynb": check_caller,
@@ -117,6 +139,7 @@ CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "03-then-vs-await.ipynb": check_then_vs_await,
     "04-trickle-ice-and-states.ipynb": check_trickle,
     "05-two-processes.ipynb": check_two_processes,
+    "06-your-browser.ipynb": check_your_browser,
     "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
     "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
     "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,

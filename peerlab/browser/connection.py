@@ -1,0 +1,586 @@
+"""``peerlab.browser.RTCPeerConnection``: the page's own ``RTCPeerConnection``, driven from Python.
+
+The Python object has :class:`peerlab.RTCPeerConnection`'s API, so a lesson's cells run unchanged
+against either; every call is made by the browser that shows the notebook, and every answer,
+event and state is the browser's own, unchanged (a Chromium host candidate is a ``<uuid>.local``
+name, ``iceConnectionState`` passes through ``connected``, gathering lasts).
+
+How it travels: ``pc.widget`` (an ``anywidget`` widget, its JavaScript in ``peer.js``) makes the
+page's connection as soon as the kernel creates it, and the page opens a WebSocket to the kernel's
+bridge (:mod:`peerlab.browser.bridge`, which says why not the widget's comm). Calls go to the
+page over that socket; replies, events and states come back over it, into the kernel's event loop.
+
+Without a page (nbval, nbclient, a closed tab), every call fails after ``connect_timeout``
+seconds (5) with :class:`BrowserUnavailable`, saying that the cell needs the notebook open in
+JupyterLab in a browser. Nothing waits forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import secrets
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import anywidget
+import traitlets
+from aiortc import RTCSessionDescription
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from ..candidate import RTCIceCandidate
+from ..connection import STATE_VALUES, STATES, RTCDataChannelEvent
+from ..datachannel import MessageEvent, _DataListener
+from ..errors import (
+    CandidateTypeError,
+    ConfigurationError,
+    ConnectionFailed,
+    DescriptionModifiedError,
+    DescriptionSyntaxError,
+    DescriptionTypeError,
+    HeldCandidatesNote,
+    InvalidCandidateError,
+    InvalidDescriptionError,
+    InvalidMessageError,
+    PeerlabError,
+    StepOrderError,
+    WaitTimeout,
+    note,
+)
+from ..events import Event, EventHandler, EventLog, EventTarget
+from ..promise import Promise, promising
+from ..sdp import to_description
+from ..trickle import RTCPeerConnectionIceEvent
+from ..wire import to_json
+from .bridge import bridge
+
+__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserPeerWidget", "BrowserError", "BrowserUnavailable",
+           "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
+
+CONNECT_TIMEOUT = 5.0   # seconds a call waits for the page to link up before it fails
+REPLY_TIMEOUT = 10.0    # seconds a call waits for the linked page's answer
+DEFAULT_WAIT = 10.0
+NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
+                   "page's own RTCPeerConnection, and no page")
+_ESM = resources.files(__package__).joinpath("peer.js").read_text(encoding="utf-8")
+_numbers = itertools.count(1)
+
+
+class BrowserUnavailable(PeerlabError, TimeoutError):
+    """No page holds the browser peer: not open in a browser (nbval, nbclient), or the tab closed."""
+
+    name = "TimeoutError"
+
+
+class BrowserError(PeerlabError):
+    """A browser error peerlab has no closer class for; ``name`` is the DOMException's."""
+
+
+def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
+    """The peerlab exception for what the page's ``method`` threw: ``.name`` is the browser's name."""
+    name = str(error.get("name") or "Error")
+    message = str(error.get("message") or "")
+    detail = error.get("errorDetail")
+    descriptions = method in ("setLocalDescription", "setRemoteDescription")
+    cls: type[PeerlabError] = BrowserError
+    if name == "InvalidStateError":
+        cls = StepOrderError
+    elif name == "InvalidModificationError":
+        cls = DescriptionModifiedError
+    elif detail == "sdp-syntax-error":
+        cls = DescriptionSyntaxError
+    elif name == "TypeError":
+        cls = (CandidateTypeError if method == "addIceCandidate" else DescriptionTypeError if descriptions
+               else InvalidMessageError if method == "send" else BrowserError)
+    elif name in ("OperationError", "RTCError"):
+        cls = (InvalidCandidateError if method == "addIceCandidate" else InvalidDescriptionError if descriptions
+               else BrowserError)
+    elif name == "SyntaxError" and method == "RTCPeerConnection":
+        cls = ConfigurationError
+    exc = cls(f"the browser's {method}() failed: {name}: {message}")
+    exc.name = name  # the DOMException's own name, whatever peerlab's class says
+    exc.browser_message = message  # type: ignore[attr-defined]
+    return exc
+
+
+class BrowserPeerWidget(anywidget.AnyWidget):
+    """The front end of a browser peer: makes the page's ``RTCPeerConnection``; shows its four states."""
+
+    _esm = _ESM
+    peer_id = traitlets.Unicode("").tag(sync=True)
+    name = traitlets.Unicode("browser").tag(sync=True)
+    bridge_url = traitlets.Unicode("").tag(sync=True)
+    configuration = traitlets.Dict().tag(sync=True)
+
+
+class BrowserDataChannel(EventTarget):
+    """A data channel of the page's connection: ``send``, ``readyState``, and its events in Python.
+
+    As :class:`peerlab.RTCDataChannel`: ``addEventListener("message", f)`` and ``onmessage`` get a
+    ``MessageEvent`` (``event.data``); ``on("message", f)`` gets the data itself.
+    """
+
+    onopen = EventHandler()
+    onmessage = EventHandler()
+    onclosing = EventHandler()
+    onclose = EventHandler()
+
+    def __init__(self, pc: RTCPeerConnection, channel_id: str, label: str, state: str = "connecting") -> None:
+        super().__init__()
+        self._pc = pc
+        self._id = channel_id
+        self.label = label
+        self._state = state
+
+    @property
+    def readyState(self) -> str:
+        return self._state
+
+    def __repr__(self) -> str:
+        return f"<browser RTCDataChannel {self.label!r} {self.readyState}>"
+
+    def send(self, data: str | bytes | bytearray | memoryview) -> None:
+        """Send through the page's channel: ``InvalidStateError`` unless it is open."""
+        if self._state != "open":
+            raise StepOrderError(f"the data channel {self.label!r} is {self._state!r}, not 'open': wait for its "
+                                 "open event (await peerlab.wait_for_open(channel)) before send()")
+        if isinstance(data, str):
+            self._pc._post_call("send", [self._id, data, False])
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            self._pc._post_call("send", [self._id, base64.b64encode(bytes(data)).decode(), True])
+        else:
+            raise InvalidMessageError(f"send() takes a str or bytes, not {type(data).__name__}")
+
+    def close(self) -> None:
+        if self._state not in ("closing", "closed"):
+            self._state = "closing"
+            self._pc._post_call("closeChannel", [self._id])
+
+    def on(self, type: str, listener: Callable[..., Any] | None = None) -> Any:
+        """``channel.on("message", f)``: ``f`` gets the data, as aiortc gives it."""
+        if listener is None:
+            def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+                self.on(type, f)
+                return f
+            return decorator
+        self.addEventListener(type, _DataListener(listener) if type == "message" else listener)
+        return listener
+
+    def _on_page(self, message: dict[str, Any]) -> None:
+        event = message.get("event")
+        if event == "message":
+            data = message.get("data", "")
+            value: str | bytes = base64.b64decode(data) if message.get("binary") else str(data)
+            self.dispatchEvent(MessageEvent(value))
+            return
+        self._state = str(message.get("readyState") or self._state)
+        if event == "close":
+            self._state = "closed"
+        self.dispatchEvent(Event(str(event)))
+
+
+class RTCPeerConnection(EventTarget):
+    """The browser's own ``RTCPeerConnection``, in the page that shows this notebook, driven from Python.
+
+    ``configuration`` goes to the page unchanged (``{"iceServers": []}`` by default: host
+    candidates only). The methods are :class:`peerlab.RTCPeerConnection`'s and return
+    Promises; the answers, events and states are the browser's. Display it to see its four
+    states, live; ``pc.widget`` is the widget.
+    """
+
+    onicecandidate = EventHandler()
+    onicegatheringstatechange = EventHandler()
+    onsignalingstatechange = EventHandler()
+    oniceconnectionstatechange = EventHandler()
+    onconnectionstatechange = EventHandler()
+    ondatachannel = EventHandler()
+
+    def __init__(self, configuration: Any = None, *, name: str = "browser",
+                 connect_timeout: float = CONNECT_TIMEOUT, reply_timeout: float = REPLY_TIMEOUT) -> None:
+        super().__init__()
+        if configuration is None:
+            configuration = {"iceServers": []}
+        if not isinstance(configuration, dict):
+            raise ConfigurationError("a browser peer's configuration is a dict like {'iceServers': []}")
+        self.name = name
+        self.connect_timeout = connect_timeout
+        self.reply_timeout = reply_timeout
+        self.events = EventLog()
+        self.peer_id = secrets.token_hex(8)
+        self.user_agent: str | None = None
+        self._bridge = bridge()
+        self._bridge.register(self)
+        self._loop = self._bridge.loop
+        self._states = {"signalingState": "stable", "iceGatheringState": "new", "iceConnectionState": "new",
+                        "connectionState": "new"}
+        self._page: ServerConnection | None = None
+        self._linked: asyncio.Future[None] = self._loop.create_future()
+        self._lost: str | None = None  # why the page is gone
+        self._outbox: asyncio.Queue[str] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self._pending: dict[int, tuple[str, asyncio.Future[Any]]] = {}
+        self._ids = itertools.count(1)
+        self._channels: dict[str, BrowserDataChannel] = {}
+        self.datachannels: list[BrowserDataChannel] = []
+        self._held: list[RTCIceCandidate | None] = []
+        self._end_dispatched = False
+        self._closed = False
+        self.widget = BrowserPeerWidget(peer_id=self.peer_id, name=name, bridge_url=self._bridge.url,
+                                        configuration=configuration)
+        self.events.add(self.name, "call", "RTCPeerConnection", "created in the browser")
+
+    # -- what a notebook shows -------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle: Any = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"<browser RTCPeerConnection {self.name}: " + ", ".join(
+            f"{k}={v!r}" for k, v in self.states().items()) + ">"
+
+    # -- the four states, as the page last told them ----------------------------
+
+    @property
+    def signalingState(self) -> str:
+        return self._states["signalingState"]
+
+    @property
+    def iceGatheringState(self) -> str:
+        return self._states["iceGatheringState"]
+
+    @property
+    def iceConnectionState(self) -> str:
+        return self._states["iceConnectionState"]
+
+    @property
+    def connectionState(self) -> str:
+        return self._states["connectionState"]
+
+    def states(self) -> dict[str, str]:
+        return dict(self._states)
+
+    @property
+    def linked(self) -> bool:
+        """Whether a page holds this connection now."""
+        return self._page is not None
+
+    # -- the browser's methods ---------------------------------------------------
+
+    @promising
+    async def createOffer(self, options: Any = None) -> RTCSessionDescription:
+        """The page's ``createOffer()``: its SDP, unchanged."""
+        return self._description(await self._request("createOffer"))
+
+    @promising
+    async def createAnswer(self, options: Any = None) -> RTCSessionDescription:
+        """The page's ``createAnswer()``."""
+        return self._description(await self._request("createAnswer"))
+
+    @promising
+    async def setLocalDescription(self, description: Any = None) -> None:
+        """The page's ``setLocalDescription()``: gathering starts in the browser, and lasts."""
+        desc = None if description is None else to_description(description, "setLocalDescription()")
+        await self._request("setLocalDescription", None if desc is None or not desc.sdp
+                            else {"type": desc.type, "sdp": desc.sdp})
+        self._end_dispatched = False
+
+    @promising
+    async def setRemoteDescription(self, description: Any) -> None:
+        """The page's ``setRemoteDescription()``."""
+        desc = to_description(description, "setRemoteDescription()")
+        await self._request("setRemoteDescription", {"type": desc.type, "sdp": desc.sdp})
+
+    @promising
+    async def addIceCandidate(self, candidate: Any = None) -> None:
+        """The page's ``addIceCandidate()``; ``None`` (or ``{}``, or ``""`` as the candidate) ends them."""
+        parsed = RTCIceCandidate.from_json(candidate)
+        await self._request("addIceCandidate", None if parsed is None or not parsed.candidate else parsed.toJSON())
+
+    def createDataChannel(self, label: str, **options: Any) -> BrowserDataChannel:
+        """The page's ``createDataChannel(label, options)``; create it before ``createOffer()``."""
+        self._check_open("createDataChannel()")
+        channel_id = f"near-{len(self._channels) + 1}"
+        channel = BrowserDataChannel(self, channel_id, label)
+        self._channels[channel_id] = channel
+        self.events.add(self.name, "call", "createDataChannel", label)
+        self._post_call("createDataChannel", [channel_id, label, to_json(options)])
+        return channel
+
+    def close(self) -> Promise[None]:
+        """Close the page's connection; the states read ``closed`` at once."""
+        async def closing() -> None:
+            if self._page is not None and self._lost is None:
+                try:
+                    await self._request("close", check_open=False)
+                except PeerlabError:
+                    pass
+            writer = self._writer
+            self._stop()
+            if writer is not None:
+                await asyncio.gather(writer, return_exceptions=True)
+            await self._close_listeners()
+        if not self._closed:
+            self._closed = True
+            for state in ("signalingState", "iceConnectionState", "connectionState"):
+                self._set_state(state, "closed", dispatch=False)
+            for channel in self._channels.values():
+                channel._state = "closed"
+            self.events.add(self.name, "call", "close")
+            return Promise.resolve(closing())
+        return Promise.resolve(None)
+
+    async def __aenter__(self) -> RTCPeerConnection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- peerlab's waits -----------------------------------------------------------
+
+    @promising
+    async def wait_for_state(self, state: str = "connected", *, attribute: str = "connectionState",
+                             timeout: float = DEFAULT_WAIT) -> None:
+        """Wait until ``attribute`` (default ``connectionState``) equals ``state``, as peerlab's own."""
+        if attribute not in STATES:
+            raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
+        if state not in STATE_VALUES[attribute]:
+            raise ValueError(f"{attribute} is never {state!r}")
+
+        def done() -> bool:
+            if getattr(self, attribute) == state:
+                return True
+            if state not in ("failed", "closed") and self.connectionState in ("failed", "closed"):
+                raise ConnectionFailed(f"the {self.name}'s connection is {self.connectionState!r}, so it will "
+                                       f"never be {state!r}")
+            return False
+
+        await self._until(done, timeout, lambda: (
+            f"the {self.name} (the browser) waited {timeout:g} s for {attribute} {state!r}; it is "
+            f"{getattr(self, attribute)!r}"))
+
+    @promising
+    async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
+        """Wait until the browser's last ``icecandidate`` event (``None``) reached the listeners."""
+        await self._until(lambda: self._end_dispatched, timeout, lambda: (
+            f"the {self.name}'s icecandidate events (from the browser) did not all arrive within {timeout:g} s"
+            + ("" if self.listeners("icecandidate") else ": no icecandidate listener is registered")))
+
+    # -- talking to the page -----------------------------------------------------
+
+    def _post_call(self, method: str, args: list[Any], call_id: int = 0) -> None:
+        self._outbox.put_nowait(json.dumps({"type": "call", "id": call_id, "method": method, "args": args}))
+
+    async def _request(self, method: str, *args: Any, check_open: bool = True) -> Any:
+        if check_open:
+            self._check_open(f"{method}()")
+        self.events.add(self.name, "call", method)
+        await self._wait_for_page(f"{method}()")
+        call_id = next(self._ids)
+        reply: asyncio.Future[Any] = self._loop.create_future()
+        self._pending[call_id] = (method, reply)
+        self._post_call(method, list(args), call_id)
+        try:
+            return await asyncio.wait_for(reply, self.reply_timeout)
+        except asyncio.TimeoutError:
+            if reply.done() and not reply.cancelled():
+                raise  # the page's own answer (BrowserUnavailable is a TimeoutError too)
+            raise BrowserUnavailable(
+                f"{method}(): the page that holds the {self.name} did not answer within {self.reply_timeout:g} s; "
+                "is its tab still open (a tab in the background may be slowed down)?") from None
+        finally:
+            self._pending.pop(call_id, None)
+
+    async def _wait_for_page(self, call: str) -> None:
+        if self._lost is not None:
+            raise BrowserUnavailable(f"{call}: {self._lost}")
+        if self._linked.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._linked), self.connect_timeout)
+        except asyncio.TimeoutError:
+            raise BrowserUnavailable(
+                f"{call}: {NEEDS_A_BROWSER} linked up with the kernel within {self.connect_timeout:g} s. Open this "
+                "notebook in JupyterLab in a browser and run the cell there (nbval, nbclient and `jupyter "
+                "execute` have no page).") from None
+        if self._lost is not None:
+            raise BrowserUnavailable(f"{call}: {self._lost}")
+
+    def _attach(self, ws: ServerConnection, hello: dict[str, Any]) -> bool:
+        if self._page is not None or self._lost is not None:
+            return False
+        self._page = ws
+        self.user_agent = str(hello.get("userAgent") or "") or None
+        states = hello.get("states")
+        if isinstance(states, dict):
+            for state in STATES:
+                if isinstance(states.get(state), str):
+                    self._set_state(state, states[state], dispatch=False)
+        self._writer = self._loop.create_task(self._write(ws))
+        if not self._linked.done():
+            self._linked.set_result(None)
+        self.events.add(self.name, "note", "page", "linked")
+        return True
+
+    async def _write(self, ws: ServerConnection) -> None:
+        try:
+            while True:
+                await ws.send(await self._outbox.get())
+        except ConnectionClosed:
+            pass
+
+    def _detach(self, ws: ServerConnection) -> None:
+        if self._page is not ws:
+            return
+        self._page = None
+        if self._lost is None:
+            self._lost = (f"{NEEDS_A_BROWSER} holds the {self.name} any more (its tab was closed or reloaded, or the "
+                          "kernel's bridge closed). Run the cell that makes it again, with the notebook open.")
+        self._fail_pending()
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+        if not self._closed:
+            for state in ("signalingState", "iceConnectionState", "connectionState"):
+                self._set_state(state, "closed", dispatch=False)
+        self.events.add(self.name, "note", "page", "gone")
+
+    def _fail_pending(self) -> None:
+        for method, reply in self._pending.values():
+            if not reply.done():
+                reply.set_exception(BrowserUnavailable(f"{method}(): {self._lost}"))
+
+    def _stop(self) -> None:
+        """After close(): let the page go."""
+        if self._lost is None:
+            self._lost = f"the {self.name} is closed: start again from step 1 with a new RTCPeerConnection()"
+        self._fail_pending()
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+        if not self._linked.done():
+            self._linked.set_result(None)  # a call waiting for a page wakes up and reads why there is none
+        # The widget stays: its view keeps showing the page's connection, now closed.
+
+    def _on_page_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind in ("result", "error"):
+            pending = self._pending.get(int(message.get("id") or 0))
+            if pending is None or pending[1].done():
+                return
+            method, reply = pending
+            if kind == "result":
+                reply.set_result(message.get("value"))
+            else:
+                error = message.get("error")
+                reply.set_exception(browser_error(method, error if isinstance(error, dict) else {}))
+        elif kind == "state":
+            name, value = message.get("name"), message.get("value")
+            if name in STATES and isinstance(value, str) and not self._closed:
+                self._set_state(str(name), value)
+        elif kind == "icecandidate":
+            raw = message.get("candidate")
+            candidate = RTCIceCandidate(raw) if isinstance(raw, dict) and raw.get("candidate") else None
+            if self._closed:
+                return
+            if self.listeners("icecandidate"):
+                self._dispatch_candidate(candidate)
+            else:
+                self._held.append(candidate)
+                self.events.add(self.name, "note", "icecandidate", "held: no listener yet")
+        elif kind == "datachannel":
+            channel = BrowserDataChannel(self, str(message.get("channel")), str(message.get("label", "")),
+                                         str(message.get("readyState") or "connecting"))
+            self._channels[channel._id] = channel
+            self.datachannels.append(channel)
+            self.events.add(self.name, "event", "datachannel")
+            self.dispatchEvent(RTCDataChannelEvent(channel))  # type: ignore[arg-type]
+        elif kind == "channel":
+            found = self._channels.get(str(message.get("channel")))
+            if found is not None:
+                found._on_page(message)
+
+    def _set_state(self, state: str, value: str, dispatch: bool = True) -> None:
+        if self._states[state] == value:
+            return
+        self._states[state] = value
+        self.events.add(self.name, "state", state, value)
+        if dispatch:
+            self.dispatchEvent(Event(state.lower() + "change"))
+
+    def _dispatch_candidate(self, candidate: RTCIceCandidate | None) -> None:
+        self.events.add(self.name, "event", "icecandidate", "end-of-candidates" if candidate is None
+                        else str(candidate.type or ""))
+        self.dispatchEvent(RTCPeerConnectionIceEvent(candidate))
+        if candidate is None:
+            self._end_dispatched = True
+            self.events.add(self.name, "note", "icecandidate", "end dispatched")
+
+    def _listener_added(self, type: str, listener: Any) -> None:
+        if type == "icecandidate" and self._held:
+            held, self._held = self._held, []
+            count = sum(c is not None for c in held)
+            note(f"{count} ICE candidate(s){' and the end-of-candidates event' if None in held else ''} came from "
+                 "the browser before this listener existed. A browser fires them at nobody; peerlab held them and "
+                 "delivers them now. Real code registers the listener before setLocalDescription.",
+                 HeldCandidatesNote)
+            for candidate in held:
+                self._dispatch_candidate(candidate)
+
+    def _check_open(self, call: str) -> None:
+        if self._closed:
+            raise StepOrderError(f"{call}: the {self.name}'s connection is closed. Start again from step 1 "
+                                 "with a new RTCPeerConnection().")
+
+    async def _until(self, predicate: Callable[[], bool], timeout: float, message: Callable[[], str]) -> None:
+        self._raise_listener_error()
+        if predicate():
+            return
+        await self._wait_for_page("wait")
+        loop = self._loop
+        future: asyncio.Future[None] = loop.create_future()
+
+        def check(_: Any = None) -> None:
+            if future.done():
+                return
+            try:
+                if predicate():
+                    future.set_result(None)
+                elif self._lost is not None:
+                    future.set_exception(BrowserUnavailable(self._lost))
+            except Exception as exc:
+                future.set_exception(exc)
+
+        stop = self.events.watch(check)
+
+        def time_out() -> None:
+            if not future.done():
+                future.set_exception(WaitTimeout(message()))
+
+        timer = loop.call_later(timeout, time_out)
+        try:
+            check()
+            await future
+        finally:
+            timer.cancel()
+            stop()
+        self._raise_listener_error()
+
+    def _raise_listener_error(self) -> None:
+        if self.listener_errors:
+            event, exc = self.listener_errors.pop(0)
+            raise PeerlabError(f"your {event!r} listener on the {self.name} raised {type(exc).__name__}: {exc}") \
+                from exc
+
+    def _description(self, value: Any) -> RTCSessionDescription:
+        if not isinstance(value, dict) or "sdp" not in value:
+            raise PeerlabError(f"the page answered with {value!r}, not a description")
+        return RTCSessionDescription(sdp=str(value["sdp"]), type=str(value.get("type")))

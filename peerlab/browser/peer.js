@@ -1,0 +1,182 @@
+// peerlab.browser: the page's own RTCPeerConnection, driven from Python cells.
+//
+// initialize() runs once per widget model, as soon as the kernel creates the widget (displayed or
+// not): it makes the page's RTCPeerConnection and opens a WebSocket to the kernel's bridge
+// (bridge_url, with its token). Calls come from Python over that socket; every reply, event and
+// state change goes back over it, straight into the kernel's event loop (a reply over the widget
+// comm would wait until the running cell ends: see peerlab/browser/__init__.py).
+// render() draws the four states, live, from the page's connection itself.
+
+const PEERS = (globalThis.__peerlab_browser_peers ??= new Map());
+const STATES = ["signalingState", "iceGatheringState", "iceConnectionState", "connectionState"];
+
+function states(pc) {
+  return Object.fromEntries(STATES.map((s) => [s, pc[s]]));
+}
+
+function errorOf(error) {
+  return {
+    name: (error && error.name) || "Error",
+    message: String((error && error.message) || error),
+    errorDetail: (error && error.errorDetail) || null,
+  };
+}
+
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+}
+
+function toBase64(buffer) {
+  let text = "";
+  for (const byte of new Uint8Array(buffer)) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+function start(model) {
+  const peerId = model.get("peer_id");
+  if (PEERS.has(peerId)) return PEERS.get(peerId);
+  const pc = new RTCPeerConnection(model.get("configuration"));
+  const entry = { pc, ws: null, channels: new Map(), views: new Set(), nextChannel: 1, error: null };
+  PEERS.set(peerId, entry);
+  const outbox = [];
+  const post = (message) => {
+    const text = JSON.stringify(message);
+    if (entry.ws && entry.ws.readyState === WebSocket.OPEN) entry.ws.send(text);
+    else outbox.push(text);
+  };
+  const redraw = () => entry.views.forEach((draw) => draw());
+  entry.redraw = redraw;
+
+  const watchChannel = (channel, id) => {
+    entry.channels.set(id, channel);
+    channel.binaryType = "arraybuffer";
+    for (const type of ["open", "closing", "close"]) {
+      channel.addEventListener(type, () => post({ type: "channel", channel: id, event: type, readyState: channel.readyState }));
+    }
+    channel.addEventListener("message", (event) => {
+      const binary = typeof event.data !== "string";
+      post({ type: "channel", channel: id, event: "message", binary, data: binary ? toBase64(event.data) : event.data });
+    });
+  };
+
+  for (const state of STATES) {
+    pc.addEventListener(state.toLowerCase() + "change", () => {
+      post({ type: "state", name: state, value: pc[state] });
+      redraw();
+    });
+  }
+  pc.addEventListener("icecandidate", (event) => {
+    post({ type: "icecandidate", candidate: event.candidate ? event.candidate.toJSON() : null });
+  });
+  pc.addEventListener("datachannel", (event) => {
+    const id = "far-" + entry.nextChannel++;
+    post({ type: "datachannel", channel: id, label: event.channel.label, readyState: event.channel.readyState });
+    watchChannel(event.channel, id);
+  });
+
+  const calls = {
+    createOffer: () => pc.createOffer(),
+    createAnswer: () => pc.createAnswer(),
+    setLocalDescription: (description) => (description ? pc.setLocalDescription(description) : pc.setLocalDescription()),
+    setRemoteDescription: (description) => pc.setRemoteDescription(description),
+    addIceCandidate: (candidate) => (candidate ? pc.addIceCandidate(candidate) : pc.addIceCandidate()),
+    createDataChannel: (id, label, options) => {
+      watchChannel(pc.createDataChannel(label, options || {}), id);
+      return null;
+    },
+    send: (id, data, binary) => {
+      entry.channels.get(id).send(binary ? fromBase64(data) : data);
+      return null;
+    },
+    closeChannel: (id) => {
+      entry.channels.get(id).close();
+      return null;
+    },
+    close: () => {
+      pc.close();
+      redraw();
+      return null;
+    },
+  };
+
+  const handle = async (message) => {
+    if (message.type !== "call") return;
+    try {
+      const value = await calls[message.method](...(message.args || []));
+      const plain = value && typeof value.toJSON === "function" ? value.toJSON() : value;
+      post({ type: "result", id: message.id, value: plain === undefined ? null : plain });
+    } catch (error) {
+      post({ type: "error", id: message.id, error: errorOf(error) });
+    }
+    redraw();
+  };
+
+  const url = model.get("bridge_url");
+  if (url) {
+    try {
+      const ws = new WebSocket(url);
+      entry.ws = ws;
+      ws.addEventListener("open", () => {
+        ws.send(JSON.stringify({ type: "hello", peer: peerId, states: states(pc), userAgent: navigator.userAgent }));
+        outbox.splice(0).forEach((text) => ws.send(text));
+      });
+      ws.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+      ws.addEventListener("close", (event) => {
+        entry.error = "the kernel's bridge closed (" + (event.reason || event.code) + ")";
+        redraw();
+      });
+    } catch (error) {
+      entry.error = String(error);
+    }
+  } else {
+    entry.error = "no bridge URL";
+  }
+  return entry;
+}
+
+function initialize({ model }) {
+  const peerId = model.get("peer_id");
+  start(model);
+  return () => {
+    const entry = PEERS.get(peerId);
+    if (!entry) return;
+    PEERS.delete(peerId);
+    try { entry.pc.close(); } catch (e) { /* already closed */ }
+    if (entry.ws) entry.ws.close(1000, "widget closed");
+  };
+}
+
+function render({ model, el }) {
+  const entry = start(model);
+  const name = esc(model.get("name"));
+  const box = document.createElement("div");
+  box.className = "peerlab-browser-peer";
+  box.dataset.peer = name;
+  el.appendChild(box);
+  const draw = () => {
+    const pc = entry.pc;
+    const rows = STATES.map((s) =>
+      `<tr><th style="padding:1px 8px;text-align:left;font-weight:normal">${s}</th>` +
+      `<td><span class="peerlab-browser-state" data-peer="${name}" data-machine="${s}" data-state="${esc(pc[s])}" ` +
+      `style="display:inline-block;padding:1px 6px;border-radius:3px;background:#1565c0;color:white;font-weight:bold">${esc(pc[s])}</span></td></tr>`
+    ).join("");
+    const link = entry.ws && entry.ws.readyState === WebSocket.OPEN ? "linked to the kernel" : (entry.error || "linking to the kernel…");
+    box.innerHTML =
+      `<div style="font-family:var(--jp-code-font-family, monospace);font-size:12px">` +
+      `<b>${name}</b>: this page's own RTCPeerConnection (${esc(link)})` +
+      `<table style="border-collapse:collapse">${rows}</table></div>`;
+  };
+  entry.views.add(draw);
+  draw();
+  const timer = setInterval(draw, 1000);  // the link's state has no event of its own
+  return () => {
+    clearInterval(timer);
+    entry.views.delete(draw);
+  };
+}
+
+export default { initialize, render };

@@ -1,0 +1,313 @@
+"""peerlab.browser without a browser: the bridge, with a fake page speaking peer.js's protocol.
+
+The real page (Chromium in JupyterLab) is tested in tests/browser/ (lesson 06). Here a websockets
+client plays the page: scripted answers and errors, or a peerlab connection standing in for the
+browser's, so that a whole negotiation runs through the bridge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+import peerlab
+from peerlab import browser
+
+STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
+
+
+class DomError(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class FakePage:
+    """What peer.js does in the page: hello, then answer each call; ``post`` sends events."""
+
+    def __init__(self, pc: browser.RTCPeerConnection, answers: dict[str, Callable[..., Any]] | None = None) -> None:
+        self.pc = pc
+        self.answers = answers or {}
+        self.calls: list[tuple[str, list[Any]]] = []
+        self.answering: set[asyncio.Future[Any]] = set()
+
+    async def __aenter__(self) -> FakePage:
+        self.ws = await connect(self.pc.widget.bridge_url)
+        await self.ws.send(json.dumps({"type": "hello", "peer": self.pc.peer_id, "userAgent": "fake"}))
+        self.task = asyncio.ensure_future(self._serve())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.ws.close()
+        await self.task
+        for task in self.answering:
+            task.cancel()
+        await asyncio.gather(*self.answering, return_exceptions=True)
+
+    async def post(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def _serve(self) -> None:
+        async for text in self.ws:
+            message = json.loads(text)
+            self.calls.append((message["method"], message["args"]))
+            task = asyncio.ensure_future(self._answer(message))
+            self.answering.add(task)
+            task.add_done_callback(self.answering.discard)
+
+    async def _answer(self, message: dict[str, Any]) -> None:
+        if True:
+            answer = self.answers.get(message["method"], lambda *args: None)
+            try:
+                value = answer(*message["args"])
+                if inspect.isawaitable(value):
+                    value = await value
+            except DomError as error:
+                reply = {"type": "error", "id": message["id"], "error": {"name": error.name, "message": str(error)}}
+            else:
+                reply = {"type": "result", "id": message["id"], "value": value}
+            if message["id"]:
+                try:
+                    await self.ws.send(json.dumps(reply))
+                except ConnectionClosed:
+                    pass
+
+
+@pytest.fixture(autouse=True)
+async def bridge_closed():
+    yield
+    await browser.close_bridge()
+
+
+# -- without a page -----------------------------------------------------------------------
+
+
+async def test_without_a_page_a_call_fails_within_five_seconds_and_says_a_browser_is_needed():
+    pc = browser.RTCPeerConnection({"iceServers": []})
+    assert pc.connect_timeout == 5
+    started = time.monotonic()
+    with pytest.raises(browser.BrowserUnavailable, match="needs the notebook open in JupyterLab in a browser"):
+        await pc.createOffer()
+    assert time.monotonic() - started < 6
+    await pc.close()
+
+
+async def test_without_a_page_every_call_and_wait_fails_and_none_hangs():
+    pc = browser.RTCPeerConnection(connect_timeout=0.2)
+    channel = pc.createDataChannel("chat")
+    assert channel.readyState == "connecting"
+    calls = [pc.createOffer(), pc.createAnswer(), pc.setLocalDescription(),
+             pc.setRemoteDescription({"type": "offer", "sdp": "v=0\r\n"}), pc.addIceCandidate(None),
+             pc.wait_for_state("connected", timeout=30), pc.wait_for_end_of_candidates(timeout=30)]
+    outcomes = await asyncio.wait_for(asyncio.gather(*(asyncio.ensure_future(_settle(c)) for c in calls)), 5)
+    assert all(isinstance(o, browser.BrowserUnavailable) for o in outcomes), outcomes
+    assert all("JupyterLab in a browser" in str(o) for o in outcomes)
+    await pc.close()
+    with pytest.raises(peerlab.StepOrderError, match="closed"):
+        await pc.createOffer()
+
+
+async def _settle(promise: Any) -> Any:
+    try:
+        return await promise
+    except Exception as error:
+        return error
+
+
+async def test_the_bridge_refuses_a_page_without_the_token():
+    pc = browser.RTCPeerConnection()
+    url = pc.widget.bridge_url.split("?")[0] + "?token=wrong"
+    with pytest.raises(InvalidStatus, match="403"):
+        async with connect(url):
+            pass
+    await pc.close()
+
+
+async def test_one_bridge_per_loop_on_127_0_0_1_and_the_url_reaches_the_widget():
+    a, b = browser.RTCPeerConnection(), browser.RTCPeerConnection()
+    assert a.widget.bridge_url == b.widget.bridge_url
+    assert a.widget.bridge_url.startswith("ws://127.0.0.1:") and "token=" in a.widget.bridge_url
+    assert a.widget.peer_id != b.widget.peer_id
+    assert a.widget.configuration == {"iceServers": []}
+    await a.close()
+    await b.close()
+
+
+# -- with a fake page -------------------------------------------------------------------------
+
+
+async def test_calls_resolve_with_the_pages_answer_and_states_follow_the_page():
+    pc = browser.RTCPeerConnection()
+    seen: list[str] = []
+    pc.onsignalingstatechange = lambda event: seen.append(pc.signalingState)
+    offer = {"type": "offer", "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"}
+
+    async def set_local(description: Any) -> None:
+        await page.post({"type": "state", "name": "signalingState", "value": "have-local-offer"})
+
+    async with FakePage(pc, {"createOffer": lambda: offer, "setLocalDescription": set_local}) as page:
+        made = await pc.createOffer()
+        assert (made.type, made.sdp) == (offer["type"], offer["sdp"])
+        await pc.setLocalDescription(made)
+        assert pc.signalingState == "have-local-offer"  # the page's state came before its reply
+        assert seen == ["have-local-offer"]
+        assert page.calls[1] == ("setLocalDescription", [offer])
+    await pc.close()
+
+
+async def test_a_browser_error_comes_back_as_a_peerlab_error_with_the_dom_exception_name():
+    def refuse(*args: Any) -> None:
+        raise DomError("InvalidStateError", "Failed to execute 'createAnswer': no remote offer")
+
+    def bad_candidate(*args: Any) -> None:
+        raise DomError("OperationError", "Unknown ufrag")
+
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc, {"createAnswer": refuse, "addIceCandidate": bad_candidate}):
+        with pytest.raises(peerlab.StepOrderError) as caught:
+            await pc.createAnswer()
+        assert caught.value.name == "InvalidStateError"
+        assert "no remote offer" in str(caught.value)
+        failed = await _settle(pc.addIceCandidate({"candidate": "candidate:1 1 udp 1 x.local 9 typ host",
+                                                   "sdpMid": "0"}))
+        assert isinstance(failed, peerlab.InvalidCandidateError) and failed.name == "OperationError"
+    await pc.close()
+
+
+async def test_a_page_that_goes_away_fails_the_waiting_call_at_once():
+    pc = browser.RTCPeerConnection(reply_timeout=30)
+    never = asyncio.get_running_loop().create_future()
+    async with FakePage(pc, {"createOffer": lambda: never}) as page:
+        call = asyncio.ensure_future(_settle(pc.createOffer()))
+        while not page.calls:
+            await asyncio.sleep(0.01)
+    failed = await asyncio.wait_for(call, 2)
+    assert isinstance(failed, browser.BrowserUnavailable) and "tab was closed" in str(failed)
+    assert pc.connectionState == "closed"
+    never.cancel()
+    await pc.close()
+
+
+async def test_candidates_from_the_page_are_held_until_a_listener_exists_then_end_of_candidates():
+    pc = browser.RTCPeerConnection()
+    local = {"candidate": "candidate:1 1 udp 2122260223 0b2c7d1e-aaaa.local 54321 typ host generation 0",
+             "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"}
+    async with FakePage(pc) as page:
+        await page.post({"type": "icecandidate", "candidate": local})
+        await page.post({"type": "icecandidate", "candidate": None})
+        await pc.addIceCandidate(None)  # a round trip: the page's messages before its reply have arrived
+        got: list[Any] = []
+        with pytest.warns(peerlab.HeldCandidatesNote):
+            pc.addEventListener("icecandidate", lambda event: got.append(event.candidate))
+        await pc.wait_for_end_of_candidates(timeout=1)
+        assert got[0].toJSON() == local and got[0].address.endswith(".local") and got[1] is None
+    await pc.close()
+
+
+async def test_data_channel_messages_both_ways_through_the_page():
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc) as page:
+        channel = pc.createDataChannel("chat")
+        received: list[Any] = []
+        channel.on("message", received.append)
+        with pytest.raises(peerlab.StepOrderError):
+            channel.send("too early")
+        await pc.addIceCandidate(None)
+        channel_id = page.calls[0][1][0]
+        await page.post({"type": "channel", "channel": channel_id, "event": "open", "readyState": "open"})
+        await page.post({"type": "channel", "channel": channel_id, "event": "message", "data": "hi"})
+        await page.post({"type": "channel", "channel": channel_id, "event": "message", "binary": True,
+                         "data": base64.b64encode(b"\x00\x01").decode()})
+        await pc.addIceCandidate(None)
+        assert channel.readyState == "open" and received == ["hi", b"\x00\x01"]
+        channel.send("hello")
+        await pc.addIceCandidate(None)
+        assert ("send", [channel_id, "hello", False]) in page.calls
+    await pc.close()
+
+
+# -- a whole negotiation through the bridge, a peerlab connection standing in for the browser's --
+
+
+class PeerlabPage(FakePage):
+    """A fake page whose 'browser' connection is a peerlab one: every event goes back as peer.js sends it."""
+
+    def __init__(self, pc: browser.RTCPeerConnection) -> None:
+        self.inner = peerlab.RTCPeerConnection({"iceServers": []}, name="page")
+        self.channels: dict[str, Any] = {}
+        inner = self.inner
+        super().__init__(pc, {
+            "createOffer": lambda: _json(inner.createOffer()),
+            "createAnswer": lambda: _json(inner.createAnswer()),
+            "setLocalDescription": lambda d=None: _json(inner.setLocalDescription(d)),
+            "setRemoteDescription": lambda d: _json(inner.setRemoteDescription(d)),
+            "addIceCandidate": lambda c=None: _json(inner.addIceCandidate(c)),
+            "createDataChannel": self._create_channel,
+            "send": lambda cid, data, binary: self.channels[cid].send(data),
+            "close": lambda: _json(inner.close()),
+        })
+        for state in STATES:
+            inner.addEventListener(state.lower() + "change", self._forward_state(state))
+        inner.addEventListener("icecandidate", lambda e: self._post_soon(
+            {"type": "icecandidate", "candidate": e.candidate and e.candidate.toJSON()}))
+
+    def _forward_state(self, state: str) -> Callable[[Any], None]:
+        return lambda event: self._post_soon({"type": "state", "name": state, "value": getattr(self.inner, state)})
+
+    def _create_channel(self, cid: str, label: str, options: Any) -> None:
+        channel = self.channels[cid] = self.inner.createDataChannel(label)
+        channel.addEventListener("open", lambda e: self._post_soon(
+            {"type": "channel", "channel": cid, "event": "open", "readyState": "open"}))
+        channel.addEventListener("message", lambda e: self._post_soon(
+            {"type": "channel", "channel": cid, "event": "message", "data": e.data}))
+
+    def _post_soon(self, message: dict[str, Any]) -> None:
+        self.ws.protocol.send_text(json.dumps(message).encode())  # in order, at once: as a page's ws.send
+        self.ws.send_data()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await super().__aexit__(*exc)
+        await self.inner.close()
+
+
+async def _json(promise: Any) -> Any:
+    value = await promise
+    return value and {"type": value.type, "sdp": value.sdp}
+
+
+async def test_the_lesson_01_caller_steps_run_unchanged_against_the_bridged_peer():
+    loopback = peerlab.Loopback()
+    callee = peerlab.play_callee(loopback.callee)
+    signalling = loopback.caller
+    pc = browser.RTCPeerConnection({"iceServers": []}, name="caller")
+    async with PeerlabPage(pc):
+        channel = pc.createDataChannel("chat")
+        offer = await pc.createOffer()
+        pc.addEventListener("icecandidate", lambda event: signalling.send({"type": "candidate",
+                                                                          "data": event.candidate}))
+        await pc.setLocalDescription(offer)
+        signalling.send({"type": "offer", "data": offer})
+        await pc.wait_for_end_of_candidates(timeout=5)
+        answer = await signalling.receive("answer", timeout=5)
+        await pc.setRemoteDescription(answer["data"])
+        while True:
+            message = await signalling.receive("candidate", timeout=5)
+            await pc.addIceCandidate(message["data"])
+            if message["data"] is None:
+                break
+        await pc.wait_for_state("connected", timeout=5)
+        assert await peerlab.send_and_receive(channel, "hello", timeout=5) == "echo: hello"
+        assert pc.events.states("signalingState") == ["have-local-offer", "stable"]
+        await pc.close()
+        assert pc.connectionState == "closed"
+    await callee.close()
+    loopback.close()
