@@ -176,3 +176,10 @@ def test_the_stored_lesson_shows_the_stable_texts_a_learner_reads():
     assert "bufferedamountlow fired when bufferedAmount fell to 262144 bytes" in text
     assert "InvalidMessageError: this message is 262145 bytes" in text
     assert "connectionState=closed" in text and "callee's end closed" in text
+
+
+def test_the_rate_axis_ends_at_a_round_number_at_or_above_the_fastest_bar():
+    from peerlab.display.throughput import _nice_ceiling
+
+    assert [_nice_ceiling(v) for v in (0.9, 1.0, 1.1, 3.7, 9.6, 10.5, 27.0)] == [1, 1, 1.5, 4, 10, 15, 30]
+    assert _nice_ceiling(0.003) == pytest.approx(0.003)

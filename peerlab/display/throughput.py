@@ -9,6 +9,7 @@ nbval. The chart is a widget, which nbval does not compare.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,12 @@ def format_size(size: int) -> str:
     if size >= 1 << 10:
         return f"{size / (1 << 10):.1f} KiB"
     return f"{size} bytes"
+
+
+def _nice_ceiling(value: float) -> float:
+    """The top of the rate axis: 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten, at or above ``value``."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if step * power >= value)
 
 
 def _span(samples: Sequence[tuple[float, int]], start: float | None) -> tuple[float, float]:
@@ -69,13 +76,13 @@ def throughput_svg(samples: Sequence[tuple[float, int]], start: float | None = N
     _, span = _span(samples, start)
     average = sum(size for _, size in samples) / span / MB
     left, top, plot_width, plot_height = 60, 16, 560, 160
-    width, height = left + plot_width + 20, top + plot_height + 40
-    ceiling = max(max(rates), average, 1e-9) * 1.1
+    width, height = left + plot_width + 130, top + plot_height + 40  # the average's label right of the bars
+    ceiling = _nice_ceiling(max(max(rates), average, 1e-9))
     bar = plot_width / bins
     base = top + plot_height
     parts = [f'<line x1="{left}" x2="{left + plot_width}" y1="{base}" y2="{base}" stroke="#999"/>',
              f'<line x1="{left}" x2="{left}" y1="{top}" y2="{base}" stroke="#999"/>',
-             f'<text x="{left - 6}" y="{top + 4}" font-size="11" text-anchor="end">{ceiling:.1f}</text>',
+             f'<text x="{left - 6}" y="{top + 4}" font-size="11" text-anchor="end">{ceiling:g}</text>',
              f'<text x="{left - 6}" y="{base + 4}" font-size="11" text-anchor="end">0</text>',
              f'<text x="12" y="{top + plot_height / 2}" font-size="11" text-anchor="middle" '
              f'transform="rotate(-90 12 {top + plot_height / 2})">MB/s</text>',
@@ -93,7 +100,7 @@ def throughput_svg(samples: Sequence[tuple[float, int]], start: float | None = N
     y = base - average / ceiling * plot_height
     parts.append(f'<line class="peerlab-throughput-average" x1="{left}" x2="{left + plot_width}" y1="{y:.1f}" '
                  f'y2="{y:.1f}" stroke="{AVERAGE_COLOUR}" stroke-dasharray="6 4"/>'
-                 f'<text x="{left + plot_width - 4}" y="{y - 4:.1f}" font-size="11" text-anchor="end" '
+                 f'<text x="{left + plot_width + 6}" y="{y + 4:.1f}" font-size="11" '
                  f'fill="{AVERAGE_COLOUR}">average {average:.1f} MB/s</text>')
     svg = (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>')
