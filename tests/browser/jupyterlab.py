@@ -17,6 +17,7 @@ Helpers a test composes (see test_lessons_in_browser.py):
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import secrets
@@ -74,6 +75,10 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+class _PortTaken(RuntimeError):
+    """JupyterLab exited at start because another process had bound its port first."""
+
+
 class JupyterLab:
     """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it."""
 
@@ -86,35 +91,48 @@ class JupyterLab:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
         self._opened = 0
-        self.port = free_port()
         self.token = secrets.token_hex(16)
-        self.url = f"http://127.0.0.1:{self.port}"
         # The learner's own Jupyter config and runtime files stay out of it, both ways.
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / "config"),
                "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}
         self._log = open(log, "w")  # noqa: SIM115  (open while the server runs; stop() closes it)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-             f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
-             # window.jupyterapp: lets the tests read cell models (an error output, its cell's tags).
-             "--LabApp.expose_app_in_browser=True", "--allow-root"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.root, env=env)
-        try:
-            self._wait_ready(ready_timeout)
-        except BaseException:
-            self.stop()
-            raise
+        # free_port() can lose a race: another process (a kernel's socket, under pytest-xdist) may bind the
+        # port before JupyterLab does. With port_retries=0 JupyterLab then exits instead of moving to another
+        # port, and it is started again on a new one.
+        for attempt in range(3):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+                 "--ServerApp.port_retries=0",
+                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+                 f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+                 # window.jupyterapp: lets the tests read cell models (an error output, its cell's tags).
+                 "--LabApp.expose_app_in_browser=True", "--allow-root"],
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.root, env=env)
+            try:
+                self._wait_ready(ready_timeout)
+                return
+            except _PortTaken:
+                if attempt == 2:
+                    self.stop()
+                    raise
+            except BaseException:
+                self.stop()
+                raise
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._log.flush()
+                if "is already in use" in Path(self._log.name).read_text(errors="replace"):
+                    raise _PortTaken(f"port {self.port} was taken before jupyter lab could bind it")
                 raise RuntimeError(f"jupyter lab exited with {self.process.returncode}; see {self._log.name}")
             try:
                 if self._api("GET", "/api/status") is not None:
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException):  # not up yet, or not JupyterLab on that port (yet)
                 time.sleep(0.2)
         raise RuntimeError(f"jupyter lab did not answer within {timeout:g} s; see {self._log.name}")
 

@@ -132,6 +132,24 @@ def check_your_browser(page: Any, lab: JupyterLab, name: str) -> None:
         timeout=10_000)
 
 
+def check_data_channels(page: Any, lab: JupyterLab, name: str) -> None:
+    text = outputs_text(page)
+    assert "sent 4.0 MiB, hashes match: True" in text
+    assert "50 of 50 arrived" in text and "fell to 262144 bytes" in text and "all 64 messages, 1048576 bytes" in text
+    assert "InvalidMessageError: this message is 262145 bytes" in text
+    assert "files      caller's end closed, callee's end closed" in text
+    bar = page.locator(".jp-NotebookPanel .widget-hprogress .progress-bar").first
+    assert bar.evaluate("e => e.style.width") == "100%"  # the one progress bar, updated in place, ends full
+    assert "progress-bar-success" in (bar.get_attribute("class") or "")
+    assert page.locator(".jp-NotebookPanel .widget-hprogress").count() == 1
+    bars = page.locator(".peerlab-throughput svg rect.peerlab-throughput-bar")
+    assert bars.count() == 20
+    assert sum(float(h) for h in bars.evaluate_all("rs => rs.map(r => r.getAttribute('height'))")) > 0
+    assert page.locator(".peerlab-throughput .peerlab-throughput-average").count() == 1
+    page.locator(".jp-NotebookPanel .widget-hprogress").first.screenshot(path=str(ARTIFACTS / "file-progress.png"))
+    page.locator(".peerlab-throughput").first.screenshot(path=str(ARTIFACTS / "throughput-plot.png"))
+
+
 CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "00-setup-check.ipynb": check_setup_check,
     "01-caller.ipynb": check_caller,
@@ -140,6 +158,7 @@ CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "04-trickle-ice-and-states.ipynb": check_trickle,
     "05-two-processes.ipynb": check_two_processes,
     "06-your-browser.ipynb": check_your_browser,
+    "07-data-channels.ipynb": check_data_channels,
     "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
     "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
     "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,
