@@ -11,9 +11,12 @@ machine that one moves much less from run to run.
 - peerlab: ``pc.createDataChannel`` (the wrapper), ``onbufferedamountlow``, ``message`` events
 - aiortc:  aiortc's own pair and channel, ``on("bufferedamountlow")``, ``on("message")``
 
+- Chromium: two ``RTCPeerConnection`` in one headless page (Debian's chromium, Playwright), the
+  same transfer and thresholds, for scale: the browser's own C++ SCTP against aiortc's Python one.
+
 peerlab's own cost is peerlab / aiortc (aim: >= 0.95).
 
-    python benchmarks/datachannel.py [rounds]
+    python benchmarks/datachannel.py [rounds] [MiB]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import asyncio
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from aiortc import RTCConfiguration
@@ -129,6 +133,60 @@ async def aiortc_round() -> tuple[float, float]:
         await callee.close()
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; no downloaded browser builds
+PAGE_TRANSFER = """
+async ([total, size, high, low]) => {
+  const a = new RTCPeerConnection({iceServers: []}), b = new RTCPeerConnection({iceServers: []});
+  a.onicecandidate = e => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = e => e.candidate && a.addIceCandidate(e.candidate);
+  const ours = a.createDataChannel("bench");
+  ours.binaryType = "arraybuffer";
+  const theirs = new Promise(resolve => { b.ondatachannel = e => resolve(e.channel); });
+  await a.setLocalDescription(); await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(); await a.setRemoteDescription(b.localDescription);
+  const channel = await theirs;
+  if (ours.readyState !== "open") await new Promise(r => { ours.onopen = r; });
+  let received = 0, sent = 0;
+  const done = new Promise(resolve => { channel.onmessage = e => {
+    received += e.data.byteLength || e.data.size || e.data.length; if (received >= total) resolve(); }; });
+  ours.bufferedAmountLowThreshold = low;
+  const chunk = new Uint8Array(size);
+  const start = performance.now();
+  while (sent < total) {
+    if (ours.bufferedAmount > high) await new Promise(r => { ours.onbufferedamountlow = r; });
+    ours.send(chunk); sent += size;
+  }
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  a.close(); b.close();
+  return seconds;
+}
+"""
+
+
+async def chromium_rates(rounds: int) -> list[float] | None:
+    """Chromium <-> Chromium in one page, the same transfer: the browser's own data path, for scale."""
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        return None
+    if not Path(CHROMIUM).exists():
+        return None
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                          args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = await browser.new_page()
+            await page.goto("about:blank")
+            rates = []
+            for _ in range(rounds + 1):  # the first is a warm-up
+                seconds = await page.evaluate(PAGE_TRANSFER, [TOTAL, len(CHUNK), HIGH_WATER, LOW_WATER])
+                rates.append(TOTAL / seconds / 1e6)
+            return rates[1:]
+        finally:
+            await browser.close()
+
+
 async def main(rounds: int) -> None:
     ways = {"peerlab": peerlab_round, "aiortc": aiortc_round}
     wall: dict[str, list[float]] = {name: [] for name in ways}
@@ -149,6 +207,15 @@ async def main(rounds: int) -> None:
             print(f"    {name:<8} {rate:6.1f}   (rounds: {', '.join(f'{r:.1f}' for r in rates[name])})")
         print(f"    peerlab / aiortc = {medians['peerlab'] / medians['aiortc']:.3f}"
               "   (peerlab's own cost; aim >= 0.95)")
+    chromium = await chromium_rates(rounds)
+    if chromium is None:
+        print("  Chromium <-> Chromium: not measured (needs Debian's chromium and Python Playwright)")
+    else:
+        browser = statistics.median(chromium)
+        print(f"  Chromium <-> Chromium in one page, MB/s (wall clock): {browser:.1f}   "
+              f"(rounds: {', '.join(f'{r:.1f}' for r in chromium)})")
+        print(f"    aiortc / Chromium = {statistics.median(wall['aiortc']) / browser:.3f}"
+              "   (aiortc's Python SCTP against the browser's own)")
 
 
 if __name__ == "__main__":
