@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import skip_or_fail
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,4 +40,6 @@ def test_the_connect_benchmark_runs_one_round():
 def test_the_data_channel_benchmark_runs_one_round():
     out = run_benchmark("benchmarks/datachannel.py", "1", "2")  # one round of 2 MiB
     assert out.count("peerlab / aiortc = ") == 2, out
-    assert "Chromium <-> Chromium in one page, MB/s" in out, out  # Debian's chromium is installed here
+    if not Path("/usr/bin/chromium").exists():
+        skip_or_fail("Debian's chromium is not installed: the Chromium row of the benchmark was not measured")
+    assert "Chromium <-> Chromium in one page, MB/s" in out, out
