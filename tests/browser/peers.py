@@ -121,8 +121,11 @@ class _Peer:
         self.connected = loop.create_future()
         self.echoed = loop.create_future()
         self._forwarding: set[asyncio.Task[None]] = set()
+        self.sent: list[dict[str, Any] | None] = []  # the candidates it gave the far side, in order
 
     def _report(self, what: str, payload: Any = None) -> None:
+        if what == "candidate":
+            self.sent.append(payload)
         if what == "candidate" and self.far is not None:
             task = asyncio.ensure_future(self.far.add_remote(payload))
             self._forwarding.add(task)
