@@ -43,3 +43,15 @@ def test_the_data_channel_benchmark_runs_one_round():
     if not Path("/usr/bin/chromium").exists():
         skip_or_fail("Debian's chromium is not installed: the Chromium row of the benchmark was not measured")
     assert "Chromium <-> Chromium in one page, MB/s" in out, out
+
+
+def test_the_browser_benchmark_runs_one_round():
+    from .browser.jupyterlab import INSTALL_HINT, chromium_path
+
+    if chromium_path() is None:
+        skip_or_fail(INSTALL_HINT)
+    out = run_benchmark("benchmarks/browser.py", "1")  # about 4 s: two Chromiums, a warm-up and 1 round of 4 pairings each
+    assert "mDNS on" in out and "mDNS off" in out, out
+    for pairing in ("peerlab → Chromium", "Chromium → peerlab", "Chromium ↔ Chromium", "peerlab ↔ peerlab"):
+        assert sum(line.startswith(pairing) for line in out.splitlines()) == 1, out  # its row in the table
+        assert f"mDNS on / off, connected, {pairing}" in out, out
