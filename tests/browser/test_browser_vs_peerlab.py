@@ -49,7 +49,8 @@ def threads(record: list[dict]) -> Threads:
     - gathering: ``iceGatheringState`` and ``icecandidate`` (how many candidates is the machine's business);
     - ice: ``iceConnectionState``;
     - connection: ``connectionState``;
-    - channel: ``connectionState → connected``, then the data channel's events;
+    - channel: the data channel's events (``datachannel``, ``open``, ``message``); whether Chromium's
+      ``connectionstatechange`` task runs before or after the channel's is its own scheduling, not the API;
     - at calls: ``iceConnectionState`` and ``connectionState`` when each call of the script returned.
 
     Between these threads the order depends on the network and the far side (when its candidates
@@ -72,8 +73,6 @@ def threads(record: list[dict]) -> Threads:
             out["ice"].append(w)
         elif name == "connectionstatechange":
             out["connection"].append(w)
-            if entry["detail"] == "connected":
-                out["channel"].append(w)
         else:  # datachannel, open, message
             out["channel"].append(w)
     return out
@@ -89,8 +88,9 @@ def _no_negotiationneeded(role: str, t: Threads) -> None:
 
 def _checks_at_once(role: str, t: Threads) -> None:
     last = "call setRemoteDescription(answer)" if role == "caller" else "call setLocalDescription(answer)"
-    t["at calls"] = [w.replace(": new, new", ": checking, connecting") if w.startswith(last) else w
-                     for w in t["at calls"]]
+    # Chromium's states at that moment are its own timing ('new, new', or 'checking, new' when the far
+    # side's first check came early); peerlab's are always 'checking, connecting'.
+    t["at calls"] = [f"{last}: checking, connecting" if w.startswith(last) else w for w in t["at calls"]]
 
 
 #: Each known difference as the rewrite of Chromium's threads into peerlab's.
