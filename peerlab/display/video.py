@@ -24,20 +24,37 @@ from aiortc.mediastreams import MediaStreamError
 from ..media import count_frame, rms_dbfs
 from ._html import NOTE_STYLE, esc
 
-__all__ = ["VideoView", "AudioLevel", "video_view", "audio_level", "jpeg"]
+__all__ = ["VideoView", "AudioLevel", "video_view", "audio_level", "jpeg", "JpegEncoder"]
 
 RATE_WINDOW = 2.0  # seconds over which a rate is measured
 
 
+class JpegEncoder:
+    """Video frames to JPEG bytes with FFmpeg's mjpeg encoder, kept open while the frame size stays the same.
+
+    ``quality`` 2 is best, 31 worst. Opening an encoder costs more than encoding a 320×240 frame.
+    """
+
+    def __init__(self, quality: int = 5) -> None:
+        self.quality = quality
+        self._codec: Any = None
+
+    def encode(self, frame: av.VideoFrame) -> bytes:
+        codec = self._codec
+        if codec is None or (codec.width, codec.height) != (frame.width, frame.height):
+            codec = av.CodecContext.create("mjpeg", "w")
+            codec.width, codec.height = frame.width, frame.height
+            codec.pix_fmt = "yuvj420p"
+            codec.time_base = fractions.Fraction(1, 30)
+            codec.options = {"qmin": str(self.quality), "qmax": str(self.quality)}
+            self._codec = codec
+        packets = codec.encode(frame.reformat(format="yuvj420p"))
+        return b"".join(bytes(p) for p in packets)
+
+
 def jpeg(frame: av.VideoFrame, quality: int = 5) -> bytes:
     """``frame`` as JPEG bytes (FFmpeg's mjpeg encoder; ``quality`` 2 is best, 31 worst)."""
-    codec = av.CodecContext.create("mjpeg", "w")
-    codec.width, codec.height = frame.width, frame.height
-    codec.pix_fmt = "yuvj420p"
-    codec.time_base = fractions.Fraction(1, 30)
-    codec.options = {"qmin": str(quality), "qmax": str(quality)}
-    packets = codec.encode(frame.reformat(format="yuvj420p"))
-    return b"".join(bytes(p) for p in packets)
+    return JpegEncoder(quality).encode(frame)
 
 
 class _Rate:
@@ -137,6 +154,8 @@ class VideoView(_Follower, ipywidgets.HBox):  # type: ignore[misc]  # ipywidgets
             raise ValueError(f"{len(tracks)} track(s) but {len(labels)} label(s)")
         self.tracks, self.labels, self.max_fps = tracks, labels, fps
         self.images = [ipywidgets.Image(format="jpeg", width=width) for _ in tracks]
+        self.encoders = [JpegEncoder() for _ in tracks]
+        self.latest: list[av.VideoFrame | None] = [None] * len(tracks)  # the last frame read of each track
         for image in self.images:
             image.add_class("peerlab-video-frame")
         self.sizes: list[tuple[int, int] | None] = [None] * len(tracks)
@@ -150,11 +169,12 @@ class VideoView(_Follower, ipywidgets.HBox):  # type: ignore[misc]  # ipywidgets
 
     def _frame(self, index: int, frame: av.VideoFrame) -> None:
         self.sizes[index] = (frame.width, frame.height)
+        self.latest[index] = frame
         now = time.monotonic()
         if now - self._last_shown[index] < 1 / self.max_fps:
             return  # read, counted, not drawn: the picture changes at most max_fps times a second
         self._last_shown[index] = now
-        self.images[index].value = jpeg(frame)
+        self.images[index].value = self.encoders[index].encode(frame)
         self.shown[index] += 1
 
     def text(self) -> str:
