@@ -189,16 +189,18 @@ class StatsView(ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no typ
     def _plot(self, column: str, title: str, width: int = 300, height: int = 120) -> str:
         series = [[v for v in s.history.get(column, ())] for s in self.streams.values()]
         top = max([v for values in series for v in values if v is not None] + [1.0]) * 1.1
-        step = width / max(self.keep - 1, 1)
+        span = min(self.keep, max([10] + [len(values) for values in series]))  # seconds across: fills as it grows
+        step = width / (span - 1)
         lines = []
         for i, values in enumerate(series):
-            start = self.keep - len(values)
+            start = span - len(values)
             points = " ".join(f"{(start + j) * step:.1f},{height - v / top * height:.1f}"
                               for j, v in enumerate(values) if v is not None)
             if points:
                 lines.append(f'<polyline class="peerlab-stats-line" points="{points}" fill="none" '
                              f'stroke="{COLOURS[i % len(COLOURS)]}" stroke-width="1.5"/>')
-        return (f'<div><div style="{NOTE_STYLE}">{esc(title)} (last {self.keep} s; top {_number(top)})</div>'
+        caption = f"{title} (last {span * self.interval:g} s; top {_number(top)})"
+        return (f'<div><div style="{NOTE_STYLE}">{esc(caption)}</div>'
                 f'<svg class="peerlab-stats-plot" data-column="{esc(column)}" width="{width}" height="{height}" '
                 f'style="background:#fafafa;border:1px solid #ddd">{"".join(lines)}</svg></div>')
 
@@ -227,6 +229,8 @@ def _jitter_ms(stats: Any, kind: str) -> float | None:
 def _number(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
+    if float(value).is_integer():
+        return f"{value:.0f}"
     return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
 
