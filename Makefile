@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/connect.py
 	$(BIN)/python benchmarks/datachannel.py
 	$(BIN)/python benchmarks/signalling.py
+	$(BIN)/python benchmarks/video.py
 
 clean:
 	rm -rf $(VENV) test-artifacts

@@ -38,3 +38,8 @@ def test_the_connect_benchmark_runs_one_round():
 def test_the_data_channel_benchmark_runs_one_round():
     out = run_benchmark("benchmarks/datachannel.py", "1", "2")  # one round of 2 MiB
     assert out.count("peerlab / aiortc = ") == 2, out
+
+
+def test_the_video_benchmark_runs_one_short_round():
+    out = run_benchmark("benchmarks/video.py", "1", "1", "0.5")  # one round: 1 s counted after 0.5 s
+    assert "video 640×480 sent at 30 fps" in out and "peerlab / aiortc = " in out, out
