@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/datachannel.py
 	$(BIN)/python benchmarks/signalling.py
 	$(BIN)/python benchmarks/browser.py
+	$(BIN)/python benchmarks/video.py
 
 clean:
 	rm -rf $(VENV) test-artifacts

@@ -558,6 +558,9 @@ class RTCPeerConnection(EventTarget):
     def close(self) -> Promise[None]:
         """Close the connection and every data channel, at once and with no events, as a browser does.
 
+        The far side's media tracks (``track`` events) end too; this side's own tracks, given to
+        ``addTrack``, stay live until stopped (``track.stop()``), as in a browser.
+
         The states read ``closed`` as soon as this returns; the Promise settles once
         aiortc has closed its sockets. Safe to repeat: a second ``close()`` while the
         first is still running waits for it.
@@ -580,6 +583,9 @@ class RTCPeerConnection(EventTarget):
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._pc.close()
+        for receiver in self._pc.getReceivers():  # as a browser's close() does: the far side's tracks end
+            if receiver.track is not None:
+                receiver.track.stop()
         self._on_state_change()  # the log shows the closed states; no listener hears them
         await self._close_listeners()
 

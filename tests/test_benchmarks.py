@@ -55,3 +55,8 @@ def test_the_browser_benchmark_runs_one_round():
     for pairing in ("peerlab → Chromium", "Chromium → peerlab", "Chromium ↔ Chromium", "peerlab ↔ peerlab"):
         assert sum(line.startswith(pairing) for line in out.splitlines()) == 1, out  # its row in the table
         assert f"mDNS on / off, connected, {pairing}" in out, out
+
+
+def test_the_video_benchmark_runs_one_short_round():
+    out = run_benchmark("benchmarks/video.py", "1", "1", "0.5")  # one round: 1 s counted after 0.5 s
+    assert "video 640×480 sent at 30 fps" in out and "peerlab / aiortc = " in out, out

@@ -6,6 +6,8 @@
 - :func:`sequence_diagram`: the signalling transcript as a Mermaid sequence diagram.
 - :func:`sdp_anatomy`: a description section by section, each line explained.
 - :func:`candidate_table`: ICE candidates, their type and their priority explained.
+- :func:`video_view`, :func:`audio_level`: media tracks live, as pictures and as a level (widgets).
+- :func:`stats`: ``getStats()`` as a live table and plot, the notebook's webrtc-internals (a widget).
 
 Each view has a ``text/plain`` form that is the same on every run and every machine
 (what nbval compares): no times, no addresses, no ports, no random ids, and alike
@@ -22,7 +24,9 @@ from .candidates import TYPE_MEANINGS, TYPE_PREFERENCES, collect_candidates, dec
 from .sdp import explain_line, mask_line, sdp_sections
 from .sequence import ARROWS_PER_MESSAGE, fold_messages, mermaid_source, sequence_text
 from .states import FOOTNOTES, STATE_MACHINES, state_panel_html, state_paths_text, states_text
+from .stats import StatsView, stats
 from .timeline import TimelineRow, timeline_rows, timeline_text
+from .video import AudioLevel, VideoView, audio_level, video_view
 from .views import (
     CandidateTable,
     SdpAnatomy,
@@ -69,4 +73,10 @@ __all__ = [
     "timeline",
     "timeline_rows",
     "timeline_text",
+    "VideoView",
+    "AudioLevel",
+    "StatsView",
+    "video_view",
+    "audio_level",
+    "stats",
 ]

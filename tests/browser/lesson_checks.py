@@ -11,6 +11,7 @@ To check more in a lesson, add a function to CHECKS; it gets the page after the 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,38 @@ def check_data_channels(page: Any, lab: JupyterLab, name: str) -> None:
     page.locator(".peerlab-throughput").first.screenshot(path=str(ARTIFACTS / "throughput-plot.png"))
 
 
+def check_media(page: Any, lab: JupyterLab, name: str) -> None:
+    """Lesson 08: the checks say the video came at 10 frames/s or more, the tone at -9 dBFS, the stats plot is
+    drawn; then, run again, the video view moves: two pictures of it a second apart differ."""
+    text = outputs_text(page)
+    assert "pictures drawn: at least 10 a second: True" in text and "at least 10: True" in text
+    assert "sent at -9 dBFS, received at -9 dBFS" in text and "packets lost: 0" in text
+    assert "'edges back': 'ended'" in text
+    lines = page.locator(".peerlab-stats-plot .peerlab-stats-line")
+    assert lines.count() >= 3  # frames/s of the streams; kB/s
+    assert len(lines.first.get_attribute("points").split()) >= 2  # a line, not a dot
+    page.locator(".peerlab-stats-view").first.screenshot(path=str(ARTIFACTS / "media-stats.png"))
+    # Run All ends by closing everything, so the pictures stand still now: run it again and look meanwhile.
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.click(".jp-NotebookPanel .jp-Cell >> nth=0")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    frame = page.locator("img.peerlab-video-frame").first
+    frame.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function("() => { const i = document.querySelector('img.peerlab-video-frame');"
+                           " return i && i.naturalWidth > 0; }", timeout=10_000)
+    before = frame.screenshot(path=str(ARTIFACTS / "media-video-1.png"))
+    page.wait_for_timeout(1000)
+    after = frame.screenshot(path=str(ARTIFACTS / "media-video-2.png"))
+    assert before != after, "the video view did not move in a second"
+    deadline = time.monotonic() + 90
+    while not all(c.ran for c in cells(page, name) if c.type == "code"):
+        assert time.monotonic() < deadline, "the second Run All did not finish within 90 s"
+        page.wait_for_timeout(200)
+    assert unexpected_errors(page, lab, name) == []
+    page.locator(".peerlab-video").nth(1).screenshot(path=str(ARTIFACTS / "media-video-and-edges.png"))
+
+
 CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "00-setup-check.ipynb": check_setup_check,
     "01-caller.ipynb": check_caller,
@@ -161,6 +194,7 @@ CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "05-two-processes.ipynb": check_two_processes,
     "06-your-browser.ipynb": check_your_browser,
     "07-data-channels.ipynb": check_data_channels,
+    "08-media.ipynb": check_media,
     "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
     "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
     "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,

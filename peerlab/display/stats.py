@@ -1,0 +1,239 @@
+"""``getStats()`` as a live table and plot: the notebook's chrome://webrtc-internals.
+
+Once a second the view asks each sender and receiver of a connection for its statistics
+(aiortc's ``getStats``: packets, bytes, round-trip time, jitter, losses), turns the counters
+into rates, and redraws one widget: a table of the latest values and a plot of the last
+minute. aiortc counts no frames, so frames per second come from :mod:`peerlab.media`'s
+counts of the frames peerlab's tracks and views pass (``—`` where nothing of peerlab's reads
+the track). Jitter, which aiortc reports in RTP clock units, is shown in milliseconds.
+
+The ``text/plain`` form names the streams and the columns, never a value: it is the same
+on every run. :meth:`StatsView.table` gives the values as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets
+
+from ..connection import RTCPeerConnection
+from ..media import frames_counted
+from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
+
+__all__ = ["StatsView", "StreamStats", "stats", "COLUMNS"]
+
+CLOCK_RATES = {"video": 90_000, "audio": 48_000}  # RTP clock of aiortc's codecs: VP8/H.264, Opus
+COLUMNS = ("frames/s", "packets/s", "kB/s", "RTT ms", "jitter ms", "lost")
+PLOTS = (("frames/s", "frames per second"), ("kB/s", "kilobytes per second"))
+COLOURS = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#c62828", "#00838f")
+NOTES = (
+    "frames/s: aiortc counts no frames; peerlab counts those its own tracks and views pass (— if none).",
+    "received kB/s: aiortc counts no received bytes per stream; this is what the far side's RTCP sender "
+    "reports say it sent, which arrive about once a second.",
+    "RTT: from the far side's RTCP receiver reports about what was sent; jitter: from what arrived "
+    "(aiortc gives RTP clock units; shown here in ms).",
+)
+
+
+@dataclass
+class StreamStats:
+    """One stream: ``video sent``, ``audio received``...; its latest values and their history."""
+
+    name: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    history: dict[str, collections.deque[float | None]] = field(default_factory=dict)
+    counters: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (time, value)
+
+    def rate(self, name: str, value: float | None, now: float, scale: float = 1.0) -> float | None:
+        """Per second since the last call with ``name`` (``None`` the first time or without a value)."""
+        if value is None:
+            return None
+        last = self.counters.get(name)
+        self.counters[name] = (now, value)
+        if last is None or now <= last[0]:
+            return None
+        return max(0.0, value - last[1]) / (now - last[0]) * scale
+
+
+class StatsView(ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+    """The statistics of ``pc``, redrawn every ``interval`` seconds until :meth:`stop` or the connection closes."""
+
+    def __init__(self, pc: RTCPeerConnection, interval: float = 1.0, history: int = 60) -> None:
+        self.pc, self.interval, self.keep = pc, interval, history
+        self.streams: dict[str, StreamStats] = {}
+        self.updates = 0
+        self.error: BaseException | None = None
+        super().__init__(value=self.html())
+        self.add_class("peerlab-stats")
+        self._updated = asyncio.Event()
+        self._task: asyncio.Task[None] | None = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while self.pc.connectionState != "closed":
+                await self.refresh()
+                await asyncio.sleep(self.interval)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a view must never break the connection it watches
+            self.error = exc
+
+    async def refresh(self) -> None:
+        """Ask for the statistics now, add them to the history and redraw."""
+        now = time.monotonic()
+        seen = set()
+        for sender in self.pc.getSenders():
+            if sender.track is None:
+                continue
+            report = await sender.getStats()
+            out = _first(report, "outbound-rtp")
+            if out is None:
+                continue
+            name = f"{out.kind} sent"
+            seen.add(name)
+            stream = self.streams.setdefault(name, StreamStats(name))
+            back = _first(report, "remote-inbound-rtp")
+            rtt = back.roundTripTime if back is not None else None
+            self._record(stream, now, frames=frames_counted(sender.track), packets=out.packetsSent,
+                         bytes_=out.bytesSent, rtt=None if rtt is None else rtt * 1000,
+                         jitter=_jitter_ms(back, out.kind), lost=back.packetsLost if back is not None else None)
+        for receiver in self.pc.getReceivers():
+            if receiver.track is None:
+                continue
+            report = await receiver.getStats()
+            inbound = _first(report, "inbound-rtp")
+            if inbound is None or not inbound.packetsReceived:
+                continue
+            name = f"{inbound.kind} received"
+            seen.add(name)
+            stream = self.streams.setdefault(name, StreamStats(name))
+            sent = _first(report, "remote-outbound-rtp")
+            self._record(stream, now, frames=frames_counted(receiver.track), packets=inbound.packetsReceived,
+                         bytes_=sent.bytesSent if sent is not None else None, rtt=None,
+                         jitter=_jitter_ms(inbound, inbound.kind), lost=inbound.packetsLost)
+        self.value = self.html()
+        self.updates += 1
+        self._updated.set()
+
+    def _record(self, stream: StreamStats, now: float, *, frames: int | None, packets: int, bytes_: int | None,
+                rtt: float | None, jitter: float | None, lost: int | None) -> None:
+        stream.values = {
+            "frames/s": stream.rate("frames", frames, now),
+            "packets/s": stream.rate("packets", packets, now),
+            "kB/s": stream.rate("bytes", bytes_, now, 1 / 1000),
+            "RTT ms": rtt,
+            "jitter ms": jitter,
+            "lost": None if lost is None else float(lost),
+        }
+        for column, value in stream.values.items():
+            stream.history.setdefault(column, collections.deque(maxlen=self.keep)).append(value)
+
+    async def wait_for_updates(self, count: int = 2, *, timeout: float = 5.0) -> None:
+        """Wait until the view has asked for the statistics ``count`` times (rates need two)."""
+        async def enough() -> None:
+            while self.updates < count:
+                self._updated.clear()
+                await self._updated.wait()
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"the statistics were read {self.updates} time(s) within {timeout:g} s, "
+                               f"not {count}: {self.error or 'is the connection open?'}") from None
+
+    @property
+    def following(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def stop(self) -> None:
+        """Stop asking; the view keeps its last table and plot."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    # -- what it shows ------------------------------------------------------------------------------
+
+    def table(self) -> str:
+        """The latest values as text: one row per stream (they change every second)."""
+        width = max([len("stream")] + [len(name) for name in self.streams])
+        lines = [f"{'stream':<{width}}  " + "  ".join(f"{c:>9}" for c in COLUMNS)]
+        for stream in self.streams.values():
+            lines.append(f"{stream.name:<{width}}  " + "  ".join(
+                f"{_number(stream.values.get(c)):>9}" for c in COLUMNS))
+        return "\n".join(lines)
+
+    def text(self) -> str:
+        state = "live" if self.following else "stopped"
+        lines = [f"stats({self.pc.name}): {state}, every {self.interval:g} s: " + ", ".join(COLUMNS)]
+        lines += [f"  {name}" for name in self.streams] or ["  (no streams yet)"]
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        head = "".join(f'<th style="{CELL_STYLE}">{esc(c)}</th>' for c in ("stream", *COLUMNS))
+        rows = "".join(
+            f'<tr class="peerlab-stats-row" data-stream="{esc(s.name)}"><td style="{CELL_STYLE}">'
+            f'<span style="color:{COLOURS[i % len(COLOURS)]}">■</span> {esc(s.name)}</td>'
+            + "".join(f'<td style="{CELL_STYLE}text-align:right">{_number(s.values.get(c))}</td>' for c in COLUMNS)
+            + "</tr>" for i, s in enumerate(self.streams.values()))
+        table = f'<table style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        plots = "".join(self._plot(column, title) for column, title in PLOTS)
+        notes = "".join(f'<div style="{NOTE_STYLE}">{esc(note)}</div>' for note in NOTES)
+        return (f'<div class="peerlab-stats-view"><b>{esc(self.pc.name)}</b>: getStats() every '
+                f'{self.interval:g} s{table}<div style="display:flex;gap:12px">{plots}</div>{notes}</div>')
+
+    def _plot(self, column: str, title: str, width: int = 300, height: int = 120) -> str:
+        series = [[v for v in s.history.get(column, ())] for s in self.streams.values()]
+        top = max([v for values in series for v in values if v is not None] + [1.0]) * 1.1
+        span = min(self.keep, max([10] + [len(values) for values in series]))  # seconds across: fills as it grows
+        step = width / (span - 1)
+        lines = []
+        for i, values in enumerate(series):
+            start = span - len(values)
+            points = " ".join(f"{(start + j) * step:.1f},{height - v / top * height:.1f}"
+                              for j, v in enumerate(values) if v is not None)
+            if points:
+                lines.append(f'<polyline class="peerlab-stats-line" points="{points}" fill="none" '
+                             f'stroke="{COLOURS[i % len(COLOURS)]}" stroke-width="1.5"/>')
+        caption = f"{title} (last {span * self.interval:g} s; top {_number(top)})"
+        return (f'<div><div style="{NOTE_STYLE}">{esc(caption)}</div>'
+                f'<svg class="peerlab-stats-plot" data-column="{esc(column)}" width="{width}" height="{height}" '
+                f'style="background:#fafafa;border:1px solid #ddd">{"".join(lines)}</svg></div>')
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text()
+        return bundle
+
+
+def _first(report: Any, kind: str) -> Any:
+    return next((s for s in report.values() if s.type == kind), None)
+
+
+def _jitter_ms(stats: Any, kind: str) -> float | None:
+    if stats is None or stats.jitter is None:
+        return None
+    return float(stats.jitter) / CLOCK_RATES.get(kind, 90_000) * 1000
+
+
+def _number(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
+
+
+def stats(pc: RTCPeerConnection, interval: float = 1.0) -> StatsView:
+    """``pc.getStats()`` every ``interval`` seconds as a live table and plot (one widget)."""
+    return StatsView(pc, interval)

@@ -1,0 +1,267 @@
+"""Live media in a notebook: video tracks as pictures in one widget, an audio track's level as a bar.
+
+Each view reads its tracks itself (``await track.recv()`` in a task on the kernel's loop), as fast
+as frames come, so nothing queues up; it redraws at most ``fps`` times a second, by changing
+its widget's value (one output, updated in place, not a new output per frame). The pictures
+are JPEG, encoded by PyAV (FFmpeg's ``mjpeg``): no other imaging library is needed.
+
+Their ``text/plain`` forms name what they show and nothing that changes from run to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import fractions
+import math
+import time
+from typing import Any
+
+import av
+import ipywidgets
+from aiortc.mediastreams import MediaStreamError
+
+from ..media import count_frame, rms_dbfs
+from ._html import NOTE_STYLE, esc
+
+__all__ = ["VideoView", "AudioLevel", "video_view", "audio_level", "jpeg", "JpegEncoder"]
+
+RATE_WINDOW = 2.0  # seconds over which a rate is measured
+
+
+class JpegEncoder:
+    """Video frames to JPEG bytes with FFmpeg's mjpeg encoder, kept open while the frame size stays the same.
+
+    ``quality`` 2 is best, 31 worst. Opening an encoder costs more than encoding a 320×240 frame.
+    """
+
+    def __init__(self, quality: int = 5) -> None:
+        self.quality = quality
+        self._codec: Any = None
+
+    def encode(self, frame: av.VideoFrame) -> bytes:
+        codec = self._codec
+        if codec is None or (codec.width, codec.height) != (frame.width, frame.height):
+            codec = av.CodecContext.create("mjpeg", "w")
+            codec.width, codec.height = frame.width, frame.height
+            codec.pix_fmt = "yuvj420p"
+            codec.time_base = fractions.Fraction(1, 30)
+            codec.options = {"qmin": str(self.quality), "qmax": str(self.quality)}
+            self._codec = codec
+        packets = codec.encode(frame.reformat(format="yuvj420p"))
+        return b"".join(bytes(p) for p in packets)
+
+
+def jpeg(frame: av.VideoFrame, quality: int = 5) -> bytes:
+    """``frame`` as JPEG bytes (FFmpeg's mjpeg encoder; ``quality`` 2 is best, 31 worst)."""
+    return JpegEncoder(quality).encode(frame)
+
+
+class _Rate:
+    """Events per second over the last :data:`RATE_WINDOW` seconds."""
+
+    def __init__(self) -> None:
+        self.times: collections.deque[float] = collections.deque()
+        self.count = 0
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        self.count += 1
+        self.times.append(now)
+        while self.times and self.times[0] < now - RATE_WINDOW:
+            self.times.popleft()
+
+    def per_second(self) -> float:
+        now = time.monotonic()
+        while self.times and self.times[0] < now - RATE_WINDOW:
+            self.times.popleft()
+        return len(self.times) / RATE_WINDOW
+
+
+class _Follower:
+    """Reads tracks in tasks of its own until they end or :meth:`stop`; a subclass says what each frame does."""
+
+    tracks: tuple[Any, ...]
+
+    def _start(self) -> None:
+        self.received = [_Rate() for _ in self.tracks]
+        self.ended = [False] * len(self.tracks)
+        self.error: BaseException | None = None
+        self._frames_seen = asyncio.Event()
+        self._tasks = [asyncio.ensure_future(self._follow(i, track)) for i, track in enumerate(self.tracks)]
+
+    async def _follow(self, index: int, track: Any) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                count_frame(track)
+                self.received[index].tick()
+                self._frame(index, frame)
+                self._frames_seen.set()
+        except MediaStreamError:  # the track ended: stopped, or its connection closed
+            self.ended[index] = True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a view must never break what it watches; it keeps the error to show
+            self.error = exc
+            self.ended[index] = True
+
+    def _frame(self, index: int, frame: Any) -> None:
+        raise NotImplementedError
+
+    @property
+    def following(self) -> bool:
+        """Whether the view still reads and shows its tracks."""
+        return any(not task.done() for task in self._tasks)
+
+    def frames(self, index: int = 0) -> int:
+        """How many frames of track ``index`` the view has read."""
+        return self.received[index].count
+
+    def fps(self, index: int = 0) -> float:
+        """Frames per second of track ``index`` read over the last two seconds."""
+        return self.received[index].per_second()
+
+    async def wait_for_frames(self, count: int = 1, *, timeout: float = 5.0) -> None:
+        """Wait until every track has given ``count`` frames (or ended); raise TimeoutError after ``timeout``."""
+        async def enough() -> None:
+            while not all(r.count >= count or ended for r, ended in zip(self.received, self.ended, strict=True)):
+                self._frames_seen.clear()
+                await self._frames_seen.wait()
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except asyncio.TimeoutError:
+            counts = ", ".join(str(r.count) for r in self.received)
+            raise TimeoutError(f"no {count} frame(s) within {timeout:g} s (frames so far: {counts}): is the "
+                               "connection 'connected', and did the far side addTrack() before its offer "
+                               "or answer?") from None
+
+    async def stop(self) -> None:
+        """Stop reading the tracks (they stay live); the view keeps what it showed last."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class VideoView(_Follower, ipywidgets.HBox):  # type: ignore[misc]  # ipywidgets has no type hints
+    """Video tracks side by side, each picture redrawn up to ``fps`` times a second, with a caption."""
+
+    def __init__(self, *tracks: Any, labels: list[str] | None = None, fps: float = 15.0, width: int = 320) -> None:
+        if not tracks:
+            raise ValueError("video_view() needs at least one video track, e.g. video_view(event.track)")
+        labels = labels or [f"track {i + 1}" for i in range(len(tracks))]
+        if len(labels) != len(tracks):
+            raise ValueError(f"{len(tracks)} track(s) but {len(labels)} label(s)")
+        self.tracks, self.labels, self.max_fps = tracks, labels, fps
+        self.images = [ipywidgets.Image(format="jpeg", width=width) for _ in tracks]
+        self.encoders = [JpegEncoder() for _ in tracks]
+        self.latest: list[av.VideoFrame | None] = [None] * len(tracks)  # the last frame read of each track
+        for image in self.images:
+            image.add_class("peerlab-video-frame")
+        self.sizes: list[tuple[int, int] | None] = [None] * len(tracks)
+        self.shown = [0] * len(tracks)
+        self._last_shown = [0.0] * len(tracks)
+        captions = [ipywidgets.HTML(f'<div style="{NOTE_STYLE}">{esc(label)}</div>') for label in labels]
+        boxes = [ipywidgets.VBox([image, caption]) for image, caption in zip(self.images, captions, strict=True)]
+        super().__init__(boxes)
+        self.add_class("peerlab-video")
+        self._start()
+
+    def _frame(self, index: int, frame: av.VideoFrame) -> None:
+        self.sizes[index] = (frame.width, frame.height)
+        self.latest[index] = frame
+        now = time.monotonic()
+        if now - self._last_shown[index] < 1 / self.max_fps:
+            return  # read, counted, not drawn: the picture changes at most max_fps times a second
+        self._last_shown[index] = now
+        self.images[index].value = self.encoders[index].encode(frame)
+        self.shown[index] += 1
+
+    def text(self) -> str:
+        state = "live" if self.following else "stopped"
+        lines = [f"video_view: {len(self.tracks)} track(s), {state}, pictures up to {self.max_fps:g} a second"]
+        width = max(len(label) for label in self.labels)
+        for label, size in zip(self.labels, self.sizes, strict=True):
+            shape = f"{size[0]}×{size[1]}" if size else "no frame yet"
+            lines.append(f"  {label:<{width}}  {shape}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text()
+        return bundle
+
+
+class AudioLevel(_Follower, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+    """An audio track's level, RMS in dBFS over the last ``window`` seconds, as a bar redrawn 10 times a second."""
+
+    def __init__(self, track: Any, label: str = "audio", window: float = 0.2, floor: float = -60.0) -> None:
+        self.tracks, self.label, self.floor = (track,), label, floor
+        self.levels: collections.deque[float] = collections.deque(maxlen=max(1, round(window / 0.02)))
+        self.sample_rate: int | None = None
+        self.channels: int | None = None
+        self._last_shown = 0.0
+        super().__init__(value=self._html())
+        self.add_class("peerlab-audio-level")
+        self._start()
+
+    @property
+    def level(self) -> float:
+        """The level (dBFS) over the last frames read: the mean power of the frames, back in dB."""
+        if not self.levels:
+            return -math.inf
+        power = sum(10 ** (db / 10) for db in self.levels) / len(self.levels)
+        return 10 * math.log10(power) if power > 0 else -math.inf
+
+    def _frame(self, index: int, frame: av.AudioFrame) -> None:
+        self.sample_rate, self.channels = frame.sample_rate, len(frame.layout.channels)
+        self.levels.append(rms_dbfs(frame))
+        now = time.monotonic()
+        if now - self._last_shown >= 0.1:
+            self._last_shown = now
+            self.value = self._html()
+
+    def _html(self) -> str:
+        level = self.level
+        fill = 0.0 if level == -math.inf else min(1.0, max(0.0, (level - self.floor) / -self.floor))
+        shown = "silence" if level == -math.inf else f"{level:.1f} dBFS"
+        return (f'<div class="peerlab-audio" style="font-family:var(--jp-code-font-family, monospace);'
+                f'font-size:12px"><span>{esc(self.label)}</span> '
+                f'<span style="display:inline-block;width:240px;height:12px;background:#eee;vertical-align:middle">'
+                f'<span class="peerlab-audio-bar" style="display:block;height:12px;width:{fill * 100:.0f}%;'
+                f'background:#2e7d32"></span></span> <span class="peerlab-audio-db">{shown}</span></div>')
+
+    def text(self) -> str:
+        state = "live" if self.following else "stopped"
+        what = (f"{self.sample_rate} Hz, {self.channels} channel(s)" if self.sample_rate else "no frame yet")
+        return f"audio_level: {self.label}, {state}, {what}, level redrawn 10 times a second"
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text()
+        return bundle
+
+
+def video_view(*tracks: Any, labels: list[str] | None = None, fps: float = 15.0) -> VideoView:
+    """Show video ``tracks`` live, side by side in one widget, each redrawn up to ``fps`` times a second.
+
+    The view reads the tracks: a track can have one reader only (aiortc's ``MediaRelay`` makes more).
+    """
+    return VideoView(*tracks, labels=labels, fps=fps)
+
+
+def audio_level(track: Any, label: str = "audio") -> AudioLevel:
+    """Show an audio track's level (RMS, dBFS) live; ``.level`` is the latest value."""
+    return AudioLevel(track, label)

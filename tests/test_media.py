@@ -1,0 +1,210 @@
+"""Lesson 08's media: generated frames carry their number, the transform, the tone's level, the live views,
+``stats()``'s text form, and a media connection that leaves nothing behind when closed."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+
+import numpy as np
+import pytest
+from aiortc.contrib.media import MediaRelay
+
+from peerlab import Loopback, RTCPeerConnection
+from peerlab.display import audio_level, stats, video_view
+from peerlab.media import (
+    MediaStreamError,
+    PatternTrack,
+    ToneTrack,
+    TransformTrack,
+    draw_counter,
+    edges,
+    frames_counted,
+    pattern,
+    read_counter,
+    rms_dbfs,
+    rms_of_sine,
+    tone_samples,
+)
+
+from .conftest import negotiate
+from .test_leaks import open_resources, settle
+
+
+def test_a_frame_carries_its_number_and_it_survives_noise():
+    for number in (0, 1, 29, 1234, 65535):
+        image = pattern(number)
+        assert image.shape == (240, 320, 3) and image.dtype == np.uint8
+        assert read_counter(image) == number
+        noisy = np.clip(image.astype(int) + np.random.default_rng(number).integers(-60, 60, image.shape), 0, 255)
+        assert read_counter(noisy.astype(np.uint8)) == number
+    image = np.zeros((240, 320, 3), np.uint8)
+    draw_counter(image, 0b1010)
+    assert read_counter(image) == 10
+
+
+def test_the_pattern_moves():
+    assert not np.array_equal(pattern(1)[20:], pattern(2)[20:])
+
+
+def test_edges_are_where_brightness_changes():
+    image = np.zeros((20, 20, 3), np.uint8)
+    image[:, 10:] = 255
+    out = edges(image)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert out[5, 9:11].min() == 255  # the step between columns 9 and 10
+    assert out[5, :8].max() == 0 and out[5, 12:].max() == 0  # flat on either side
+
+
+def test_the_tone_level():
+    assert rms_of_sine(1.0) == pytest.approx(-3.01, abs=0.01)
+    assert rms_dbfs(tone_samples(0, 48_000, amplitude=0.5)) == pytest.approx(-9.03, abs=0.02)
+    assert rms_dbfs(np.zeros(960, np.int16)) == -math.inf
+
+
+async def test_generated_tracks_pace_their_frames_and_count_them():
+    video, tone = PatternTrack(fps=30), ToneTrack()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    frames = [await video.recv() for _ in range(7)]
+    assert loop.time() - start == pytest.approx(6 / 30, abs=0.05)  # the first at once, then one every 1/30 s
+    assert [read_counter(f.to_ndarray(format="rgb24")) for f in frames] == list(range(7))
+    assert frames[6].pts == 6 * 3000 and frames[6].time_base == pytest.approx(1 / 90_000)
+    audio = await tone.recv()
+    assert (audio.samples, audio.sample_rate, audio.layout.name) == (960, 48_000, "stereo")
+    assert rms_dbfs(audio) == pytest.approx(-9.03, abs=0.05)
+    assert frames_counted(video) == 7 and frames_counted(tone) == 1
+    video.stop()
+    with pytest.raises(MediaStreamError):
+        await video.recv()
+
+
+async def test_a_transform_track_sends_each_frame_through_its_function():
+    source = PatternTrack(fps=100)
+    flipped = TransformTrack(source, lambda image: image[::-1].copy())
+    frame = await flipped.recv()
+    assert read_counter(frame.to_ndarray(format="rgb24")[::-1]) == 0
+    assert repr(TransformTrack(source)) == "TransformTrack(edges, live)"
+    source.stop()
+
+
+async def connect_media(name: str = "m"):
+    """A caller sending video and a tone; the callee sends the video back through edges(). Connected."""
+    loopback = Loopback()
+    caller = RTCPeerConnection(name=f"{name} caller")
+    callee = RTCPeerConnection(name=f"{name} callee")
+    video, tone = PatternTrack(), ToneTrack()
+    caller.addTrack(video)
+    caller.addTrack(tone)
+    relay = MediaRelay()
+    received: dict = {}
+
+    def on_track(event):
+        received[event.track.kind] = event.track
+        if event.track.kind == "video":
+            received["original"] = relay.subscribe(event.track, buffered=False)
+            received["edges"] = TransformTrack(relay.subscribe(event.track))
+            callee.addTrack(received["edges"])
+
+    callee.addEventListener("track", on_track)
+    back: dict = {}
+    caller.addEventListener("track", lambda event: back.setdefault(event.track.kind, event.track))
+    await negotiate(loopback, caller, callee)
+    await caller.wait_for_state("connected", timeout=5)
+    await callee.wait_for_state("connected", timeout=5)
+    return loopback, caller, callee, (video, tone), received, back
+
+
+async def close_media(loopback, caller, callee, local, received) -> None:
+    for track in (*local, received["edges"]):
+        track.stop()
+    await caller.close()
+    await callee.close()
+    loopback.close()
+
+
+async def test_video_goes_there_and_back_through_the_transform_and_the_tone_arrives():
+    loopback, caller, callee, local, received, back = await connect_media()
+    try:
+        frame = await asyncio.wait_for(received["original"].recv(), 5)
+        assert (frame.width, frame.height) == (320, 240)
+        number = read_counter(frame.to_ndarray(format="rgb24"))
+        assert 0 <= number <= local[0].frames
+        returned = await asyncio.wait_for(back["video"].recv(), 5)
+        image = returned.to_ndarray(format="rgb24")
+        assert image.std(axis=2).max() < 20  # grey: edges() returns the same value in R, G and B
+        levels = [rms_dbfs(await asyncio.wait_for(received["audio"].recv(), 5)) for _ in range(25)]
+        assert levels[-1] == pytest.approx(-9.0, abs=1.0)  # Opus keeps the level of a steady tone
+    finally:
+        await close_media(loopback, caller, callee, local, received)
+    # close() ends the far side's tracks, as a browser does; this side's own stay live until stopped
+    assert received["video"].readyState == "ended" and back["video"].readyState == "ended"
+
+
+async def test_the_live_views_and_their_stable_text():
+    loopback, caller, callee, local, received, back = await connect_media("v")
+    try:
+        view = video_view(received["original"], back["video"], labels=["at the callee", "edges, at the caller"])
+        level = audio_level(received["audio"], "tone")
+        table = stats(caller)
+        assert table.text().endswith("\n  (no streams yet)")  # its first getStats() has not run yet
+        await view.wait_for_frames(20, timeout=5)
+        await table.wait_for_updates(2, timeout=5)
+        assert view.text() == ("video_view: 2 track(s), live, pictures up to 15 a second\n"
+                               "  at the callee         320×240\n"
+                               "  edges, at the caller  320×240")
+        assert view.fps(0) >= 10 and view.shown[0] >= 5
+        assert view.images[0].value[:2] == b"\xff\xd8"  # a JPEG
+        assert level.level == pytest.approx(-9.0, abs=1.0)
+        assert level.text() == "audio_level: tone, live, 48000 Hz, 2 channel(s), level redrawn 10 times a second"
+        assert table.text() == ("stats(v caller): live, every 1 s: frames/s, packets/s, kB/s, RTT ms, jitter ms, lost\n"
+                                "  video sent\n  audio sent\n  video received")
+        sent = table.streams["video sent"].values
+        assert sent["frames/s"] > 15 and sent["packets/s"] > 15 and sent["kB/s"] > 1
+        assert "peerlab-stats-line" in table.value and table.table().startswith("stream")
+        for shown in (view, level, table):
+            await shown.stop()
+        assert "stopped" in view.text() and "stopped" in table.text()
+    finally:
+        await close_media(loopback, caller, callee, local, received)
+
+
+async def test_a_view_stops_by_itself_when_the_connection_closes():
+    loopback, caller, callee, local, received, back = await connect_media("s")
+    view = video_view(back["video"])
+    table = stats(caller, interval=0.1)
+    await view.wait_for_frames(1, timeout=5)
+    await close_media(loopback, caller, callee, local, received)
+    for _ in range(50):
+        if not view.following and not table.following:
+            break
+        await asyncio.sleep(0.05)
+    assert not view.following and not table.following and view.error is None
+
+
+async def test_media_connections_leave_no_tasks_fds_or_threads_behind():
+    async def cycle() -> None:
+        loopback, caller, callee, local, received, back = await connect_media("leak")
+        view = video_view(received["original"], back["video"])
+        level = audio_level(received["audio"])
+        table = stats(caller)
+        await view.wait_for_frames(3, timeout=5)
+        await close_media(loopback, caller, callee, local, received)
+        for shown in (view, level, table):
+            await shown.stop()
+
+    def resources() -> dict[str, int]:
+        # aiortc encodes in the loop's default executor, which starts its worker threads as load asks and
+        # keeps them for the next job (named asyncio_0, asyncio_1...): those are not left behind by a connection
+        counted = open_resources()
+        counted["threads"] -= sum(1 for t in threading.enumerate() if t.name.startswith("asyncio_"))
+        return counted
+
+    await cycle()  # warm-up: codecs, imports
+    await settle()
+    before = resources()
+    for _ in range(3):
+        await cycle()
+    await settle()
+    assert resources() == before
