@@ -38,7 +38,7 @@ def test_the_connect_benchmark_runs_one_round():
 
 
 def test_the_data_channel_benchmark_runs_one_round():
-    out = run_benchmark("benchmarks/datachannel.py", "1", "2")  # one round of 2 MiB
+    out = run_benchmark("benchmarks/datachannel.py", "1", "1")  # one round of 1 MiB
     assert out.count("peerlab / aiortc = ") == 2, out
     if not Path("/usr/bin/chromium").exists():
         skip_or_fail("Debian's chromium is not installed: the Chromium row of the benchmark was not measured")
