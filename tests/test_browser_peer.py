@@ -311,3 +311,47 @@ async def test_the_lesson_01_caller_steps_run_unchanged_against_the_bridged_peer
         assert pc.connectionState == "closed"
     await callee.close()
     loopback.close()
+
+
+async def test_add_camera_asks_the_page_and_its_errors_come_back_with_the_dom_exception_name_and_a_hint():
+    def camera(constraints: dict[str, Any], timeout_ms: int) -> list[dict[str, Any]]:
+        assert constraints == {"video": {"width": 640, "height": 480}, "audio": False}
+        assert timeout_ms == 3000
+        return [{"kind": "video", "label": "fake_device_0", "id": "t1", "width": 640, "height": 480}]
+
+    def refused(*args: Any) -> None:
+        raise DomError("NotAllowedError", "Permission denied")
+
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc, {"addCamera": camera}):
+        track = await pc.addCamera(640, 480, timeout=3)
+        assert (track.kind, track.label, track.width, track.height) == ("video", "fake_device_0", 640, 480)
+        assert repr(track) == "<browser MediaStreamTrack video 'fake_device_0' 640×480>"
+    await pc.close()
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc, {"addCamera": refused}):
+        started = time.monotonic()
+        failed = await _settle(pc.addCamera())
+        assert isinstance(failed, browser.BrowserError) and failed.name == "NotAllowedError"
+        assert "getUserMedia() (in addCamera()) failed: NotAllowedError: Permission denied" in str(failed)
+        assert "allow it" in str(failed) and time.monotonic() - started < 2
+    await pc.close()
+    with pytest.raises(peerlab.StepOrderError):
+        await pc.addCamera()
+
+
+async def test_the_pages_track_events_and_the_video_it_plays_reach_python():
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc) as page:
+        waiting = asyncio.ensure_future(_settle(pc.wait_for_video_in_page(timeout=5)))
+        await page.post({"type": "track", "kind": "video", "id": "r1"})
+        await page.post({"type": "video", "width": 320, "height": 240})
+        assert await asyncio.wait_for(waiting, 5) == (320, 240)
+        assert pc.received_tracks == ["video"]
+        assert ("track", "video") in [(e.name, e.value) for e in pc.events.of("event")]
+    await pc.close()
+    quiet = browser.RTCPeerConnection()
+    async with FakePage(quiet):
+        failed = await _settle(quiet.wait_for_video_in_page(timeout=0.3))
+        assert isinstance(failed, peerlab.WaitTimeout) and "the page received no track" in str(failed)
+    await quiet.close()

@@ -1,6 +1,7 @@
 """Run a lesson in JupyterLab in Chromium, as a learner would, and save it with what the page showed.
 
-For lessons that need a browser (06: the browser is one of the peers), where nbclient
+For lessons that need a browser (06 and 09: the browser is one of the peers; 09 grants Chromium's fake
+camera, see allow_camera), where nbclient
 (tools/execute_notebooks.py) has no page and every browser-peer call stops after 5 s:
 
     python tools/execute_in_browser.py notebooks/06-your-browser.ipynb
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.jupyterlab import (  # noqa: E402  (the harness lives with the tests)
     CHROMIUM_ARGS,
     JupyterLab,
+    allow_camera,
     chromium_path,
     run_notebook,
     unexpected_errors,
@@ -47,6 +49,7 @@ def execute(path: Path) -> None:
                 browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
                 errors = watch_console(page)
+                allow_camera(page, path)  # Chromium's fake camera, for a lesson that asks for one
                 run_notebook(page, lab, path.name, timeout_s=120)
                 problems = unexpected_errors(page, lab, path.name) + errors
                 if problems:

@@ -14,10 +14,11 @@ from .connection import (
     REPLY_TIMEOUT,
     BrowserDataChannel,
     BrowserError,
+    BrowserMediaTrack,
     BrowserPeerWidget,
     BrowserUnavailable,
     RTCPeerConnection,
 )
 
-__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserError", "BrowserPeerWidget", "BrowserUnavailable",
-           "CONNECT_TIMEOUT", "REPLY_TIMEOUT", "close_bridge"]
+__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserError", "BrowserMediaTrack", "BrowserPeerWidget",
+           "BrowserUnavailable", "CONNECT_TIMEOUT", "REPLY_TIMEOUT", "close_bridge"]

@@ -23,6 +23,7 @@ import itertools
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -58,8 +59,8 @@ from ..trickle import RTCPeerConnectionIceEvent
 from ..wire import to_json
 from .bridge import bridge
 
-__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserPeerWidget", "BrowserError", "BrowserUnavailable",
-           "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
+__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget", "BrowserError",
+           "BrowserUnavailable", "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
 
 CONNECT_TIMEOUT = 5.0   # seconds a call waits for the page to link up before it fails
 REPLY_TIMEOUT = 10.0    # seconds a call waits for the linked page's answer
@@ -78,6 +79,19 @@ class BrowserUnavailable(PeerlabError, TimeoutError):
 
 class BrowserError(PeerlabError):
     """A browser error peerlab has no closer class for; ``name`` is the DOMException's."""
+
+
+#: What to do about each way the browser's getUserMedia() fails (the DOMException's name).
+CAMERA_HINTS = {
+    "NotAllowedError": "the camera was refused (by you, or by the browser's settings for this site): allow it "
+                       "(the camera icon in the address bar) and run the cell again",
+    "NotFoundError": "this browser sees no camera: plug one in, or start Chromium with "
+                     "--use-fake-device-for-media-stream for its test pattern",
+    "NotReadableError": "the camera is there but busy or broken: close other programs or tabs that use it",
+    "OverconstrainedError": "no camera can give what was asked: try another width and height",
+    "NotSupportedError": "this page cannot ask for a camera",
+    "TimeoutError": "nobody answered the browser's camera prompt in time: answer it, then run the cell again",
+}
 
 
 def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
@@ -101,6 +115,12 @@ def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
                else BrowserError)
     elif name == "SyntaxError" and method == "RTCPeerConnection":
         cls = ConfigurationError
+    if method == "addCamera":
+        camera = BrowserError(f"the browser's getUserMedia() (in addCamera()) failed: {name}: {message}"
+                           + (f". {CAMERA_HINTS[name]}" if name in CAMERA_HINTS else ""))
+        camera.name = name
+        camera.browser_message = message  # type: ignore[attr-defined]
+        return camera
     exc = cls(f"the browser's {method}() failed: {name}: {message}")
     exc.name = name  # the DOMException's own name, whatever peerlab's class says
     exc.browser_message = message  # type: ignore[attr-defined]
@@ -115,6 +135,21 @@ class BrowserPeerWidget(anywidget.AnyWidget):
     name = traitlets.Unicode("browser").tag(sync=True)
     bridge_url = traitlets.Unicode("").tag(sync=True)
     configuration = traitlets.Dict().tag(sync=True)
+
+
+@dataclass(frozen=True)
+class BrowserMediaTrack:
+    """A track the page got from ``getUserMedia()``: what its ``MediaStreamTrack`` says of itself."""
+
+    kind: str
+    label: str
+    id: str
+    width: int | None = None
+    height: int | None = None
+
+    def __repr__(self) -> str:
+        size = f" {self.width}×{self.height}" if self.width and self.height else ""
+        return f"<browser MediaStreamTrack {self.kind} {self.label!r}{size}>"
 
 
 class BrowserDataChannel(EventTarget):
@@ -226,6 +261,8 @@ class RTCPeerConnection(EventTarget):
         self._ids = itertools.count(1)
         self._channels: dict[str, BrowserDataChannel] = {}
         self.datachannels: list[BrowserDataChannel] = []
+        self.received_tracks: list[str] = []  # the kinds of the page's track events
+        self.video_in_page: tuple[int, int] | None = None  # the first received video the page plays: its size
         self._held: list[RTCIceCandidate | None] = []
         self._end_dispatched = False
         self._closed = False
@@ -315,8 +352,34 @@ class RTCPeerConnection(EventTarget):
         self._post_call("createDataChannel", [channel_id, label, to_json(options)])
         return channel
 
+    @promising
+    async def addCamera(self, width: int = 320, height: int = 240, *, timeout: float = 8.0) -> BrowserMediaTrack:
+        """The page's camera on this connection: ``getUserMedia()``, then ``addTrack()``, in the browser.
+
+        The page calls ``navigator.mediaDevices.getUserMedia({video: {width, height}})`` (the
+        browser may ask you first) and ``pc.addTrack(track, stream)`` with the camera's track, as
+        a web page does; call it before ``createOffer()``. Returns the camera's track as the page
+        describes it. If the page gets no camera, the browser's error comes back as a
+        :class:`BrowserError` whose ``name`` is the DOMException's (``NotAllowedError``: refused;
+        ``NotFoundError``: no camera; ``TimeoutError``: nobody answered the prompt within
+        ``timeout`` seconds). ``close()`` stops the camera.
+
+        Each video track the page receives (its ``track`` event) plays in a ``<video>`` in this
+        connection's widget: display ``pc`` to see it.
+        """
+        self._check_open("addCamera()")
+        wait = max(0.5, min(timeout, self.reply_timeout - 1))
+        value = await self._request("addCamera", {"video": {"width": width, "height": height}, "audio": False},
+                                    round(wait * 1000))
+        tracks = [BrowserMediaTrack(str(t.get("kind")), str(t.get("label") or ""), str(t.get("id") or ""),
+                                    t.get("width"), t.get("height")) for t in value or [] if isinstance(t, dict)]
+        video = next((t for t in tracks if t.kind == "video"), None)
+        if video is None:
+            raise BrowserError(f"addCamera(): the page's getUserMedia() gave no video track: {value!r}")
+        return video
+
     def close(self) -> Promise[None]:
-        """Close the page's connection; the states read ``closed`` at once."""
+        """Close the page's connection (and stop its camera); the states read ``closed`` at once."""
         async def closing() -> None:
             if self._page is not None and self._lost is None:
                 try:
@@ -373,6 +436,16 @@ class RTCPeerConnection(EventTarget):
         await self._until(lambda: self._end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events (from the browser) did not all arrive within {timeout:g} s"
             + ("" if self.listeners("icecandidate") else ": no icecandidate listener is registered")))
+
+    @promising
+    async def wait_for_video_in_page(self, *, timeout: float = DEFAULT_WAIT) -> tuple[int, int]:
+        """Wait until a video track the page received plays in the widget's ``<video>``; its width and height."""
+        await self._until(lambda: self.video_in_page is not None, timeout, lambda: (
+            f"no received video played in the {self.name}'s widget within {timeout:g} s ("
+            + ("track events so far: " + ", ".join(self.received_tracks) if self.received_tracks
+               else "the page received no track") + "); is `pc` displayed in a cell of this notebook?"))
+        assert self.video_in_page is not None
+        return self.video_in_page
 
     # -- talking to the page -----------------------------------------------------
 
@@ -503,6 +576,13 @@ class RTCPeerConnection(EventTarget):
             self.datachannels.append(channel)
             self.events.add(self.name, "event", "datachannel")
             self.dispatchEvent(RTCDataChannelEvent(channel))  # type: ignore[arg-type]
+        elif kind == "track":
+            self.received_tracks.append(str(message.get("kind")))
+            self.events.add(self.name, "event", "track", str(message.get("kind")))
+        elif kind == "video":
+            if self.video_in_page is None and not self._closed:
+                self.video_in_page = (int(message.get("width") or 0), int(message.get("height") or 0))
+                self.events.add(self.name, "note", "video", "{}×{} playing in the page".format(*self.video_in_page))
         elif kind == "channel":
             found = self._channels.get(str(message.get("channel")))
             if found is not None:

@@ -5,7 +5,8 @@
 // (bridge_url, with its token). Calls come from Python over that socket; every reply, event and
 // state change goes back over it, straight into the kernel's event loop (a reply over the widget
 // comm would wait until the running cell ends: see peerlab/browser/__init__.py).
-// render() draws the four states, live, from the page's connection itself.
+// render() draws the four states, live, from the page's connection itself, and a <video> for each
+// video track the connection receives (its track event): what the far side sends, playing here.
 
 const PEERS = (globalThis.__peerlab_browser_peers ??= new Map());
 const STATES = ["signalingState", "iceGatheringState", "iceConnectionState", "connectionState"];
@@ -40,7 +41,8 @@ function start(model) {
   const peerId = model.get("peer_id");
   if (PEERS.has(peerId)) return PEERS.get(peerId);
   const pc = new RTCPeerConnection(model.get("configuration"));
-  const entry = { pc, ws: null, channels: new Map(), views: new Set(), nextChannel: 1, error: null };
+  const entry = { pc, ws: null, channels: new Map(), views: new Set(), nextChannel: 1, error: null,
+                  camera: [], received: [], videoViews: new Set(), videoReported: false };
   PEERS.set(peerId, entry);
   const outbox = [];
   const post = (message) => {
@@ -50,6 +52,7 @@ function start(model) {
   };
   const redraw = () => entry.views.forEach((draw) => draw());
   entry.redraw = redraw;
+  entry.post = post;
 
   const watchChannel = (channel, id) => {
     entry.channels.set(id, channel);
@@ -72,6 +75,12 @@ function start(model) {
   pc.addEventListener("icecandidate", (event) => {
     post({ type: "icecandidate", candidate: event.candidate ? event.candidate.toJSON() : null });
   });
+  pc.addEventListener("track", (event) => {
+    const stream = new MediaStream([event.track]);
+    entry.received.push({ kind: event.track.kind, stream });
+    post({ type: "track", kind: event.track.kind, id: event.track.id });
+    entry.videoViews.forEach((show) => show(event.track.kind, stream));
+  });
   pc.addEventListener("datachannel", (event) => {
     const id = "far-" + entry.nextChannel++;
     post({ type: "datachannel", channel: id, label: event.channel.label, readyState: event.channel.readyState });
@@ -92,12 +101,33 @@ function start(model) {
       entry.channels.get(id).send(binary ? fromBase64(data) : data);
       return null;
     },
+    addCamera: async (constraints, timeoutMs) => {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        throw { name: "NotSupportedError", message: "navigator.mediaDevices is missing: a camera needs a secure page (https, or http://localhost)" };
+      }
+      let timer, late = false;
+      const asking = navigator.mediaDevices.getUserMedia(constraints);
+      asking.then((stream) => { if (late) stream.getTracks().forEach((t) => t.stop()); }, () => {});
+      const stream = await Promise.race([asking, new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          reject({ name: "TimeoutError", message: `getUserMedia() did not settle within ${timeoutMs / 1000} s` });
+        }, timeoutMs);
+      })]).finally(() => clearTimeout(timer));
+      return stream.getTracks().map((track) => {
+        entry.camera.push(track);
+        pc.addTrack(track, stream);
+        const settings = track.getSettings();
+        return { kind: track.kind, label: track.label, id: track.id, width: settings.width || null, height: settings.height || null };
+      });
+    },
     closeChannel: (id) => {
       entry.channels.get(id).close();
       return null;
     },
     close: () => {
       pc.close();
+      entry.camera.forEach((track) => track.stop());
       redraw();
       return null;
     },
@@ -146,6 +176,7 @@ function initialize({ model }) {
     if (!entry) return;
     PEERS.delete(peerId);
     try { entry.pc.close(); } catch (e) { /* already closed */ }
+    entry.camera.forEach((track) => track.stop());
     if (entry.ws) entry.ws.close(1000, "widget closed");
   };
 }
@@ -157,6 +188,29 @@ function render({ model, el }) {
   box.className = "peerlab-browser-peer";
   box.dataset.peer = name;
   el.appendChild(box);
+  const statesBox = document.createElement("div");
+  const videos = document.createElement("div");
+  videos.style.cssText = "display:flex;gap:8px;flex-wrap:wrap;margin-top:4px";
+  box.append(statesBox, videos);
+  const show = (kind, stream) => {
+    if (kind !== "video") return;
+    const video = document.createElement("video");
+    video.className = "peerlab-browser-video";
+    video.dataset.peer = model.get("name");
+    video.title = "a video track this connection received";
+    video.autoplay = video.muted = video.playsInline = true;
+    video.style.cssText = "background:black;max-width:100%";
+    video.addEventListener("resize", () => {
+      if (entry.videoReported || !video.videoWidth) return;
+      entry.videoReported = true;
+      entry.post({ type: "video", width: video.videoWidth, height: video.videoHeight });
+    });
+    video.srcObject = stream;
+    videos.appendChild(video);
+    video.play().catch(() => { /* autoplay (muted) starts it anyway */ });
+  };
+  entry.received.forEach(({ kind, stream }) => show(kind, stream));
+  entry.videoViews.add(show);
   const draw = () => {
     const pc = entry.pc;
     const rows = STATES.map((s) =>
@@ -165,7 +219,7 @@ function render({ model, el }) {
       `style="display:inline-block;padding:1px 6px;border-radius:3px;background:#1565c0;color:white;font-weight:bold">${esc(pc[s])}</span></td></tr>`
     ).join("");
     const link = entry.ws && entry.ws.readyState === WebSocket.OPEN ? "linked to the kernel" : (entry.error || "linking to the kernel…");
-    box.innerHTML =
+    statesBox.innerHTML =
       `<div style="font-family:var(--jp-code-font-family, monospace);font-size:12px">` +
       `<b>${name}</b>: this page's own RTCPeerConnection (${esc(link)})` +
       `<table style="border-collapse:collapse">${rows}</table></div>`;
@@ -176,6 +230,7 @@ function render({ model, el }) {
   return () => {
     clearInterval(timer);
     entry.views.delete(draw);
+    entry.videoViews.delete(show);
   };
 }
 

@@ -35,9 +35,14 @@ import nbformat
 
 # Playwright's launch() already gives Chromium a fresh temporary --user-data-dir (and deletes it);
 # passing our own to launch() is refused. The rest keeps Chromium off the network and away from
-# the GPU and the sandbox (this machine runs as root).
+# the GPU and the sandbox (this machine runs as root). The last gives getUserMedia() Chromium's own test
+# pattern for a camera. Not --use-fake-ui-for-media-stream: it grants the camera to every page, and a page
+# that may use the camera gets its real host addresses as ICE candidates, not mDNS names (lesson 06 shows
+# the names). A lesson that needs the camera says so in its metadata; allow_camera() grants it to that
+# lesson's browser context only.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--use-fake-device-for-media-stream"]
 
 INSTALL_HINT = ("Debian's Chromium is not installed: `apt-get install chromium` (as root); "
                 "PEERLAB_CHROMIUM=/path/to/chromium points the tests at another build")
@@ -347,6 +352,17 @@ def outputs_text(page: Any, cell: int | None = None) -> str:
     """The text of every output area, in order: of the whole notebook, or of cell number ``cell``."""
     scope = ".jp-NotebookPanel" if cell is None else f".jp-NotebookPanel .jp-Cell >> nth={cell}"
     return "\n".join(page.locator(scope).first.locator(".jp-OutputArea-output").all_inner_texts())
+
+
+def needs_camera(notebook: Path) -> bool:
+    """Whether the lesson asks for the browser's camera: ``{"peerlab": {"camera": true}}`` in its metadata."""
+    return bool(nbformat.read(notebook, as_version=4).metadata.get("peerlab", {}).get("camera"))
+
+
+def allow_camera(page: Any, notebook: Path) -> None:
+    """Say yes, for this page's browser context only, to the camera prompt of a lesson that needs one."""
+    if needs_camera(notebook):
+        page.context.grant_permissions(["camera"])
 
 
 def tagged_cell(notebook: Path, tag: str) -> int:

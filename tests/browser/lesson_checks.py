@@ -21,6 +21,7 @@ import nbformat
 from .conftest import ARTIFACTS, ROOT
 from .jupyterlab import (
     JupyterLab,
+    allow_camera,
     cells,
     mermaid_arrow_count,
     outputs_text,
@@ -185,6 +186,47 @@ def check_media(page: Any, lab: JupyterLab, name: str) -> None:
     page.locator(".peerlab-video").nth(1).screenshot(path=str(ARTIFACTS / "media-video-and-edges.png"))
 
 
+def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
+    """Lesson 09: Chromium's fake camera reaches aiortc, and its edges come back and play in the page's widget.
+
+    Run All ends by closing both connections, so the returned video stands still then: run the cells above
+    the clean-up again, and look at the <video> while it plays (two screenshots a second apart differ)."""
+    text = outputs_text(page)
+    assert "<browser MediaStreamTrack video 'fake_device_0' 320×240>" in text
+    assert "host candidate's address ends with .local: False" in text  # a page that may use the camera
+    assert "the callee received: ['video']" in text and "iceConnectionState=connected  connectionState=connected" in text
+    assert "the page plays the edges of your camera, 320×240; its track events: ['video']" in text
+    assert "at least 10: True" in text and "in the kernel: {'video': 'ended', 'edges': 'ended'}" in text
+    assert page.locator('.peerlab-browser-state[data-machine="connectionState"]').first.get_attribute(
+        "data-state") == "closed"
+    clean_up = tagged_cell(lab.path(name), "clean-up")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", clean_up)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-above')")
+    deadline = time.monotonic() + 60
+    while not all(c.ran for c in cells(page, name) if c.type == "code" and c.index < clean_up):
+        assert time.monotonic() < deadline, "the cells above the clean-up did not run again within 60 s"
+        page.wait_for_timeout(200)
+    assert [p for p in unexpected_errors(page, lab, name) if "not run" not in p] == []  # the clean-up: not yet
+    video = page.locator("video.peerlab-browser-video").first
+    video.wait_for(state="visible", timeout=10_000)
+    size = video.evaluate("v => [v.videoWidth, v.videoHeight, v.paused, v.readyState]")
+    assert size[0] > 0 and size[1] > 0 and not size[2], f"the returned video does not play: {size}"
+    before = video.screenshot(path=str(ARTIFACTS / "camera-edges-1.png"))
+    page.wait_for_timeout(1000)
+    after = video.screenshot(path=str(ARTIFACTS / "camera-edges-2.png"))
+    assert before != after, "the returned video did not move in a second"
+    page.locator(".peerlab-video").first.screenshot(path=str(ARTIFACTS / "camera-in-kernel.png"))
+    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", clean_up)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
+    deadline = time.monotonic() + 30
+    while not all(c.ran for c in cells(page, name) if c.type == "code"):
+        assert time.monotonic() < deadline, "the clean-up did not run within 30 s"
+        page.wait_for_timeout(200)
+    assert unexpected_errors(page, lab, name) == []
+    assert "in the kernel: {'video': 'ended', 'edges': 'ended'}" in outputs_text(page)
+
+
 CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "00-setup-check.ipynb": check_setup_check,
     "01-caller.ipynb": check_caller,
@@ -195,6 +237,7 @@ CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "06-your-browser.ipynb": check_your_browser,
     "07-data-channels.ipynb": check_data_channels,
     "08-media.ipynb": check_media,
+    "09-your-camera.ipynb": check_your_camera,
     "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
     "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
     "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,
@@ -205,6 +248,7 @@ CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
 
 def run_and_check(page: Any, console_errors: list[str], lab: JupyterLab, name: str) -> None:
     """Run All in a fresh workspace, screenshot it, and check what the lesson must show."""
+    allow_camera(page, lab.path(name))
     run_notebook(page, lab, name)
     screenshot_notebook(page, ARTIFACTS / f"{Path(name).stem}.png")
     assert unexpected_errors(page, lab, name) == []
