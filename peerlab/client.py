@@ -10,8 +10,6 @@ a message this endpoint sent is raised by its next ``send()`` or ``receive()``.
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import json
 import time
 import uuid
@@ -24,17 +22,16 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from .errors import (
     JoinRefused,
-    MessageHandlerError,
     MessageRefused,
     PeerlabNote,
     SignallingClosed,
     SignallingError,
-    SignallingTimeout,
     SignallingUnreachable,
     note,
 )
+from .inbox import Inbox
 from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other_role, split_url
-from .signalling import DEFAULT_TIMEOUT, Transcript, TranscriptEntry, summarize
+from .signalling import Transcript, TranscriptEntry, summarize
 from .steps import sender_of
 from .wire import dumps
 
@@ -49,13 +46,6 @@ CLIENT_ID = uuid.uuid4().hex
 JOIN_TIMEOUT = 10.0
 
 Message = dict[str, Any]
-Callback = Callable[[Message], Any]
-
-
-def _a(kind: str | None) -> str:
-    if kind is None:
-        return "any message"
-    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind!r} message"
 
 
 async def join(url: str, room: str, role: str = "caller", token: str | None = None, *,
@@ -112,7 +102,7 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
     return endpoint
 
 
-class WebSocketEndpoint:
+class WebSocketEndpoint(Inbox):
     """One side of a room on ``peerlab serve``: ``send``, ``await receive``, ``on("message")``, ``close()``.
 
     Made by :func:`join`. ``name`` is the role (``"caller"`` or ``"callee"``); ``transcript``
@@ -131,13 +121,8 @@ class WebSocketEndpoint:
         self.limits: dict[str, Any] = dict(joined.get("limits") or {})
         self.types: tuple[str, ...] = tuple(joined.get("types") or ("offer", "answer", "candidate"))
         self.far_present = joined.get("peer") is not None
-        self._inbox: deque[Message] = deque()
-        self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
-        self._callbacks: list[Callback] = []
-        self._handler_tasks: set[asyncio.Future[Any]] = set()
-        self._problems: deque[SignallingError | MessageHandlerError] = deque()  # raised by the next send() or receive()
+        super().__init__()
         self._sent = 0
-        self._closed: SignallingClosed | None = None
         self._closing: asyncio.Task[None] | None = None
         self._start = time.monotonic()
         self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.scripted)
@@ -148,11 +133,6 @@ class WebSocketEndpoint:
         self._writer = loop.create_task(self._write())
 
     # -- the Loopback endpoint's interface -------------------------------------
-
-    @property
-    def pending(self) -> list[Message]:
-        """Messages that arrived and that no ``receive()`` has taken yet."""
-        return list(self._inbox)
 
     def send(self, message: Message) -> None:
         """Send ``message`` (``{"type": ..., "data": ...}``) to the far side as one JSON text frame.
@@ -185,67 +165,6 @@ class WebSocketEndpoint:
         self._sent += 1
         self._record(self.name, other_role(self.name), wire, size)
         self._outgoing.put_nowait(text)
-
-    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
-        """Wait for the next message (of ``type``, if given) from the far side and return it.
-
-        Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``: wait
-        forever), saying why; :class:`SignallingClosed` at once if the server stops or the
-        connection is lost; :class:`MessageRefused` if the server refused a message sent from here.
-        """
-        if type is not None and type not in self.types:
-            raise SignallingError(f"unknown message type {type!r}: expected one of {', '.join(self.types)}")
-        self._raise_problem()
-        for message in self._inbox:
-            if type is None or message["type"] == type:
-                self._inbox.remove(message)
-                return message
-        if self._closed is not None:
-            raise SignallingClosed(f"{self.name}.receive(): {self._closed}")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Message] = loop.create_future()
-        waiter = (type, future)
-        self._waiters.append(waiter)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except asyncio.TimeoutError:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                return future.result()
-            reason, why = self._explain(type)
-            raise SignallingTimeout(
-                f"The {self.name} waited {timeout:g} s for {_a(type)} and none came. {why}".rstrip(),
-                endpoint=self.name, type=type, timeout=timeout or 0.0, reason=reason) from None
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._inbox.appendleft(future.result())  # arrived as the wait was stopped: keep it
-            raise
-        finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-            if not future.done():
-                future.cancel()
-
-    def on(self, event: str, callback: Callback | None = None) -> Any:
-        """Call ``callback(message)`` for every message from the far side (usable as a decorator).
-
-        What a callback raises is raised by the next ``send()`` or ``receive()``, as a
-        :class:`MessageHandlerError`.
-        """
-        if event != "message":
-            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
-
-        def register(f: Callback) -> Callback:
-            if not callable(f):
-                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
-            self._callbacks.append(f)
-            return f
-
-        return register if callback is None else register(callback)
-
-    def off(self, event: str, callback: Callback) -> None:
-        """Stop calling ``callback`` for new messages."""
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
 
     def close(self) -> asyncio.Task[None]:
         """Leave the room and close the socket; ``await`` the result to wait until it is closed."""
@@ -411,11 +330,6 @@ class WebSocketEndpoint:
         if not live:
             self._problems.append(error)
 
-    def _raise_problem(self) -> None:
-        if self._problems:
-            error = self._problems.popleft()
-            raise error from getattr(error, "error", None)
-
     def _deliver(self, message: Message, size: int) -> None:
         if "type" not in message:
             return
@@ -424,47 +338,12 @@ class WebSocketEndpoint:
             self._player.deliver(message)
             self._call_handlers(message)
             return
-        for waiter in list(self._waiters):
-            kind, future = waiter
-            if not future.done() and (kind is None or kind == message["type"]):
-                self._waiters.remove(waiter)
-                future.set_result(message)
-                break
-        else:
-            self._inbox.append(message)
-        self._call_handlers(message)
-
-    def _call_handlers(self, message: Message) -> None:
-        loop = asyncio.get_running_loop()
-        for callback in list(self._callbacks):
-            loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
+        self._hand_over(message)
 
     def _record(self, sender: str, receiver: str, message: Message, size: int) -> None:
         self.transcript._append(TranscriptEntry(
             seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
             type=message["type"], size=size, summary=summarize(message), message=message))
-
-    def _run_handler(self, handler: Callback, message: Message) -> None:
-        try:
-            result = handler(message)
-        except Exception as exc:
-            self._handler_failed(handler, exc)
-            return
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._handler_tasks.add(task)
-            task.add_done_callback(functools.partial(self._handler_done, handler))
-
-    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
-        self._handler_tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self._handler_failed(handler, task.exception())  # type: ignore[arg-type]
-
-    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
-        name = getattr(handler, "__name__", type(handler).__name__)
-        self._problems.append(MessageHandlerError(
-            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
-            handler=handler, error=exc))
 
     # -- why nothing came ----------------------------------------------------------
 

@@ -24,12 +24,8 @@ and translates both ways between that wire and peerlab's messages (``{"type": ..
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import json
 import time
-from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiortc.sdp import SessionDescription, candidate_to_sdp
@@ -37,18 +33,16 @@ from aiortc.sdp import SessionDescription, candidate_to_sdp
 from .candidate import RTCIceCandidate, parse_candidate
 from .errors import (
     InvalidCandidateError,
-    MessageHandlerError,
     PeerlabNote,
     ServerStartError,
     SignallingClosed,
     SignallingError,
-    SignallingTimeout,
     SignallingUnreachable,
     UnreadableMessage,
     note,
 )
+from .inbox import Inbox
 from .signalling import (
-    DEFAULT_TIMEOUT,
     MESSAGE_TYPES,
     Transcript,
     TranscriptEntry,
@@ -71,13 +65,6 @@ _BYE = b'{"type": "bye"}\n'  # what aiortc's close() sends
 _LINE_LIMIT = 2**20  # SDP is a few KiB; aiortc's reader takes up to 64 KiB per line
 
 Message = dict[str, Any]
-Callback = Callable[[Message], Any]
-
-
-def _a(kind: str | None) -> str:
-    if kind is None:
-        return "any message"
-    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind!r} message"
 
 
 def _other(role: str) -> str:
@@ -254,13 +241,15 @@ async def _connect(host: str, port: int, timeout: float) -> tuple[asyncio.Stream
         await asyncio.sleep(_RETRY_EVERY)
 
 
-class TcpEndpoint:
+class TcpEndpoint(Inbox):
     """One side of aiortc's TCP signalling: ``send``, ``await receive``, ``on("message")``, ``close()``.
 
     Made by :func:`tcp_signalling`. ``name`` is the role (``"caller"`` or ``"callee"``);
     ``transcript`` holds what this endpoint sent (or did not: end-of-candidates) and received;
     ``far_connected`` says whether the far side is on the line.
     """
+
+    types = MESSAGE_TYPES
 
     def __init__(self, host: str, port: int, role: str) -> None:
         self.host = host
@@ -273,12 +262,7 @@ class TcpEndpoint:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._on_line = asyncio.Event()
-        self._inbox: deque[Message] = deque()
-        self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
-        self._callbacks: list[Callback] = []
-        self._handler_tasks: set[asyncio.Future[Any]] = set()
-        self._problems: deque[SignallingError | MessageHandlerError] = deque()
-        self._closed: SignallingClosed | None = None
+        super().__init__()
         self._closing: asyncio.Task[None] | None = None
         self._start = time.monotonic()
         self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -305,11 +289,6 @@ class TcpEndpoint:
 
     # -- the Loopback endpoint's interface -------------------------------------
 
-    @property
-    def pending(self) -> list[Message]:
-        """Messages that arrived and that no ``receive()`` has taken yet."""
-        return list(self._inbox)
-
     def send(self, message: Message) -> None:
         """Send ``message`` (``{"type": ..., "data": ...}``) to the far side as aiortc's line; returns at once.
 
@@ -334,66 +313,6 @@ class TcpEndpoint:
         data = (line + "\n").encode()
         self._record(self.name, self.far, wire, len(data))
         self._outgoing.put_nowait(data)
-
-    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
-        """Wait for the next message (of ``type``, if given) from the far side and return it.
-
-        Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``: wait
-        forever), saying why; :class:`SignallingClosed` at once when the far side says bye or the
-        connection is lost; :class:`UnreadableMessage` if the far side sent a line that is not aiortc's.
-        """
-        if type is not None and type not in MESSAGE_TYPES:
-            raise SignallingError(f"unknown message type {type!r}: expected one of {', '.join(MESSAGE_TYPES)}")
-        self._raise_problem()
-        for message in self._inbox:
-            if type is None or message["type"] == type:
-                self._inbox.remove(message)
-                return message
-        if self._closed is not None:
-            raise SignallingClosed(f"{self.name}.receive(): {self._closed}")
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        waiter = (type, future)
-        self._waiters.append(waiter)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except asyncio.TimeoutError:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                return future.result()
-            reason, why = self._explain(type)
-            raise SignallingTimeout(
-                f"The {self.name} waited {timeout:g} s for {_a(type)} and none came. {why}".rstrip(),
-                endpoint=self.name, type=type, timeout=timeout or 0.0, reason=reason) from None
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._inbox.appendleft(future.result())  # arrived as the wait was stopped: keep it
-            raise
-        finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-            if not future.done():
-                future.cancel()
-
-    def on(self, event: str, callback: Callback | None = None) -> Any:
-        """Call ``callback(message)`` for every message from the far side (usable as a decorator).
-
-        What a callback raises is raised by the next ``send()`` or ``receive()``, as a
-        :class:`MessageHandlerError`.
-        """
-        if event != "message":
-            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
-
-        def register(f: Callback) -> Callback:
-            if not callable(f):
-                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
-            self._callbacks.append(f)
-            return f
-
-        return register if callback is None else register(callback)
-
-    def off(self, event: str, callback: Callback) -> None:
-        """Stop calling ``callback`` for new messages."""
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
 
     def close(self) -> asyncio.Task[None]:
         """Say ``bye`` to the far side and close the connection; ``await`` the result to wait until closed."""
@@ -559,53 +478,15 @@ class TcpEndpoint:
         if not live:
             self._problems.append(error)
 
-    def _raise_problem(self) -> None:
-        if self._problems:
-            error = self._problems.popleft()
-            raise error from getattr(error, "error", None)
-
     def _deliver(self, message: Message, size: int, how: str = "") -> None:
         self._record(self.far, self.name, message, size, how)
-        for waiter in list(self._waiters):
-            kind, future = waiter
-            if not future.done() and (kind is None or kind == message["type"]):
-                self._waiters.remove(waiter)
-                future.set_result(message)
-                break
-        else:
-            self._inbox.append(message)
-        loop = asyncio.get_running_loop()
-        for callback in list(self._callbacks):
-            loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
+        self._hand_over(message)
 
     def _record(self, sender: str, receiver: str, message: Message, size: int, how: str = "") -> None:
         summary = summarize(message) + (f", {how}" if how else "")
         self.transcript._append(TranscriptEntry(
             seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
             type=message["type"], size=size, summary=summary, message=message))
-
-    def _run_handler(self, handler: Callback, message: Message) -> None:
-        try:
-            result = handler(message)
-        except Exception as exc:
-            self._handler_failed(handler, exc)
-            return
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._handler_tasks.add(task)
-            task.add_done_callback(functools.partial(self._handler_done, handler))
-
-    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
-        self._handler_tasks.discard(task)
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            self._handler_failed(handler, error)
-
-    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
-        name = getattr(handler, "__name__", type(handler).__name__)
-        self._problems.append(MessageHandlerError(
-            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
-            handler=handler, error=exc))
 
     # -- why nothing came ----------------------------------------------------------
 

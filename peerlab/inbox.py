@@ -1,0 +1,155 @@
+"""What a network signalling endpoint keeps on this side: arrived messages, waiting receives, handlers.
+
+The WebSocket endpoint (:mod:`peerlab.client`) and aiortc's TCP signalling (:mod:`peerlab.tcp_signalling`)
+share it, so ``receive()``, ``on("message")`` and their errors read alike whatever carries the
+messages. A subclass supplies the wire (``send``, ``close``) and says why nothing came (``_explain``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .errors import MessageHandlerError, SignallingClosed, SignallingError, SignallingTimeout
+from .signalling import DEFAULT_TIMEOUT, Message, _a
+
+__all__ = ["Inbox"]
+
+Callback = Callable[[Message], Any]
+
+
+class Inbox:
+    """Messages from the far side, handed to a waiting ``receive()`` or kept until one asks."""
+
+    name: str
+    #: the message types ``receive(type)`` accepts
+    types: tuple[str, ...] = ("offer", "answer", "candidate")
+
+    def __init__(self) -> None:
+        self._inbox: deque[Message] = deque()
+        self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
+        self._callbacks: list[Callback] = []
+        self._handler_tasks: set[asyncio.Future[Any]] = set()
+        self._problems: deque[SignallingError | MessageHandlerError] = deque()  # raised by the next send/receive
+        self._closed: SignallingClosed | None = None
+
+    @property
+    def pending(self) -> list[Message]:
+        """Messages that arrived and that no ``receive()`` has taken yet."""
+        return list(self._inbox)
+
+    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
+        """Wait for the next message (of ``type``, if given) from the far side and return it.
+
+        Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``: wait
+        forever), saying why; :class:`SignallingClosed` at once when the connection ends; first, an
+        error kept from before (a message the far side refused or could not read, a handler that raised).
+        """
+        if type is not None and type not in self.types:
+            raise SignallingError(f"unknown message type {type!r}: expected one of {', '.join(self.types)}")
+        self._raise_problem()
+        for message in self._inbox:
+            if type is None or message["type"] == type:
+                self._inbox.remove(message)
+                return message
+        if self._closed is not None:
+            raise SignallingClosed(f"{self.name}.receive(): {self._closed}")
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        waiter = (type, future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except asyncio.TimeoutError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                return future.result()
+            reason, why = self._explain(type)
+            raise SignallingTimeout(
+                f"The {self.name} waited {timeout:g} s for {_a(type)} and none came. {why}".rstrip(),
+                endpoint=self.name, type=type, timeout=timeout or 0.0, reason=reason) from None
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._inbox.appendleft(future.result())  # arrived as the wait was stopped: keep it
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if not future.done():
+                future.cancel()
+
+    def on(self, event: str, callback: Callback | None = None) -> Any:
+        """Call ``callback(message)`` for every message from the far side (usable as a decorator).
+
+        What a callback raises is raised by the next ``send()`` or ``receive()``, as a
+        :class:`MessageHandlerError`.
+        """
+        if event != "message":
+            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
+
+        def register(f: Callback) -> Callback:
+            if not callable(f):
+                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
+            self._callbacks.append(f)
+            return f
+
+        return register if callback is None else register(callback)
+
+    def off(self, event: str, callback: Callback) -> None:
+        """Stop calling ``callback`` for new messages."""
+        if callback in self._callbacks:
+            self._callbacks.remove(callback)
+
+    # -- for the subclass --------------------------------------------------------
+
+    def _explain(self, kind: str | None) -> tuple[str, str]:
+        """Why no ``kind`` message came, as far as this side can tell: (reason, words)."""
+        return "not-sent", ""
+
+    def _raise_problem(self) -> None:
+        if self._problems:
+            error = self._problems.popleft()
+            raise error from getattr(error, "error", None)
+
+    def _hand_over(self, message: Message) -> None:
+        """Give ``message`` to the first receive() waiting for its type, else keep it; call the handlers."""
+        for waiter in list(self._waiters):
+            kind, future = waiter
+            if not future.done() and (kind is None or kind == message["type"]):
+                self._waiters.remove(waiter)
+                future.set_result(message)
+                break
+        else:
+            self._inbox.append(message)
+        self._call_handlers(message)
+
+    def _call_handlers(self, message: Message) -> None:
+        loop = asyncio.get_running_loop()
+        for callback in list(self._callbacks):
+            loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
+
+    def _run_handler(self, handler: Callback, message: Message) -> None:
+        try:
+            result = handler(message)
+        except Exception as exc:
+            self._handler_failed(handler, exc)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._handler_tasks.add(task)
+            task.add_done_callback(functools.partial(self._handler_done, handler))
+
+    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
+        self._handler_tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._handler_failed(handler, error)
+
+    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
+        name = getattr(handler, "__name__", type(handler).__name__)
+        self._problems.append(MessageHandlerError(
+            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
+            handler=handler, error=exc))
