@@ -265,7 +265,7 @@ def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
     """Open ``name`` in a fresh workspace and wait until its kernel is idle; fail on any dialog."""
     page.goto(lab.notebook_url(name))
     # With a kernelspec the kernel starts by itself; without one "Select Kernel" opens instead.
-    page.wait_for_function(_READY_JS, arg=name, timeout=60_000)
+    page.wait_for_function(_READY_JS, arg=name, timeout=120_000)  # a loaded 2-core CI machine needs it
     text = dialog_text(page)
     if text is not None:
         raise AssertionError(f"{name}: JupyterLab opened a dialog a learner would have to answer: {text!r}")

@@ -7,7 +7,7 @@ import pytest
 from .lesson_checks import SECOND_HALF, run_and_check
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("name", SECOND_HALF)
 def test_lesson_runs_in_jupyterlab_without_errors(page, console_errors, lab, name):
     run_and_check(page, console_errors, lab, name)
