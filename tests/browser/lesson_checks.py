@@ -35,8 +35,9 @@ NOTEBOOKS = ROOT / "notebooks"
 # The lessons and the workshop solutions; exercises have blanks on purpose (pytest ignores them too).
 LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 WORKSHOP = sorted(f"workshop/{p.name}" for p in (NOTEBOOKS / "workshop").glob("*-solution.ipynb"))
-# Two browser modules share the lessons, so that pytest-xdist runs the halves side by side.
-FIRST_HALF, SECOND_HALF = LESSONS[: len(LESSONS) // 2], LESSONS[len(LESSONS) // 2:]
+# Three browser modules share the lessons, so that pytest-xdist runs the thirds side by side.
+_THIRD = -(-len(LESSONS) // 3)
+FIRST_THIRD, SECOND_THIRD, LAST_THIRD = LESSONS[:_THIRD], LESSONS[_THIRD:2 * _THIRD], LESSONS[2 * _THIRD:]
 
 CONNECTION_STATE = '.peerlab-state-panel .peerlab-state-current[data-machine="connectionState"]'
 

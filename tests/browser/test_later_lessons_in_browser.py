@@ -1,13 +1,13 @@
-"""The second half of the lessons, run in JupyterLab in Debian's Chromium (the first half: test_lessons_in_browser)."""
+"""The second third of the lessons, run in JupyterLab in Debian's Chromium (the others: test_lessons_in_browser, test_last_lessons_in_browser)."""
 
 from __future__ import annotations
 
 import pytest
 
-from .lesson_checks import SECOND_HALF, run_and_check
+from .lesson_checks import SECOND_THIRD, run_and_check
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("name", SECOND_HALF)
+@pytest.mark.parametrize("name", SECOND_THIRD)
 def test_lesson_runs_in_jupyterlab_without_errors(page, console_errors, lab, name):
     run_and_check(page, console_errors, lab, name)
