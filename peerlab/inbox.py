@@ -8,14 +8,12 @@ messages. A subclass supplies the wire (``send``, ``close``) and says why nothin
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
-import json
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from .errors import MessageHandlerError, SignallingClosed, SignallingError, SignallingTimeout
+from .handlers import MessageHandlers
 from .signalling import DEFAULT_TIMEOUT, Message, _a
 
 __all__ = ["Inbox"]
@@ -23,7 +21,7 @@ __all__ = ["Inbox"]
 Callback = Callable[[Message], Any]
 
 
-class Inbox:
+class Inbox(MessageHandlers):
     """Messages from the far side, handed to a waiting ``receive()`` or kept until one asks."""
 
     name: str
@@ -31,10 +29,9 @@ class Inbox:
     types: tuple[str, ...] = ("offer", "answer", "candidate")
 
     def __init__(self) -> None:
+        super().__init__()
         self._inbox: deque[Message] = deque()
         self._waiters: list[tuple[str | None, asyncio.Future[Message]]] = []
-        self._callbacks: list[Callback] = []
-        self._handler_tasks: set[asyncio.Future[Any]] = set()
         self._problems: deque[SignallingError | MessageHandlerError] = deque()  # raised by the next send/receive
         self._closed: SignallingClosed | None = None
 
@@ -81,28 +78,6 @@ class Inbox:
             if not future.done():
                 future.cancel()
 
-    def on(self, event: str, callback: Callback | None = None) -> Any:
-        """Call ``callback(message)`` for every message from the far side (usable as a decorator).
-
-        What a callback raises is raised by the next ``send()`` or ``receive()``, as a
-        :class:`MessageHandlerError`.
-        """
-        if event != "message":
-            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
-
-        def register(f: Callback) -> Callback:
-            if not callable(f):
-                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
-            self._callbacks.append(f)
-            return f
-
-        return register if callback is None else register(callback)
-
-    def off(self, event: str, callback: Callback) -> None:
-        """Stop calling ``callback`` for new messages."""
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
-
     # -- for the subclass --------------------------------------------------------
 
     def _explain(self, kind: str | None) -> tuple[str, str]:
@@ -126,30 +101,5 @@ class Inbox:
             self._inbox.append(message)
         self._call_handlers(message)
 
-    def _call_handlers(self, message: Message) -> None:
-        loop = asyncio.get_running_loop()
-        for callback in list(self._callbacks):
-            loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
-
-    def _run_handler(self, handler: Callback, message: Message) -> None:
-        try:
-            result = handler(message)
-        except Exception as exc:
-            self._handler_failed(handler, exc)
-            return
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._handler_tasks.add(task)
-            task.add_done_callback(functools.partial(self._handler_done, handler))
-
-    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
-        self._handler_tasks.discard(task)
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            self._handler_failed(handler, error)
-
-    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
-        name = getattr(handler, "__name__", type(handler).__name__)
-        self._problems.append(MessageHandlerError(
-            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
-            handler=handler, error=exc))
+    def _keep_handler_error(self, error: MessageHandlerError) -> None:
+        self._problems.append(error)

@@ -18,8 +18,6 @@ something), and re-running the cell that made a Loopback closes the one it made 
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import json
 import random
 import time
@@ -38,6 +36,7 @@ from .errors import (
     SignallingTimeout,
     note,
 )
+from .handlers import MessageHandlers
 from .steps import sender_of, step
 from .wire import dumps
 
@@ -226,7 +225,7 @@ def _cell_key() -> Hashable | None:
     return None if cell is None else cell.key
 
 
-class Endpoint:
+class Endpoint(MessageHandlers):
     """One client of the signalling service: ``caller`` or ``callee``.
 
     ``send()`` returns at once, as the guide's ``signallingService.send`` does;
@@ -234,12 +233,11 @@ class Endpoint:
     """
 
     def __init__(self, loopback: Loopback, name: str) -> None:
+        super().__init__()
         self._loopback = loopback
         self.name = name
         self._inbox: deque[Message] = deque()
         self._waiters: list[_Waiter] = []
-        self._callbacks: list[Callback] = []
-        self._handler_tasks: set[asyncio.Future[Any]] = set()
         self._taken: list[_Taken] = []
         self._player: Player | None = None  # the scripted peer playing this endpoint, if any
         self._wait_watchers: list[Callable[[str | None], None]] = []
@@ -314,29 +312,6 @@ class Endpoint:
                 timer.cancel()
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
-
-    def on(self, event: str, callback: Callback | None = None) -> Any:
-        """Call ``callback(message)`` for every message that arrives (usable as a decorator).
-
-        Callbacks run on the event loop, after the cell that sent the message. An
-        ``async def`` callback is awaited; whatever a callback raises is raised by the
-        next ``receive()`` or ``send()`` on this signalling service, as a :class:`MessageHandlerError`.
-        """
-        if event != "message":
-            raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")
-
-        def register(f: Callback) -> Callback:
-            if not callable(f):
-                raise SignallingError(f"on('message', ...) needs a function, not {type(f).__name__}")
-            self._callbacks.append(f)
-            return f
-
-        return register if callback is None else register(callback)
-
-    def off(self, event: str, callback: Callback) -> None:
-        """Stop calling ``callback`` for new messages."""
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
 
     # -- what a scripted peer asks (peerlab.endpoint.PlayableEndpoint, LearnerSide) --
 
@@ -468,10 +443,7 @@ class Endpoint:
             self._player.deliver(message)
         else:
             self._hand_to_waiter_or_inbox(message)
-        if self._callbacks:
-            loop = asyncio.get_running_loop()
-            for callback in list(self._callbacks):
-                loop.call_soon(self._run_handler, callback, json.loads(json.dumps(message)))
+        self._call_handlers(message)
 
     def _hand_to_waiter_or_inbox(self, message: Message) -> None:
         for waiter in list(self._waiters):
@@ -490,28 +462,8 @@ class Endpoint:
         for message in waiting:
             player.deliver(message)
 
-    def _run_handler(self, handler: Callback, message: Message) -> None:
-        """Call an on("message") handler; await it if it is async; keep what it raises."""
-        try:
-            result = handler(message)
-        except Exception as exc:
-            self._handler_failed(handler, exc)
-            return
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._handler_tasks.add(task)
-            task.add_done_callback(functools.partial(self._handler_done, handler))
-
-    def _handler_done(self, handler: Callback, task: asyncio.Future[Any]) -> None:
-        self._handler_tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self._handler_failed(handler, task.exception())  # type: ignore[arg-type]
-
-    def _handler_failed(self, handler: Callback, exc: BaseException) -> None:
-        name = getattr(handler, "__name__", type(handler).__name__)
-        self._loopback._handler_errors.append(MessageHandlerError(
-            f"your on('message') handler {name} on the {self.name} raised {type(exc).__name__}: {exc}",
-            handler=handler, error=exc))
+    def _keep_handler_error(self, error: MessageHandlerError) -> None:
+        self._loopback._handler_errors.append(error)
 
     def _raise_if_nothing_will_come(self, kind: str | None, cell: Hashable | None) -> None:
         """With a scripted peer at the other end, a wait for what an earlier receive() took ends at once.
