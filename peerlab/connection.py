@@ -82,6 +82,31 @@ STATE_VALUES = {
     "connectionState": ("new", "connecting", "connected", "disconnected", "failed", "closed"),
 }
 _AIORTC_STATES = ("signalingState", "iceConnectionState", "connectionState")  # gathering is Trickle's
+
+
+def state_reached(pc: Any, attribute: str, state: str,
+                  diagnose: Callable[[], str] | None = None) -> Callable[[], bool]:
+    """What ``wait_for_state`` waits on: True once ``pc.<attribute> == state``.
+
+    A state name that does not exist is refused at once (rather than waited for), and the
+    predicate raises ConnectionFailed once the connection fails or closes first; ``diagnose``
+    adds the likely cause to that message. Shared by peerlab's connection and the browser's.
+    """
+    if attribute not in STATES:
+        raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
+    if state not in STATE_VALUES[attribute]:
+        raise ValueError(f"{attribute} is never {state!r}: it is one of "
+                         f"{', '.join(map(repr, STATE_VALUES[attribute]))}")
+
+    def reached() -> bool:
+        if getattr(pc, attribute) == state:
+            return True
+        if state not in ("failed", "closed") and pc.connectionState in ("failed", "closed"):
+            why = f"the {pc.name}'s connection is {pc.connectionState!r}, so it will never be {state!r}"
+            raise ConnectionFailed(why + (". " + diagnose() if diagnose is not None else ""))
+        return False
+
+    return reached
 T = TypeVar("T")
 
 
@@ -605,21 +630,7 @@ class RTCPeerConnection(EventTarget):
         Raises :class:`WaitTimeout` with a hint naming the likely missing step, or
         :class:`ConnectionFailed` if the connection fails or closes first.
         """
-        if attribute not in STATES:
-            raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
-        if state not in STATE_VALUES[attribute]:
-            raise ValueError(f"{attribute} is never {state!r}: it is one of "
-                             f"{', '.join(map(repr, STATE_VALUES[attribute]))}")
-
-        def done() -> bool:
-            if getattr(self, attribute) == state:
-                return True
-            if state not in ("failed", "closed") and self.connectionState in ("failed", "closed"):
-                raise ConnectionFailed(
-                    f"the {self.name}'s connection is {self.connectionState!r}, so it will never be {state!r}. "
-                    + hints.diagnose(self))
-            return False
-
+        done = state_reached(self, attribute, state, lambda: hints.diagnose(self))
         await self._until(done, timeout, lambda: (
             f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is "
             f"{getattr(self, attribute)!r}. " + hints.diagnose(self)))

@@ -34,12 +34,11 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from ..candidate import RTCIceCandidate
-from ..connection import STATE_VALUES, STATES, RTCDataChannelEvent
+from ..connection import STATES, RTCDataChannelEvent, state_reached
 from ..datachannel import MessageEvent, _DataListener
 from ..errors import (
     CandidateTypeError,
     ConfigurationError,
-    ConnectionFailed,
     DescriptionModifiedError,
     DescriptionSyntaxError,
     DescriptionTypeError,
@@ -413,19 +412,7 @@ class RTCPeerConnection(EventTarget):
     async def wait_for_state(self, state: str = "connected", *, attribute: str = "connectionState",
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``, as peerlab's own."""
-        if attribute not in STATES:
-            raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
-        if state not in STATE_VALUES[attribute]:
-            raise ValueError(f"{attribute} is never {state!r}")
-
-        def done() -> bool:
-            if getattr(self, attribute) == state:
-                return True
-            if state not in ("failed", "closed") and self.connectionState in ("failed", "closed"):
-                raise ConnectionFailed(f"the {self.name}'s connection is {self.connectionState!r}, so it will "
-                                       f"never be {state!r}")
-            return False
-
+        done = state_reached(self, attribute, state)
         await self._until(done, timeout, lambda: (
             f"the {self.name} (the browser) waited {timeout:g} s for {attribute} {state!r}; it is "
             f"{getattr(self, attribute)!r}"))
