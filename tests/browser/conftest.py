@@ -43,12 +43,13 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, chromium_executable):
+def lab(request, tmp_path_factory, chromium_executable):
     """JupyterLab on a copy of notebooks/; afterwards, notebooks/ must be byte for byte as before."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lessons = ROOT / "notebooks"
     before = tree_digest(lessons)
-    server = JupyterLab(lessons, tmp_path_factory.mktemp("lab"), ARTIFACTS / "jupyterlab.log")
+    log = ARTIFACTS / f"jupyterlab-{request.module.__name__.rsplit('.', 1)[-1]}.log"  # one per module
+    server = JupyterLab(lessons, tmp_path_factory.mktemp("lab"), log)
     yield server
     server.stop()
     if tree_digest(lessons) != before:
@@ -65,19 +66,67 @@ def browser(chromium_executable):
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test (``rep_call``), so the page fixture knows a test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+class Tab:
+    """The module's one JupyterLab tab: notebooks open in it one after another, as a learner opens lessons.
+
+    Loading JupyterLab costs Chromium about 5 s of CPU; opening a notebook in the loaded app about 2 s
+    (measured). After a test that failed, or left a dialog open, the next test gets a new tab (a fresh load).
+    """
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self._page = None
+        self.console_errors: list[str] = []
+
+    def page(self):
+        if self._page is None:
+            self._page = self._browser.new_context(viewport=VIEWPORT).new_page()
+            self.console_errors = watch_console(self._page)
+        self.console_errors.clear()
+        return self._page
+
+    def is_reusable(self) -> bool:
+        """Whether the next notebook can open in this tab: JupyterLab loaded, no dialog waiting for an answer."""
+        try:
+            return bool(self._page.evaluate("() => !!window.jupyterapp && !document.querySelector('.jp-Dialog')"))
+        except Exception:  # a crashed or closed page
+            return False
+
+    def discard(self) -> None:
+        if self._page is not None:
+            self._page.context.close()
+            self._page = None
+
+
+@pytest.fixture(scope="module")
+def tab(browser, lab):
+    tab = Tab(browser)
+    yield tab
+    tab.discard()
+
+
 @pytest.fixture
-def page(browser, lab):
-    """A new page in a new browser context; its kernel is shut down after the test."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
+def page(request, tab, lab):
+    """The module's JupyterLab tab; after the test its kernels are shut down (the next notebook opens beside)."""
+    page = tab.page()
     yield page
-    # Kernels first: closing the page first races the server's last websocket write (a logged
-    # WebSocketClosedError in test-artifacts/browser/jupyterlab.log).
-    lab.shutdown_kernels()
-    context.close()
+    lab.shutdown_kernels()  # kernels first: a closed page races the server's last websocket write
+    report = getattr(request.node, "rep_call", None)
+    if (report is not None and report.failed) or not tab.is_reusable():
+        tab.discard()
+    else:
+        page.context.clear_permissions()  # a lesson granted the camera for itself only
 
 
 @pytest.fixture
-def console_errors(page) -> list[str]:
-    """Console errors and uncaught exceptions of ``page``, collected from before it loads anything."""
-    return watch_console(page)
+def console_errors(tab, page) -> list[str]:
+    """Console errors and uncaught exceptions of the tab since this test began."""
+    return tab.console_errors

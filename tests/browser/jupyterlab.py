@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,9 +262,27 @@ _READY_JS = """
 """
 
 
+_OPEN_IN_APP_JS = """
+async (path) => {
+  const app = window.jupyterapp;
+  if (!app || document.querySelector('.jp-Dialog')) return false;
+  const before = Array.from(app.shell.widgets('main'));
+  const opened = await app.commands.execute('docmanager:open', {path});
+  for (const widget of before) if (widget !== opened) widget.dispose();  // no empty gap, so no Launcher
+  return true;
+}
+"""
+
+
 def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
-    """Open ``name`` in a fresh workspace and wait until its kernel is idle; fail on any dialog."""
-    page.goto(lab.notebook_url(name))
+    """Open ``name`` and wait until its kernel is idle; fail on any dialog.
+
+    In a tab where this server's JupyterLab is already loaded, the open documents are closed and
+    ``name`` opened as a learner opens the next lesson (File -> Open); otherwise a fresh workspace loads.
+    """
+    loaded = page.url.startswith(f"{lab.url}/lab") and page.evaluate("() => !!window.jupyterapp")
+    if not (loaded and page.evaluate(_OPEN_IN_APP_JS, name)):
+        page.goto(lab.notebook_url(name))
     # With a kernelspec the kernel starts by itself; without one "Select Kernel" opens instead.
     page.wait_for_function(_READY_JS, arg=name, timeout=120_000)  # a loaded 2-core CI machine needs it
     text = dialog_text(page)
@@ -271,7 +290,8 @@ def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
         raise AssertionError(f"{name}: JupyterLab opened a dialog a learner would have to answer: {text!r}")
 
 
-def run_all_cells(page: Any, name: str, timeout_s: float = 90.0) -> list[CellState]:
+def run_all_cells(page: Any, name: str, timeout_s: float = 90.0,
+                  while_running: Callable[[Any], None] | None = None) -> list[CellState]:
     """Clear every output, Run -> Run All Cells, wait until every code cell ran or one failed.
 
     Clearing first means stored outputs and counts cannot pass for fresh ones. An error in a
@@ -286,6 +306,8 @@ def run_all_cells(page: Any, name: str, timeout_s: float = 90.0) -> list[CellSta
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     deadline = time.monotonic() + timeout_s
+    if while_running is not None:
+        while_running(page)
     while True:
         code = [c for c in cells(page, name) if c.type == "code"]
         if all(c.ran for c in code):
@@ -311,10 +333,14 @@ def wait_for_rendering(page: Any, timeout_ms: float = 15_000) -> None:
     }""", timeout=timeout_ms)
 
 
-def run_notebook(page: Any, lab: JupyterLab, name: str, timeout_s: float = 90.0) -> Any:
-    """Open ``name``, run all its cells as a learner would, wait for outputs to draw; returns page."""
+def run_notebook(page: Any, lab: JupyterLab, name: str, timeout_s: float = 90.0,
+                 while_running: Callable[[Any], None] | None = None) -> Any:
+    """Open ``name``, run all its cells as a learner would, wait for outputs to draw; returns page.
+
+    ``while_running(page)``, if given, looks at the page after Run All starts, before the cells are done.
+    """
     open_notebook(page, lab, name)
-    run_all_cells(page, name, timeout_s)
+    run_all_cells(page, name, timeout_s, while_running)
     wait_for_rendering(page)
     return page
 

@@ -14,6 +14,7 @@ from .jupyterlab import (
     cells,
     mermaid_arrow_count,
     mermaid_diagrams,
+    outputs_text,
     run_notebook,
     screenshot_notebook,
     unexpected_errors,
@@ -72,3 +73,22 @@ def test_a_notebook_without_kernelspec_is_reported(page, lab):
     name = lab.write_notebook("probe-no-kernel.ipynb", [new_code_cell("1 + 1")], kernelspec=False)
     with pytest.raises(AssertionError, match="Select Kernel"):
         run_notebook(page, lab, name)
+
+
+@pytest.mark.timeout(120)
+def test_the_next_notebook_opens_alone_in_the_same_tab_on_a_new_kernel(page, lab):
+    # The lessons open one after another in one tab, as a learner opens them: nothing of the one
+    # before may be left (its panel, its kernel, its variables) when the next one runs.
+    first = lab.write_notebook("probe-first.ipynb", [new_code_cell("import os\nleft_behind = 1\nos.getpid()")])
+    second = lab.write_notebook("probe-second.ipynb", [new_code_cell("import os\nos.getpid()"),
+                                                      new_code_cell("'left_behind' in globals()")])
+    run_notebook(page, lab, first)
+    first_kernel = outputs_text(page, 0)
+    page.evaluate("() => { window.peerlabSameLoad = true; }")
+    lab.shutdown_kernels()
+    run_notebook(page, lab, second)
+    assert page.locator(".jp-NotebookPanel").count() == 1
+    assert [c.prompt for c in cells(page, second)] == ["[1]:", "[2]:"]
+    assert outputs_text(page, 0) != first_kernel  # another process
+    assert outputs_text(page, 1) == "False"
+    assert page.evaluate("() => window.peerlabSameLoad === true")  # opened in the loaded JupyterLab, no reload
