@@ -33,10 +33,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT) $(ALLOW_ROOT)
 
 # Four workers (pytest-xdist): most of the time goes to waiting on kernels, browsers and sockets,
-# not to the two cores. --dist loadfile keeps a notebook's cells, and a browser module, on one worker.
+# not to the two cores. --dist loadfile keeps a notebook's cells, and a browser module, on one worker;
+# --no-loadscope-reorder keeps the order tests/conftest.py sets (the two browser lesson modules first).
 # Every test, the quality gates among them (tests/test_quality.py: ruff, mypy --strict).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 4 --dist loadfile
+	$(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks

@@ -30,6 +30,32 @@ class _AsyncioErrors(logging.Handler):
         self.records.append(record)
 
 
+#: Started first under ``make test``: the two modules that run the lessons in JupyterLab take about a minute each
+#: on two cores, waiting mostly on kernels and Chromium; begun last, either would end the run alone.
+START_FIRST = ["tests/browser/test_later_lessons_in_browser.py", "tests/browser/test_lessons_in_browser.py"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """nbval's kernels too talk over Unix sockets (tests/unix_kernels.py says why); nbval takes no kernel
+    manager of our choosing, so its module's name for jupyter_client's KernelManager is pointed at ours."""
+    import nbval.kernel
+
+    from .unix_kernels import UnixSocketKernelManager
+
+    nbval.kernel.KernelManager = UnixSocketKernelManager
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """START_FIRST first, then the files with the most tests (pytest-xdist's own order, which the Makefile's
+    ``--no-loadscope-reorder`` turns off so that this one holds); within a file, the tests keep their order."""
+    files: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        files[path] = files.get(path, 0) + 1
+    rank = {path: i for i, path in enumerate(START_FIRST)}
+    items.sort(key=lambda item: (rank.get(path := item.nodeid.split("::")[0], len(rank)), -files[path], path))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Freeze what exists after collection (modules, test functions): no collection looks at it again."""
     gc.collect()

@@ -19,6 +19,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 import peerlab
 from peerlab.steps import CALLEE_STEPS, CALLER_STEPS
 
+from .unix_kernels import AsyncUnixSocketKernelManager
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 ROOM = "table-3"
 CELL_TIMEOUT = 30
@@ -54,6 +56,7 @@ class Kernel:
     def __init__(self, name: str) -> None:
         self.nb = new_notebook()
         self.client = NotebookClient(self.nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                     kernel_manager_class=AsyncUnixSocketKernelManager,
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
         self.name = name
 

@@ -14,6 +14,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from .unix_kernels import AsyncUnixSocketKernelManager
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKSHOP = ROOT / "notebooks" / "workshop"
 
@@ -26,7 +28,8 @@ SOLUTIONS = sorted(WORKSHOP.glob("*-solution.ipynb"))
 
 def run(nb: nbformat.NotebookNode) -> tuple[str, str, int]:
     """Run ``nb`` until it fails; return the error's name, message and the failing cell's index."""
-    client = NotebookClient(nb, timeout=30, kernel_name="python3", resources={"metadata": {"path": str(WORKSHOP)}})
+    client = NotebookClient(nb, timeout=30, kernel_name="python3", kernel_manager_class=AsyncUnixSocketKernelManager,
+                            resources={"metadata": {"path": str(WORKSHOP)}})
     with pytest.raises(CellExecutionError):
         client.execute()
     failed = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"

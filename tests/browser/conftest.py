@@ -100,6 +100,22 @@ class Tab:
         except Exception:  # a crashed or closed page
             return False
 
+    def settle(self, timeout_ms: float = 10_000) -> None:
+        """Wait until no open notebook's kernel owes the debugger a reply (or ``timeout_ms`` passes).
+
+        JupyterLab's debugger asks a new kernel for its state when the notebook opens; a kernel shut down
+        before it answers makes JupyterLab log "Could not restore the debugger state: Canceled future" in
+        the console, which the next test would then find. A person never shuts a kernel down that fast.
+        """
+        try:
+            self._page.wait_for_function("""() => Array.from(window.jupyterapp.shell.widgets('main')).every(w => {
+                const kernel = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                return !kernel || !kernel._futures || Array.from(kernel._futures.values()).every(
+                    f => !f.msg || f.msg.header.msg_type !== 'debug_request'); })""",
+                                         timeout=timeout_ms, polling=100)
+        except Exception:  # still waiting: the shutdown goes ahead, and a late console error shows up
+            pass
+
     def discard(self) -> None:
         if self._page is not None:
             self._page.context.close()
@@ -118,6 +134,8 @@ def page(request, tab, lab):
     """The module's JupyterLab tab; after the test its kernels are shut down (the next notebook opens beside)."""
     page = tab.page()
     yield page
+    if tab.is_reusable():
+        tab.settle()
     lab.shutdown_kernels()  # kernels first: a closed page races the server's last websocket write
     report = getattr(request.node, "rep_call", None)
     if (report is not None and report.failed) or not tab.is_reusable():

@@ -114,7 +114,9 @@ class JupyterLab:
                  f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
                  f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
                  # window.jupyterapp: lets the tests read cell models (an error output, its cell's tags).
-                 "--LabApp.expose_app_in_browser=True", "--allow-root"],
+                 "--LabApp.expose_app_in_browser=True", "--allow-root",
+                 # Its kernels over Unix sockets, not TCP ports another process can take first (tests/unix_kernels.py).
+                 "--KernelManager.transport=ipc"],
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.root, env=env)
             try:
                 self._wait_ready(ready_timeout)
@@ -284,7 +286,8 @@ def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
     if not (loaded and page.evaluate(_OPEN_IN_APP_JS, name)):
         page.goto(lab.notebook_url(name))
     # With a kernelspec the kernel starts by itself; without one "Select Kernel" opens instead.
-    page.wait_for_function(_READY_JS, arg=name, timeout=120_000)  # a loaded 2-core CI machine needs it
+    # Every 100 ms, not every animation frame (Playwright's default): each frame JupyterLab draws costs CPU.
+    page.wait_for_function(_READY_JS, arg=name, timeout=120_000, polling=100)  # a loaded 2-core CI machine needs it
     text = dialog_text(page)
     if text is not None:
         raise AssertionError(f"{name}: JupyterLab opened a dialog a learner would have to answer: {text!r}")

@@ -1,13 +1,20 @@
-"""The second third of the lessons, run in JupyterLab in Debian's Chromium (the others: test_lessons_in_browser, test_last_lessons_in_browser)."""
+"""The harness's own checks, then lessons 06-09, run in JupyterLab in Debian's Chromium (00-05 and the workshop:
+test_lessons_in_browser)."""
 
 from __future__ import annotations
 
 import pytest
 
-from .lesson_checks import SECOND_THIRD, run_and_check
+from .harness_checks import (  # noqa: F401  (pytest collects them here, first, on this module's JupyterLab)
+    test_a_notebook_without_kernelspec_is_reported,
+    test_errors_tracebacks_and_console_errors_are_caught,
+    test_mermaid_outputs_and_widgets_render,
+    test_the_next_notebook_opens_alone_in_the_same_tab_on_a_new_kernel,
+)
+from .lesson_checks import SECOND_HALF, run_and_check
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("name", SECOND_THIRD)
+@pytest.mark.parametrize("name", SECOND_HALF)
 def test_lesson_runs_in_jupyterlab_without_errors(page, console_errors, lab, name):
     run_and_check(page, console_errors, lab, name)

@@ -1,7 +1,10 @@
 """The browser harness itself, on notebooks written into the server's copy at test time.
 
 It must see what a person sees: Mermaid diagrams drawn, widgets shown, tracebacks and console
-errors caught, a notebook without a kernel reported.
+errors caught, a notebook without a kernel reported, the next notebook opened alone.
+
+These run first in test_later_lessons_in_browser.py, on its JupyterLab and Chromium (a module of their own
+would load both once more: about 7 s of CPU on this machine's two cores).
 """
 
 from __future__ import annotations
@@ -69,13 +72,6 @@ def test_errors_tracebacks_and_console_errors_are_caught(page, console_errors, l
 
 
 @pytest.mark.timeout(120)
-def test_a_notebook_without_kernelspec_is_reported(page, lab):
-    name = lab.write_notebook("probe-no-kernel.ipynb", [new_code_cell("1 + 1")], kernelspec=False)
-    with pytest.raises(AssertionError, match="Select Kernel"):
-        run_notebook(page, lab, name)
-
-
-@pytest.mark.timeout(120)
 def test_the_next_notebook_opens_alone_in_the_same_tab_on_a_new_kernel(page, lab):
     # The lessons open one after another in one tab, as a learner opens them: nothing of the one
     # before may be left (its panel, its kernel, its variables) when the next one runs.
@@ -92,3 +88,12 @@ def test_the_next_notebook_opens_alone_in_the_same_tab_on_a_new_kernel(page, lab
     assert outputs_text(page, 0) != first_kernel  # another process
     assert outputs_text(page, 1) == "False"
     assert page.evaluate("() => window.peerlabSameLoad === true")  # opened in the loaded JupyterLab, no reload
+
+
+@pytest.mark.timeout(120)
+def test_a_notebook_without_kernelspec_is_reported(page, lab):
+    name = lab.write_notebook("probe-no-kernel.ipynb", [new_code_cell("1 + 1")], kernelspec=False)
+    with pytest.raises(AssertionError, match="Select Kernel"):
+        run_notebook(page, lab, name)
+    page.keyboard.press("Escape")  # as a person closes the dialog; the next notebook opens in this tab
+    page.locator(".jp-Dialog").wait_for(state="detached", timeout=10_000)
