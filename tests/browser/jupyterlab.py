@@ -282,8 +282,7 @@ def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
     In a tab where this server's JupyterLab is already loaded, the open documents are closed and
     ``name`` opened as a learner opens the next lesson (File -> Open); otherwise a fresh workspace loads.
     """
-    loaded = page.url.startswith(f"{lab.url}/lab") and page.evaluate("() => !!window.jupyterapp")
-    if not (loaded and page.evaluate(_OPEN_IN_APP_JS, name)):
+    if not (page.url.startswith(f"{lab.url}/lab") and page.evaluate(_OPEN_IN_APP_JS, name)):
         page.goto(lab.notebook_url(name))
     # With a kernelspec the kernel starts by itself; without one "Select Kernel" opens instead.
     # Every 100 ms, not every animation frame (Playwright's default): each frame JupyterLab draws costs CPU.

@@ -156,6 +156,14 @@ def check_data_channels(page: Any, lab: JupyterLab, name: str) -> None:
     page.locator(".peerlab-throughput").first.screenshot(path=str(ARTIFACTS / "throughput-plot.png"))
 
 
+def assert_moves(page: Any, picture: Any, stem: str, what: str) -> None:
+    """Two screenshots of ``picture`` a second apart (``<stem>-1.png``, ``-2.png``) must differ: it plays."""
+    before = picture.screenshot(path=str(ARTIFACTS / f"{stem}-1.png"))
+    page.wait_for_timeout(1000)
+    after = picture.screenshot(path=str(ARTIFACTS / f"{stem}-2.png"))
+    assert before != after, f"{what} did not move in a second"
+
+
 def watch_the_video_move(page: Any) -> None:
     """Lesson 08, while Run All runs: the video view moves (two pictures of it a second apart differ).
 
@@ -165,10 +173,7 @@ def watch_the_video_move(page: Any) -> None:
     frame.wait_for(state="visible", timeout=60_000)
     page.wait_for_function("() => { const i = document.querySelector('img.peerlab-video-frame');"
                            " return i && i.naturalWidth > 0; }", timeout=10_000)
-    before = frame.screenshot(path=str(ARTIFACTS / "media-video-1.png"))
-    page.wait_for_timeout(1000)
-    after = frame.screenshot(path=str(ARTIFACTS / "media-video-2.png"))
-    assert before != after, "the video view did not move in a second"
+    assert_moves(page, frame, "media-video", "the video view")
 
 
 def check_media(page: Any, lab: JupyterLab, name: str) -> None:
@@ -211,10 +216,7 @@ def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
     video.wait_for(state="visible", timeout=10_000)
     size = video.evaluate("v => [v.videoWidth, v.videoHeight, v.paused, v.readyState]")
     assert size[0] > 0 and size[1] > 0 and not size[2], f"the returned video does not play: {size}"
-    before = video.screenshot(path=str(ARTIFACTS / "camera-edges-1.png"))
-    page.wait_for_timeout(1000)
-    after = video.screenshot(path=str(ARTIFACTS / "camera-edges-2.png"))
-    assert before != after, "the returned video did not move in a second"
+    assert_moves(page, video, "camera-edges", "the returned video")
     page.locator(".peerlab-video").first.screenshot(path=str(ARTIFACTS / "camera-in-kernel.png"))
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", clean_up)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
