@@ -25,6 +25,7 @@ import ipywidgets
 from ..connection import RTCPeerConnection
 from ..media import frames_counted
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
+from ._text import WidgetTextRepr
 
 __all__ = ["StatsView", "StreamStats", "stats", "COLUMNS"]
 
@@ -61,7 +62,7 @@ class StreamStats:
         return max(0.0, value - last[1]) / (now - last[0]) * scale
 
 
-class StatsView(ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """The statistics of ``pc``, redrawn every ``interval`` seconds until :meth:`stop` or the connection closes."""
 
     def __init__(self, pc: RTCPeerConnection, interval: float = 1.0, history: int = 60) -> None:
@@ -203,17 +204,6 @@ class StatsView(ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no typ
         return (f'<div><div style="{NOTE_STYLE}">{esc(caption)}</div>'
                 f'<svg class="peerlab-stats-plot" data-column="{esc(column)}" width="{width}" height="{height}" '
                 f'style="background:#fafafa;border:1px solid #ddd">{"".join(lines)}</svg></div>')
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text())
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
 
 
 def _first(report: Any, kind: str) -> Any:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import ipywidgets
 
 from ._html import NOTE_STYLE, esc
+from ._text import WidgetTextRepr
 
 __all__ = ["ThroughputPlot", "format_size", "throughput_bins", "throughput_text", "throughput_svg",
            "throughput_plot"]
@@ -109,7 +109,7 @@ def throughput_svg(samples: Sequence[tuple[float, int]], start: float | None = N
             f"1/{bins} of the time; point at a bar to read it</div></div>")
 
 
-class ThroughputPlot(ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+class ThroughputPlot(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """The chart of a transfer's rate over time; its text form is :func:`throughput_text`."""
 
     def __init__(self, samples: Sequence[tuple[float, int]], start: float | None = None, bins: int = 20) -> None:
@@ -125,17 +125,6 @@ class ThroughputPlot(ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has n
 
     def text(self) -> str:
         return throughput_text(self.samples, self.start)
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text())
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
 
 
 def throughput_plot(samples: Sequence[tuple[float, int]], start: float | None = None,

@@ -23,6 +23,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from ..media import count_frame, rms_dbfs
 from ._html import NOTE_STYLE, esc
+from ._text import WidgetTextRepr
 
 __all__ = ["VideoView", "AudioLevel", "video_view", "audio_level", "jpeg", "JpegEncoder"]
 
@@ -143,7 +144,7 @@ class _Follower:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-class VideoView(_Follower, ipywidgets.HBox):  # type: ignore[misc]  # ipywidgets has no type hints
+class VideoView(_Follower, WidgetTextRepr, ipywidgets.HBox):  # type: ignore[misc]  # ipywidgets has no type hints
     """Video tracks side by side, each picture redrawn up to ``fps`` times a second, with a caption."""
 
     def __init__(self, *tracks: Any, labels: list[str] | None = None, fps: float = 15.0, width: int = 320) -> None:
@@ -186,19 +187,8 @@ class VideoView(_Follower, ipywidgets.HBox):  # type: ignore[misc]  # ipywidgets
             lines.append(f"  {label:<{width}}  {shape}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.text()
 
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text())
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
-
-
-class AudioLevel(_Follower, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+class AudioLevel(_Follower, WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """An audio track's level, RMS in dBFS over the last ``window`` seconds, as a bar redrawn 10 times a second."""
 
     def __init__(self, track: Any, label: str = "audio", window: float = 0.2, floor: float = -60.0) -> None:
@@ -241,17 +231,6 @@ class AudioLevel(_Follower, ipywidgets.HTML):  # type: ignore[misc]  # ipywidget
         state = "live" if self.following else "stopped"
         what = (f"{self.sample_rate} Hz, {self.channels} channel(s)" if self.sample_rate else "no frame yet")
         return f"audio_level: {self.label}, {state}, {what}, level redrawn 10 times a second"
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text())
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
 
 
 def video_view(*tracks: Any, labels: list[str] | None = None, fps: float = 15.0) -> VideoView:

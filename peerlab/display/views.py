@@ -18,6 +18,7 @@ from ..connection import RTCPeerConnection
 from ..endpoint import SignallingEndpoint
 from ..events import LogEntry
 from ..signalling import Loopback, Transcript, TranscriptEntry
+from ._text import TextRepr, WidgetTextRepr
 from .candidates import candidate_rows, candidates_html, candidates_text, collect_candidates, is_description
 from .sdp import description_parts, sdp_html, sdp_sections, sdp_text
 from .sequence import ARROWS_PER_MESSAGE, fold_messages, mermaid_source, sequence_text
@@ -28,25 +29,12 @@ __all__ = ["StatePanel", "Timeline", "SequenceDiagram", "SdpAnatomy", "Candidate
            "show_states", "timeline", "sequence_diagram", "sdp_anatomy", "candidate_table"]
 
 
-class _TextRepr:
-    """``repr()``, IPython's pretty printer and ``text/plain`` all show ``text()``."""
-
-    def text(self) -> str:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text())
-
-
 def show_states(*pcs: RTCPeerConnection) -> None:
     """Print the four states of each connection: what each lesson step moves."""
     print(states_text(*pcs))
 
 
-class StatePanel(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+class StatePanel(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """The four state machines of some connections, redrawn at every state change, also between cells.
 
     It follows the connections through ``pc.events.watch`` until :meth:`stop` or
@@ -102,13 +90,8 @@ class StatePanel(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidget
         """``caller  signalingState=stable  iceGatheringState=new  ...``, one line per connection."""
         return states_text(*self.pcs) if getattr(self, "pcs", None) else "StatePanel()"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()  # ipywidgets would cut its own at 110 characters
-        return bundle
 
-
-class Timeline(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
+class Timeline(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
     """Every call, event and state change of the peers (and the signalling messages), in time order.
 
     A snapshot: display it again to see what came since. The widget shows a picture
@@ -130,13 +113,8 @@ class Timeline(_TextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets 
     def text(self) -> str:
         return timeline_text(self.rows, self.lanes)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text()
-        return bundle
 
-
-class SequenceDiagram(_TextRepr):
+class SequenceDiagram(TextRepr):
     """The signalling transcript, drawn by JupyterLab's own Mermaid renderer, with a text twin.
 
     ``arrow_count`` is the number of message arrows: two per line of :meth:`text`.
@@ -155,7 +133,7 @@ class SequenceDiagram(_TextRepr):
         return {"text/vnd.mermaid": self.mermaid, "text/plain": self.text()}
 
 
-class SdpAnatomy(_TextRepr):
+class SdpAnatomy(TextRepr):
     """A description section by section, each line with its meaning."""
 
     def __init__(self, description: Any, reveal: bool = False) -> None:
@@ -173,7 +151,7 @@ class SdpAnatomy(_TextRepr):
         return self.html()
 
 
-class CandidateTable(_TextRepr):
+class CandidateTable(TextRepr):
     """ICE candidates: their fields, their type explained and their priority decoded."""
 
     def __init__(self, items: Any, reveal: bool = False) -> None:
