@@ -82,7 +82,21 @@ class _DataListener:
         return hash(self.listener)
 
 
-class RTCDataChannel(EventTarget):
+class ChannelEvents(EventTarget):
+    """A channel's events by JavaScript's names, and ``on()``, aiortc's (pyee's) way to listen."""
+
+    def on(self, type: str, listener: Callable[..., Any] | None = None) -> Any:
+        """``channel.on("open", f)`` or ``@channel.on("message")``: a ``message`` listener gets the data."""
+        if listener is None:
+            def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+                self.on(type, f)
+                return f
+            return decorator
+        self.addEventListener(type, _DataListener(listener) if type == "message" else listener)
+        return listener
+
+
+class RTCDataChannel(ChannelEvents):
     """A data channel as the browser has it; attribute and event names are JavaScript's.
 
     ``channel.aiortc`` is aiortc's channel underneath.
@@ -220,16 +234,6 @@ class RTCDataChannel(EventTarget):
         self.aiortc.close()  # "closing" at once (through _state_changed), or "closed" if it never connected
 
     # -- pyee's names, as aiortc's channel had them ----------------------------
-
-    def on(self, type: str, listener: Callable[..., Any] | None = None) -> Any:
-        """``channel.on("open", f)`` or ``@channel.on("message")``: a ``message`` listener gets the data."""
-        if listener is None:
-            def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
-                self.on(type, f)
-                return f
-            return decorator
-        self.addEventListener(type, _DataListener(listener) if type == "message" else listener)
-        return listener
 
     def once(self, type: str, listener: Callable[..., Any]) -> Callable[..., Any]:
         """pyee's ``once``: call ``listener`` for the next ``type`` event only."""

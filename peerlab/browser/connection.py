@@ -35,7 +35,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ..candidate import RTCIceCandidate
 from ..connection import STATES, RTCDataChannelEvent, state_reached
-from ..datachannel import MessageEvent, _DataListener
+from ..datachannel import ChannelEvents, MessageEvent
 from ..errors import (
     CandidateTypeError,
     ConfigurationError,
@@ -151,7 +151,7 @@ class BrowserMediaTrack:
         return f"<browser MediaStreamTrack {self.kind} {self.label!r}{size}>"
 
 
-class BrowserDataChannel(EventTarget):
+class BrowserDataChannel(ChannelEvents):
     """A data channel of the page's connection: ``send``, ``readyState``, and its events in Python.
 
     As :class:`peerlab.RTCDataChannel`: ``addEventListener("message", f)`` and ``onmessage`` get a
@@ -193,16 +193,6 @@ class BrowserDataChannel(EventTarget):
         if self._state not in ("closing", "closed"):
             self._state = "closing"
             self._pc._post_call("closeChannel", [self._id])
-
-    def on(self, type: str, listener: Callable[..., Any] | None = None) -> Any:
-        """``channel.on("message", f)``: ``f`` gets the data, as aiortc gives it."""
-        if listener is None:
-            def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
-                self.on(type, f)
-                return f
-            return decorator
-        self.addEventListener(type, _DataListener(listener) if type == "message" else listener)
-        return listener
 
     def _on_page(self, message: dict[str, Any]) -> None:
         event = message.get("event")
