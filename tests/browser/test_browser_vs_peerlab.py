@@ -78,6 +78,21 @@ def threads(record: list[dict]) -> Threads:
     return out
 
 
+def open_once(record: list[dict]) -> list[dict]:
+    """Chromium's record with an ``open`` that repeats the one just before it left out.
+
+    Chromium's answering side fired ``open`` twice on the same channel once in CI (stop 17: ``datachannel``,
+    ``open``, ``open``, ``message``). A channel opens once; firing it twice is Chromium's race, not an API
+    peerlab should copy. Only Chromium's records get this: peerlab firing ``open`` twice still fails.
+    """
+    out: list[dict] = []
+    for entry in record:
+        if entry["name"] == "open" and out and out[-1]["name"] == "open":
+            continue
+        out.append(entry)
+    return out
+
+
 def _ice_completed(role: str, t: Threads) -> None:
     t["ice"] = [w.replace("→ connected", "→ completed") for w in t["ice"]]
 
@@ -120,6 +135,13 @@ def show(record: list[dict]) -> str:
     return "\n".join(f"  {word(e):<44} [{', '.join(e['states'])}]" for e in record)
 
 
+def test_a_repeated_open_is_left_out_of_chromiums_record_only():
+    entry = {"kind": "event", "detail": "", "states": ["stable", "complete", "connected", "connected"]}
+    record = [{**entry, "name": name} for name in ("datachannel", "open", "open", "message")]
+    assert [e["name"] for e in open_once(record)] == ["datachannel", "open", "message"]
+    assert threads(record)["channel"] == ["datachannel", "open", "open", "message"]  # what peerlab's side meets
+
+
 def test_every_known_difference_has_its_rewrite():
     assert REWRITES.keys() == SIDE_BY_SIDE.keys()
 
@@ -155,7 +177,7 @@ async def test_chromium_and_peerlab_see_the_same_negotiation_but_for_the_known_d
     used: set[str] = set()
     unexplained: list[str] = []
     for role in ("caller", "callee"):
-        known, left = explain(role, threads(records["chromium", role]), threads(records["peerlab", role]))
+        known, left = explain(role, threads(open_once(records["chromium", role])), threads(records["peerlab", role]))
         used.update(known)
         unexplained += left
     assert not unexplained, "differences not in the README's list:\n" + "\n".join(unexplained) + "\n\n" + shown
