@@ -31,6 +31,8 @@ __all__ = ["StatsView", "StreamStats", "stats", "COLUMNS"]
 
 CLOCK_RATES = {"video": 90_000, "audio": 48_000}  # RTP clock of aiortc's codecs: VP8/H.264, Opus
 COLUMNS = ("frames/s", "packets/s", "kB/s", "RTT ms", "jitter ms", "lost")
+#: The columns that are rates: the counter each is made from, and its scale.
+RATES = {"frames/s": ("frames", 1.0), "packets/s": ("packets", 1.0), "kB/s": ("bytes", 1 / 1000)}
 PLOTS = (("frames/s", "frames per second"), ("kB/s", "kilobytes per second"))
 COLOURS = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#c62828", "#00838f")
 NOTES = (
@@ -50,6 +52,7 @@ class StreamStats:
     values: dict[str, float | None] = field(default_factory=dict)
     history: dict[str, collections.deque[float | None]] = field(default_factory=dict)
     counters: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (time, value)
+    first: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> its first (time, value)
 
     def rate(self, name: str, value: float | None, now: float, scale: float = 1.0) -> float | None:
         """Per second since the last call with ``name`` (``None`` the first time or without a value)."""
@@ -57,9 +60,24 @@ class StreamStats:
             return None
         last = self.counters.get(name)
         self.counters[name] = (now, value)
+        self.first.setdefault(name, (now, value))
         if last is None or now <= last[0]:
             return None
         return max(0.0, value - last[1]) / (now - last[0]) * scale
+
+    def overall(self, column: str) -> float | None:
+        """``frames/s``, ``packets/s`` or ``kB/s`` over the whole time watched, not just the last interval.
+
+        One interval can catch a moment when the machine was busy elsewhere (the tracks then catch up);
+        the whole time says what the stream keeps up. ``None`` until two updates have counted it.
+        """
+        if column not in RATES:
+            raise ValueError(f"overall() takes one of {', '.join(RATES)}, not {column!r}: the others are not rates")
+        name, scale = RATES[column]
+        if name not in self.first or self.counters[name][0] <= self.first[name][0]:
+            return None
+        (t0, v0), (t1, v1) = self.first[name], self.counters[name]
+        return max(0.0, v1 - v0) / (t1 - t0) * scale
 
 
 class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywidgets has no type hints
@@ -125,9 +143,9 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
     def _record(self, stream: StreamStats, now: float, *, frames: int | None, packets: int, bytes_: int | None,
                 rtt: float | None, jitter: float | None, lost: int | None) -> None:
         stream.values = {
-            "frames/s": stream.rate("frames", frames, now),
-            "packets/s": stream.rate("packets", packets, now),
-            "kB/s": stream.rate("bytes", bytes_, now, 1 / 1000),
+            "frames/s": stream.rate("frames", frames, now, RATES["frames/s"][1]),
+            "packets/s": stream.rate("packets", packets, now, RATES["packets/s"][1]),
+            "kB/s": stream.rate("bytes", bytes_, now, RATES["kB/s"][1]),
             "RTT ms": rtt,
             "jitter ms": jitter,
             "lost": None if lost is None else float(lost),
