@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import threading
 
 import numpy as np
@@ -13,6 +14,7 @@ from aiortc.contrib.media import MediaRelay
 
 from peerlab import Loopback, RTCPeerConnection
 from peerlab.display import audio_level, stats, video_view
+from peerlab.display._pace import Pacer
 from peerlab.display.stats import StreamStats
 from peerlab.media import (
     MediaStreamError,
@@ -223,3 +225,21 @@ async def test_media_connections_leave_no_tasks_fds_or_threads_behind():
         await cycle()
     await settle()
     assert resources() == before
+
+
+def test_a_view_of_a_30_fps_track_draws_15_pictures_a_second_never_more():
+    # "at least 1/15 s since the last picture" drew a 30 fps track 10-12 times a second: each other
+    # frame came a hair early (jitter) and waited for the next; lesson 08 then said "False"
+    rng = random.Random(8)
+    pacer = Pacer(15)
+    frames = [n / 30 + rng.uniform(-0.003, 0.003) for n in range(300)]  # 10 s at 30 fps, ±3 ms
+    drawn = [t for t in frames if pacer.ready(t)]
+    assert len(drawn) == 150
+    busy = Pacer(15)  # frames twice as fast: still 15 a second
+    assert sum(busy.ready(n / 60) for n in range(600)) == 151  # at 0 s, then every 1/15 s to 9.98 s
+    audio = Pacer(10)  # 20 ms audio frames, the level bar 10 times a second
+    assert sum(audio.ready(n * 0.02 + rng.uniform(-0.001, 0.001)) for n in range(500)) == 101  # 0 s to 9.98 s
+    paused = Pacer(15)
+    assert paused.ready(0.0) and not paused.ready(0.04) and paused.ready(5.0) and not paused.ready(5.04)
+    with pytest.raises(ValueError, match="positive number of times a second, not 0"):
+        Pacer(0)

@@ -23,6 +23,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from ..media import count_frame, rms_dbfs
 from ._html import NOTE_STYLE, esc
+from ._pace import Pacer
 from ._text import WidgetTextRepr
 
 __all__ = ["VideoView", "AudioLevel", "video_view", "audio_level", "jpeg", "JpegEncoder"]
@@ -161,7 +162,7 @@ class VideoView(_Follower, WidgetTextRepr, ipywidgets.HBox):  # type: ignore[mis
             image.add_class("peerlab-video-frame")
         self.sizes: list[tuple[int, int] | None] = [None] * len(tracks)
         self.shown = [0] * len(tracks)
-        self._last_shown = [0.0] * len(tracks)
+        self._pacers = [Pacer(fps) for _ in tracks]
         captions = [ipywidgets.HTML(f'<div style="{NOTE_STYLE}">{esc(label)}</div>') for label in labels]
         boxes = [ipywidgets.VBox([image, caption]) for image, caption in zip(self.images, captions, strict=True)]
         super().__init__(boxes)
@@ -171,10 +172,8 @@ class VideoView(_Follower, WidgetTextRepr, ipywidgets.HBox):  # type: ignore[mis
     def _frame(self, index: int, frame: av.VideoFrame) -> None:
         self.sizes[index] = (frame.width, frame.height)
         self.latest[index] = frame
-        now = time.monotonic()
-        if now - self._last_shown[index] < 1 / self.max_fps:
+        if not self._pacers[index].ready(time.monotonic()):
             return  # read, counted, not drawn: the picture changes at most max_fps times a second
-        self._last_shown[index] = now
         self.images[index].value = self.encoders[index].encode(frame)
         self.shown[index] += 1
 
@@ -196,7 +195,7 @@ class AudioLevel(_Follower, WidgetTextRepr, ipywidgets.HTML):  # type: ignore[mi
         self.levels: collections.deque[float] = collections.deque(maxlen=max(1, round(window / 0.02)))
         self.sample_rate: int | None = None
         self.channels: int | None = None
-        self._last_shown = 0.0
+        self._pacer = Pacer(10)
         super().__init__(value=self._html())
         self.add_class("peerlab-audio-level")
         self._start()
@@ -212,9 +211,7 @@ class AudioLevel(_Follower, WidgetTextRepr, ipywidgets.HTML):  # type: ignore[mi
     def _frame(self, index: int, frame: av.AudioFrame) -> None:
         self.sample_rate, self.channels = frame.sample_rate, len(frame.layout.channels)
         self.levels.append(rms_dbfs(frame))
-        now = time.monotonic()
-        if now - self._last_shown >= 0.1:
-            self._last_shown = now
+        if self._pacer.ready(time.monotonic()):
             self.value = self._html()
 
     def _html(self) -> str:
