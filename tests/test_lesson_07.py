@@ -183,3 +183,28 @@ def test_the_rate_axis_ends_at_a_round_number_at_or_above_the_fastest_bar():
 
     assert [_nice_ceiling(v) for v in (0.9, 1.0, 1.1, 3.7, 9.6, 10.5, 27.0)] == [1, 1, 1.5, 4, 10, 15, 30]
     assert _nice_ceiling(0.003) == pytest.approx(0.003)
+
+
+@pytest.mark.timeout(90)
+def test_the_backpressure_cell_works_when_a_learner_pauses_before_it():
+    # A learner reads the prose between the cells: by then the first megabyte has drained, and a
+    # listener set only after that waited its 5 s for nothing (a bare TimeoutError, every time).
+    import time
+
+    from .kernel import Kernel
+
+    cells = [c for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"]
+    backpressure = next(i for i, c in enumerate(cells) if c.source.startswith("bulk.bufferedAmountLowThreshold"))
+    kernel = Kernel()
+    try:
+        kernel.ok(f"import os\nos.chdir({str(LESSON.parent)!r})", "cd")
+        for cell in cells[:backpressure]:
+            kernel.ok(cell.source, cell.id)
+        time.sleep(3)
+        assert kernel.ok("bulk.bufferedAmount", "probe").result == "0"  # drained while the learner read
+        out = kernel.ok(cells[backpressure].source, cells[backpressure].id)
+        assert out.stdout == "bufferedamountlow fired when bufferedAmount fell to 262144 bytes\n"
+        received = kernel.ok(cells[backpressure + 1].source, cells[backpressure + 1].id)
+        assert received.stdout.startswith("the callee has all 128 messages, 2097152 bytes")
+    finally:
+        kernel.close()

@@ -141,7 +141,7 @@ def check_your_browser(page: Any, lab: JupyterLab, name: str) -> None:
 def check_data_channels(page: Any, lab: JupyterLab, name: str) -> None:
     text = outputs_text(page)
     assert "sent 4.0 MiB, hashes match: True" in text
-    assert "50 of 50 arrived" in text and "fell to 262144 bytes" in text and "all 64 messages, 1048576 bytes" in text
+    assert "50 of 50 arrived" in text and "fell to 262144 bytes" in text and "all 128 messages, 2097152 bytes" in text
     assert "InvalidMessageError: this message is 262145 bytes" in text
     assert "files      caller's end closed, callee's end closed" in text
     bar = page.locator(".jp-NotebookPanel .widget-hprogress .progress-bar").first
