@@ -71,7 +71,8 @@ async def test_generated_tracks_pace_their_frames_and_count_them():
     loop = asyncio.get_running_loop()
     start = loop.time()
     frames = [await video.recv() for _ in range(7)]
-    assert loop.time() - start == pytest.approx(6 / 30, abs=0.05)  # the first at once, then one every 1/30 s
+    # the first at once, then one every 1/30 s: never sooner, as a camera (later on a busy machine: not checked)
+    assert loop.time() - start >= 6 / 30 - 0.005
     assert [read_counter(f.to_ndarray(format="rgb24")) for f in frames] == list(range(7))
     assert frames[6].pts == 6 * 3000 and frames[6].time_base == pytest.approx(1 / 90_000)
     audio = await tone.recv()
