@@ -1,11 +1,11 @@
 """Every entry of the peers' event logs (and the signalling messages), as rows, text and HTML (pure).
 
-Each peer's own entries come in the same order on every run when the steps run in the
-guide's order, as the lessons run them (measured: 40 of 40 connections, with and without
-signalling delay; 400 of 400 on a loaded machine); how two peers interleave does not (2 of
-30 connections swapped two ``iceConnectionState`` changes). ``peerlab.testing.negotiate``'s
-callee adds the candidates already there before it answers, so there its lane may differ
-(1 of 400, loaded). So the text form
+Each peer's own calls come in the order its code made them; its ICE state changes come when
+the checks succeed, which is timing: in the guide's order 400 of 400 connections on a loaded
+machine gave the same lanes, but on a slow host a callee's ``iceConnectionState → completed``
+came before its ``addIceCandidate`` calls (the far side's checks got through first), and
+``peerlab.testing.negotiate``'s early candidates move them too. How two peers interleave
+changes more often (2 of 30 connections swapped two ``iceConnectionState`` changes). So the text form
 keeps each lane in its own order, with each entry's time (ms from the first entry, which
 tests/sanitize.cfg masks for nbval), and only the picture and the table show the interleaving.
 """
