@@ -179,8 +179,9 @@ async def connect_as_lesson_04(loopback, caller, callee) -> list:
     """Lesson 04's steps in the guide's order, to the callee's ``datachannel``; returns the caller's icecandidate events.
 
     Not :func:`peerlab.testing.negotiate`: its callee adds the candidates already there before it
-    answers, and whether the last ones are there yet is timing (the callee's ``addIceCandidate`` run
-    split around ``createAnswer`` in 1 of 400 connections on a loaded machine, once in CI).
+    answers, and whether the last ones are there yet is timing (once in a make test run its
+    ``addIceCandidate`` run split around ``createAnswer``). Waiting for ``datachannel`` keeps that
+    event in every snapshot (without it, 1 of 400 connections on a loaded machine differed).
     """
     events: list = []
     caller.addEventListener("icecandidate", events.append)
