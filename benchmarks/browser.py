@@ -18,7 +18,7 @@ peerlab. The pairings alternate within each round, after one warm-up of each not
 Chromium ↔ Chromium in a page with mDNS names took about 830 ms, every later one about 13 ms). Each
 setting has its own headless Chromium (``/usr/bin/chromium``, or PEERLAB_CHROMIUM): Chromium's
 default, host candidates as ``<uuid>.local`` names, which peerlab resolves in the background
-(peerlab/mdns.py), and ``--disable-features=WebRtcHideLocalIpsWithMdns``, plain addresses.
+(peerlab/webrtc/mdns.py), and ``--disable-features=WebRtcHideLocalIpsWithMdns``, plain addresses.
 
     python benchmarks/browser.py [rounds]      # 5 by default
 """

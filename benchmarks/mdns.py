@@ -22,8 +22,9 @@ import sys
 import time
 from unittest import mock
 
-from peerlab import Loopback, RTCPeerConnection, mdns
+from peerlab import Loopback, RTCPeerConnection
 from peerlab.testing import MdnsResponder
+from peerlab.webrtc import mdns
 
 
 async def one(responder: MdnsResponder, *, before: bool) -> tuple[float, float, str]:

@@ -21,7 +21,8 @@ from unittest import mock
 
 from playwright.async_api import async_playwright
 
-from peerlab import RTCPeerConnection, mdns
+from peerlab import RTCPeerConnection
+from peerlab.webrtc import mdns
 
 ANSWER = """async (offer) => {
   const pc = new RTCPeerConnection({iceServers: []});

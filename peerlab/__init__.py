@@ -9,14 +9,6 @@
 - :mod:`peerlab.steps` — the guide's numbered steps, in English and Korean.
 """
 
-from .candidate import RTCIceCandidate
-from .checks import StepCheckFailed, check
-
-# -- the signalling server and its clients (issue 12) --
-from .client import WebSocketEndpoint, join
-from .connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
-from .datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
-from .endpoint import SignallingEndpoint
 from .errors import (
     CandidateTypeError,
     ConfigurationError,
@@ -45,14 +37,22 @@ from .errors import (
     UnreadableMessage,
     WaitTimeout,
 )
-from .limits import FileLimitError, preload
-from .promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
-from .scripted import ScriptedPeer, play_callee, play_caller
-from .server import SignallingServer, serve
-from .signalling import Loopback
-from .steps import CALLEE_STEPS, CALLER_STEPS
-from .tcp_signalling import TcpEndpoint, tcp_signalling
-from .waits import send_and_receive, wait_for_datachannel, wait_for_open
+from .signalling.endpoint import SignallingEndpoint
+from .signalling.loopback import Loopback
+from .signalling.server import SignallingServer, serve
+from .signalling.tcp import TcpEndpoint, tcp_signalling
+
+# -- the signalling server and its clients (issue 12) --
+from .signalling.websocket import WebSocketEndpoint, join
+from .teaching.checks import StepCheckFailed, check
+from .teaching.scripted import ScriptedPeer, play_callee, play_caller
+from .teaching.steps import CALLEE_STEPS, CALLER_STEPS
+from .teaching.waits import send_and_receive, wait_for_datachannel, wait_for_open
+from .webrtc.candidate import RTCIceCandidate
+from .webrtc.connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
+from .webrtc.datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
+from .webrtc.limits import FileLimitError, preload
+from .webrtc.promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import ServerStartError
-from .server import DEFAULT_HOST, DEFAULT_PORT, serve
+from .signalling.server import DEFAULT_HOST, DEFAULT_PORT, serve
 
 __all__ = ["main"]
 

@@ -320,7 +320,7 @@ class MessageRefused(SignallingError):
         self.reason = reason
 
 
-# -- aiortc's own signalling (``peerlab.tcp_signalling``) -----------------------------------
+# -- aiortc's own signalling (``peerlab.tcp_signalling()``) -----------------------------------
 #
 #    PeerlabError
 #    └── SignallingError

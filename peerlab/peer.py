@@ -19,10 +19,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .client import join
 from .errors import SignallingError
-from .scripted import play_callee, play_caller
-from .server_wire import ROLES
+from .signalling.server_wire import ROLES
+from .signalling.websocket import join
+from .teaching.scripted import play_callee, play_caller
 
 __all__ = ["main", "run", "DEFAULT_LIFETIME"]
 

@@ -93,7 +93,7 @@ def check_network() -> Result:
 
 def check_file_limit() -> Result:
     """Enough open files for many connections: each holds a few sockets (a warning, not a failure)."""
-    from .limits import LOW, raise_command, soft_limit
+    from .webrtc.limits import LOW, raise_command, soft_limit
 
     limits = soft_limit()
     if limits is None or limits[0] < 0 or limits[0] >= LOW:
@@ -105,10 +105,10 @@ def check_file_limit() -> Result:
 
 async def check_loopback_pair(timeout: float = 10.0) -> Result:
     """Two real aiortc peers in this kernel connect through peerlab's loopback signalling."""
-    from .connection import RTCPeerConnection
     from .errors import PeerlabError
-    from .scripted import play_callee
-    from .signalling import Loopback
+    from .signalling.loopback import Loopback
+    from .teaching.scripted import play_callee
+    from .webrtc.connection import RTCPeerConnection
 
     if not host_addresses():
         timeout = min(timeout, 2.0)  # nothing can connect; say so soon

@@ -17,10 +17,10 @@ import dns.exception
 import dns.message
 import dns.rdatatype
 
-from .candidate import RTCIceCandidate
-from .connection import RTCPeerConnection
-from .mdns import MDNS_GROUP
-from .signalling import DEFAULT_TIMEOUT, Endpoint, Loopback
+from .signalling.loopback import DEFAULT_TIMEOUT, Endpoint, Loopback
+from .webrtc.candidate import RTCIceCandidate
+from .webrtc.connection import RTCPeerConnection
+from .webrtc.mdns import MDNS_GROUP
 
 __all__ = ["add_queued_candidates", "add_remote_candidates", "negotiate", "MdnsResponder", "chromium_answer"]
 
@@ -152,7 +152,7 @@ class MdnsResponder:
     :meth:`hide` rewrites a candidate's address to a new ``<uuid>.local`` name, as
     Chromium does with its host candidates, and remembers which address it stands
     for. By default it listens on a free port of 127.0.0.1 and answers the asker
-    directly (point a :class:`peerlab.mdns.Resolver` at :attr:`address`);
+    directly (point a :class:`peerlab.webrtc.mdns.Resolver` at :attr:`address`);
     ``multicast=True`` listens on the real mDNS group and answers there, as
     Chromium does, for aioice's own resolver. ``silent=True`` never answers.
     """

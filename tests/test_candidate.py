@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peerlab import InvalidCandidateError, RTCIceCandidate
-from peerlab.candidate import parse_candidate
+from peerlab.webrtc.candidate import parse_candidate
 
 HOST = "candidate:842163049 1 udp 1677729535 192.0.2.7 54400 typ srflx raddr 10.0.0.2 rport 54400"
 

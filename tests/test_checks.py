@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import peerlab
-from peerlab.checks import StepCheckFailed, check
+from peerlab.teaching.checks import StepCheckFailed, check
 
 
 @pytest.fixture

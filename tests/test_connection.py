@@ -20,7 +20,7 @@ from peerlab import (
     StepOrderError,
     WaitTimeout,
 )
-from peerlab.connection import to_configuration
+from peerlab.webrtc.connection import to_configuration
 
 from .conftest import negotiate
 
@@ -292,7 +292,7 @@ async def test_code_right_after_await_set_local_description_registers_its_listen
 
 
 async def test_every_async_method_returns_a_promise_usable_both_ways(pair):
-    from peerlab.promise import Promise
+    from peerlab.webrtc.promise import Promise
 
     _, caller, _ = pair
     caller.createDataChannel("chat")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from peerlab.limits import raise_command
+from peerlab.webrtc.limits import raise_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LOWER = """

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peerlab import InvalidDescriptionError, Loopback, RTCPeerConnection, SignallingError
-from peerlab.sdp import parse_description, to_description
+from peerlab.webrtc.sdp import parse_description, to_description
 
 # A real offer from aiortc (volatile values fixed), the shape learners pass around.
 OFFER = (

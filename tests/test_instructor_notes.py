@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import peerlab
-from peerlab.checks import check
+from peerlab.teaching.checks import check
 
 NOTES = Path(__file__).resolve().parent.parent / "notebooks" / "INSTRUCTOR.md"
 pytestmark = pytest.mark.filterwarnings("ignore::peerlab.HeldCandidatesNote", "ignore::peerlab.PeerlabNote")

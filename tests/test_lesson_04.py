@@ -30,7 +30,7 @@ def lesson_namespace() -> dict:
 
 
 async def close_named(*names: str) -> None:
-    from peerlab.connection import _open_by_name
+    from peerlab.webrtc.connection import _open_by_name
 
     for name in names:
         pc = _open_by_name.get(name)

@@ -14,9 +14,11 @@ import dns.message
 import dns.name
 import pytest
 
-from peerlab import Loopback, RTCPeerConnection, hints, mdns
-from peerlab.mdns import Resolver, read_addresses
+from peerlab import Loopback, RTCPeerConnection
+from peerlab.teaching import hints
 from peerlab.testing import MdnsResponder, chromium_answer
+from peerlab.webrtc import mdns
+from peerlab.webrtc.mdns import Resolver, read_addresses
 
 BOUND = 10.0  # every wait ends by then, whatever happens
 

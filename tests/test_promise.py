@@ -9,7 +9,7 @@ import weakref
 import pytest
 
 import peerlab
-from peerlab.promise import Promise, PromiseRejectedError
+from peerlab.webrtc.promise import Promise, PromiseRejectedError
 
 
 async def turns(n: int = 10) -> None:
@@ -593,7 +593,7 @@ async def test_a_chain_of_plain_values_settles_in_one_loop_turn_as_microtasks_do
 
 
 async def test_a_queued_task_runs_after_the_chain_and_after_the_code_an_await_resumed():
-    from peerlab.promise import queue_task
+    from peerlab.webrtc.promise import queue_task
     order = []
     promise, resolve, _ = deferred()
 

@@ -10,9 +10,9 @@ import pytest
 
 import peerlab
 from peerlab import ScriptedPeerError, SignallingEndpoint
-from peerlab.checks import check
 from peerlab.display import candidate_table, sequence_diagram, timeline
-from peerlab.endpoint import PlayableEndpoint
+from peerlab.signalling.endpoint import PlayableEndpoint
+from peerlab.teaching.checks import check
 
 pytestmark = pytest.mark.filterwarnings("ignore::peerlab.HeldCandidatesNote")
 

@@ -36,7 +36,7 @@ from peerlab import (
     SignallingUnreachable,
     WebSocketEndpoint,
 )
-from peerlab.server_wire import CloseCode, join_url
+from peerlab.signalling.server_wire import CloseCode, join_url
 from peerlab.testing import add_remote_candidates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,10 +117,10 @@ async def test_the_loopback_endpoint_and_the_websocket_endpoint_are_both_signall
         assert endpoint.transcript is not None and endpoint.pending == []
     for name in ("send", "receive", "on", "off", "close"):
         wanted = list(inspect.signature(getattr(SignallingEndpoint, name)).parameters)
-        for cls in (peerlab.signalling.Endpoint, WebSocketEndpoint):
+        for cls in (peerlab.signalling.loopback.Endpoint, WebSocketEndpoint):
             assert list(inspect.signature(getattr(cls, name)).parameters) == wanted, (cls, name)
     assert inspect.signature(WebSocketEndpoint.receive).parameters["timeout"].default == \
-        inspect.signature(peerlab.signalling.Endpoint.receive).parameters["timeout"].default
+        inspect.signature(peerlab.signalling.loopback.Endpoint.receive).parameters["timeout"].default
     loopback.close()
 
 
@@ -324,7 +324,7 @@ async def test_a_message_over_64_kib_earns_an_error_and_one_far_over_it_closes_t
     assert error["data"]["code"] == "too-big"
     assert error["data"]["message"] == (f"the message is {len(frame)} bytes; the server takes up to 65536 "
                                         "(an offer is a few KiB: is something else in it?)")
-    await ws.send("x" * (peerlab.server.HARD_FRAME_BYTES + 1))
+    await ws.send("x" * (peerlab.signalling.server.HARD_FRAME_BYTES + 1))
     with pytest.raises(ConnectionClosed):
         while True:
             await ws.recv()
@@ -541,7 +541,7 @@ async def test_the_status_page_needs_the_token_when_there_is_one():
 # -- the command ----------------------------------------------------------------------------
 
 def test_the_readme_documents_every_server_message_code_and_close_code():
-    from peerlab import server_wire
+    from peerlab.signalling import server_wire
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## The signalling server's wire", 1)[1].split("\n## ", 1)[0]

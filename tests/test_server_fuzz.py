@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 import peerlab
-from peerlab.server_wire import SERVER_TYPES, join_url
+from peerlab.signalling.server_wire import SERVER_TYPES, join_url
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 MARKER = {"type": "candidate", "data": {"candidate": "candidate:marker", "sdpMid": "0"}}

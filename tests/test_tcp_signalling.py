@@ -40,7 +40,7 @@ from peerlab import (
     TcpEndpoint,
     UnreadableMessage,
 )
-from peerlab.tcp_signalling import from_line, to_line
+from peerlab.signalling.tcp import from_line, to_line
 from tests.test_second_try import Callee, Caller
 
 pytestmark = pytest.mark.filterwarnings("ignore::peerlab.HeldCandidatesNote")

@@ -33,9 +33,6 @@ from aiortc import RTCSessionDescription
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from ..candidate import RTCIceCandidate
-from ..connection import STATES, RTCDataChannelEvent, state_reached
-from ..datachannel import ChannelEvents, MessageEvent
 from ..errors import (
     CandidateTypeError,
     ConfigurationError,
@@ -51,11 +48,14 @@ from ..errors import (
     WaitTimeout,
     note,
 )
-from ..events import Event, EventHandler, EventLog, EventTarget
-from ..promise import Promise, promising
-from ..sdp import to_description
-from ..trickle import RTCPeerConnectionIceEvent
-from ..wire import to_json
+from ..signalling.messages import to_json
+from ..webrtc.candidate import RTCIceCandidate
+from ..webrtc.connection import STATES, RTCDataChannelEvent, state_reached
+from ..webrtc.datachannel import ChannelEvents, MessageEvent
+from ..webrtc.events import Event, EventHandler, EventLog, EventTarget
+from ..webrtc.promise import Promise, promising
+from ..webrtc.sdp import to_description
+from ..webrtc.trickle import RTCPeerConnectionIceEvent
 from .bridge import bridge
 
 __all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget", "BrowserError",

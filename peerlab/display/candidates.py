@@ -10,10 +10,11 @@ from aioice.candidate import candidate_priority
 from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc.sdp import SessionDescription
 
-from ..candidate import RTCIceCandidate
-from ..connection import RTCPeerConnectionIceEvent
-from ..endpoint import SignallingEndpoint
-from ..signalling import Loopback, TranscriptEntry
+from ..signalling.endpoint import SignallingEndpoint
+from ..signalling.loopback import Loopback
+from ..signalling.transcript import TranscriptEntry
+from ..webrtc.candidate import RTCIceCandidate
+from ..webrtc.connection import RTCPeerConnectionIceEvent
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["TYPE_MEANINGS", "TYPE_PREFERENCES", "COLUMNS", "decode_priority", "explain_priority",

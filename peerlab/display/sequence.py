@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..signalling import TranscriptEntry
+from ..signalling.transcript import TranscriptEntry
 
 __all__ = ["ARROWS_PER_MESSAGE", "message_label", "fold_messages", "mermaid_source", "sequence_text"]
 

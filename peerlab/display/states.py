@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..connection import STATES, RTCPeerConnection
+from ..webrtc.connection import STATES, RTCPeerConnection
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["STATE_MACHINES", "FOOTNOTES", "states_text", "state_paths_text", "state_panel_html"]

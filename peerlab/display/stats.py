@@ -22,8 +22,8 @@ from typing import Any
 
 import ipywidgets
 
-from ..connection import RTCPeerConnection
-from ..media import frames_counted
+from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.media import frames_counted
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 from ._text import WidgetTextRepr
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..client import WebSocketEndpoint
-from ..connection import RTCPeerConnection
-from ..endpoint import SignallingEndpoint
-from ..signalling import Endpoint, Loopback
+from ..signalling.endpoint import SignallingEndpoint
+from ..signalling.loopback import Endpoint, Loopback
+from ..signalling.websocket import WebSocketEndpoint
+from ..webrtc.connection import RTCPeerConnection
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["TimelineRow", "SIGNALLING_LANE", "timeline_rows", "fold_rows", "timeline_text", "timeline_html"]

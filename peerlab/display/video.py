@@ -21,7 +21,7 @@ import av
 import ipywidgets
 from aiortc.mediastreams import MediaStreamError
 
-from ..media import count_frame, rms_dbfs
+from ..webrtc.media import count_frame, rms_dbfs
 from ._html import NOTE_STYLE, esc
 from ._pace import Pacer
 from ._text import WidgetTextRepr

@@ -13,11 +13,12 @@ from typing import Any
 
 import ipywidgets
 
-from ..candidate import RTCIceCandidate
-from ..connection import RTCPeerConnection
-from ..endpoint import SignallingEndpoint
-from ..events import LogEntry
-from ..signalling import Loopback, Transcript, TranscriptEntry
+from ..signalling.endpoint import SignallingEndpoint
+from ..signalling.loopback import Loopback
+from ..signalling.transcript import Transcript, TranscriptEntry
+from ..webrtc.candidate import RTCIceCandidate
+from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.events import LogEntry
 from ._text import TextRepr, WidgetTextRepr
 from .candidates import candidate_rows, candidates_html, candidates_text, collect_candidates, is_description
 from .sdp import description_parts, sdp_html, sdp_sections, sdp_text

@@ -41,7 +41,7 @@ def learner(sockets: contextlib.ExitStack, url: str, room: str, role: str):
     """A bare WebSocket client joined to ``room`` as ``role``; ``sockets`` closes it."""
     from websockets.sync.client import connect
 
-    from peerlab.server_wire import join_url, split_url
+    from peerlab.signalling.server_wire import join_url, split_url
 
     base, token = split_url(url)
     ws = sockets.enter_context(connect(join_url(base, room=room, role=role, client=uuid.uuid4().hex, token=token),

@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar, cast
 
-from .errors import PeerlabError
+from ..errors import PeerlabError
 from .limits import explain_file_limit
 
 __all__ = ["Promise", "PromiseRejectedError", "PromiseNotAwaitedError", "promising", "queue_task"]

@@ -11,7 +11,7 @@ settled, each as its own task, in the order the W3C spec gives (section 5.3,
 4. one ``icecandidate`` event whose ``candidate`` is ``None``: end-of-candidates.
 
 :class:`Trickle` replays aiortc's candidates that way, through
-:func:`peerlab.promise.queue_task`, so code right after ``await
+:func:`peerlab.webrtc.promise.queue_task`, so code right after ``await
 pc.setLocalDescription(offer)``, or at the end of a ``.then`` chain, registers its
 listener before the first candidate. Candidates gathered before any listener
 exists (a listener added in a later notebook cell) are held for the first one, with
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from aiortc.sdp import SessionDescription
 
+from ..errors import HeldCandidatesNote, note
 from .candidate import RTCIceCandidate
-from .errors import HeldCandidatesNote, note
 from .events import Event
 from .promise import microtask_checkpoint, queue_task
 

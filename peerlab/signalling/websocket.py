@@ -1,6 +1,6 @@
 """``peerlab.join``: a signalling endpoint that reaches the far peer through ``peerlab serve``.
 
-The endpoint has the Loopback endpoint's interface (:class:`peerlab.endpoint.SignallingEndpoint`),
+The endpoint has the Loopback endpoint's interface (:class:`peerlab.signalling.endpoint.SignallingEndpoint`),
 so a lesson's cells do not change when the far peer moves to another kernel or another laptop.
 The server's own messages (``joined``, ``left``, ``replaced``, ``error``) never reach
 ``receive()``: they are kept in ``events``, explain a wait that runs out, and an ``error`` about
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from .errors import (
+from ..errors import (
     JoinRefused,
     MessageRefused,
     PeerlabNote,
@@ -29,14 +29,14 @@ from .errors import (
     SignallingUnreachable,
     note,
 )
-from .inbox import Inbox
+from ..teaching.steps import sender_of
+from .messages import dumps
+from .network import Inbox
 from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other_role, split_url
-from .signalling import Transcript, TranscriptEntry, summarize
-from .steps import sender_of
-from .wire import dumps
+from .transcript import Transcript, TranscriptEntry, summarize
 
 if TYPE_CHECKING:
-    from .signalling import Player
+    from .loopback import Player
 
 __all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "JOIN_TIMEOUT"]
 
@@ -125,7 +125,7 @@ class WebSocketEndpoint(Inbox):
         self._sent = 0
         self._closing: asyncio.Task[None] | None = None
         self._start = time.monotonic()
-        self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.scripted)
+        self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.teaching.scripted)
         self._far_watchers: list[Callable[[], None]] = []
         self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
@@ -186,7 +186,7 @@ class WebSocketEndpoint(Inbox):
         assert self._closed is not None
         return self._closed
 
-    # -- what a scripted peer asks (peerlab.endpoint.PlayableEndpoint) -------------
+    # -- what a scripted peer asks (peerlab.signalling.endpoint.PlayableEndpoint) -------------
 
     @property
     def player(self) -> Player | None:

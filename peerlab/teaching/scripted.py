@@ -47,13 +47,13 @@ from typing import Any
 
 from aiortc.sdp import SessionDescription
 
+from ..errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
+from ..signalling.endpoint import LearnerSide, PlayableEndpoint
+from ..signalling.loopback import Endpoint, Message
+from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.limits import FileLimitError
 from . import far_side
-from ._rerun import Replacements
-from .connection import RTCPeerConnection
-from .endpoint import LearnerSide, PlayableEndpoint
-from .errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
-from .limits import FileLimitError
-from .signalling import Endpoint, Message
+from .rerun import Replacements
 from .steps import step
 
 __all__ = ["ScriptedPeer", "play_callee", "play_caller"]
@@ -183,7 +183,7 @@ class ScriptedPeer:
             self._stopping.add_done_callback(_closing.discard)
         return self._stopping
 
-    # -- what the signalling service asks (peerlab.signalling.Player) ------------
+    # -- what the signalling service asks (peerlab.signalling.loopback.Player) ------------
 
     def deliver(self, message: Message) -> None:
         """A message for it arrived: handle it after those before it."""

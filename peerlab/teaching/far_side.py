@@ -10,7 +10,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .connection import RTCPeerConnection
+    from ..webrtc.connection import RTCPeerConnection
 
 __all__ = ["register", "far_failure"]
 
@@ -30,7 +30,7 @@ def _ufrag(description: Any) -> str | None:
 
 
 def _candidates() -> list[tuple[RTCPeerConnection, Any]]:
-    from .connection import _open_by_name
+    from ..webrtc.connection import _open_by_name
 
     found: list[tuple[RTCPeerConnection, Any]] = [(pc, None) for pc in list(_open_by_name.values())]
     found += [(player.pc, player) for player in list(_players) if player.pc is not None]

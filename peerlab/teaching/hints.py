@@ -13,7 +13,7 @@ from .far_side import far_failure
 from .steps import step
 
 if TYPE_CHECKING:
-    from .connection import RTCPeerConnection
+    from ..webrtc.connection import RTCPeerConnection
 
 __all__ = ["side_of", "diagnose", "local_order", "remote_order", "no_remote_description"]
 

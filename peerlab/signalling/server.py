@@ -2,7 +2,7 @@
 
 Each room has one ``caller`` and one ``callee``; the server relays the Loopback's JSON
 messages between them, one per text frame, and answers with its own messages
-(``joined``, ``left``, ``replaced``, ``refused``, ``error``: see :mod:`peerlab.server_wire`
+(``joined``, ``left``, ``replaced``, ``refused``, ``error``: see :mod:`peerlab.signalling.server_wire`
 and README.md). The same port serves a status page at ``/`` for the teacher.
 
 The server never lets one client's mistakes reach another room: every frame is checked
@@ -32,7 +32,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from .errors import ServerStartError
+from ..errors import ServerStartError
 from .server_wire import RELAYED_TYPES, ROLES, CloseCode, check_message, check_name, other_role
 from .status_page import STATUS_PAGE, room_state
 

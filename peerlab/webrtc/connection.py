@@ -6,24 +6,24 @@ aiortc's connection is real WebRTC, but it gathers every ICE candidate inside
 browser's (the W3C spec, checked against a port of the web-platform-tests in
 ``tests/wpt/``):
 
-- trickle ICE (:mod:`peerlab.trickle`): ``createOffer``/``createAnswer`` return
+- trickle ICE (:mod:`peerlab.webrtc.trickle`): ``createOffer``/``createAnswer`` return
   descriptions without candidates; after ``setLocalDescription()`` settles,
   ``icegatheringstatechange``, one ``icecandidate`` event per candidate, then
   ``complete`` and a ``None`` candidate (end-of-candidates);
 - ``localDescription`` carries the candidates surfaced so far, and the six
-  description attributes follow the spec (:mod:`peerlab.descriptions`);
+  description attributes follow the spec (:mod:`peerlab.webrtc.descriptions`);
 - every listener gets an event object (``event.type``, ``event.target``,
   ``event.candidate``, ``event.channel``), added with ``addEventListener``,
   ``on`` or an attribute such as ``onsignalingstatechange``;
 - descriptions and candidates are checked before aiortc sees them, and errors
   carry the browser's name (``error.name``: ``InvalidStateError``,
-  ``OperationError``, ...) and say which step comes first (:mod:`peerlab.hints`);
-- data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.datachannel`) over aiortc's;
+  ``OperationError``, ...) and say which step comes first (:mod:`peerlab.teaching.hints`);
+- data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.webrtc.datachannel`) over aiortc's;
 - ``close()`` fires no events and closes every data channel.
 
 Method and event names are the browser's (``createOffer``, ``signalingState``,
 ``icecandidate``); peerlab's own helpers are snake_case (``wait_for_state``).
-As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.promise`):
+As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.webrtc.promise`):
 ``await pc.createOffer()`` and ``pc.createOffer().then(...)`` both work.
 """
 
@@ -40,11 +40,7 @@ from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription
 
-from . import hints, mdns
-from .candidate import EndOfCandidates, RTCIceCandidate
-from .datachannel import RTCDataChannel
-from .descriptions import Descriptions
-from .errors import (
+from ..errors import (
     ConfigurationError,
     ConnectionFailed,
     DescriptionModifiedError,
@@ -57,11 +53,16 @@ from .errors import (
     WaitTimeout,
     note,
 )
+from ..teaching import hints
+from ..teaching.steps import step
+from . import mdns
+from .candidate import EndOfCandidates, RTCIceCandidate
+from .datachannel import RTCDataChannel
+from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog, EventTarget
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
 from .sdp import parse_description, split_mdns_candidates, strip_candidates, to_description, with_candidates
-from .steps import step
 from .trickle import RTCPeerConnectionIceEvent, Trickle
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
@@ -506,7 +507,7 @@ class RTCPeerConnection(EventTarget):
 
         A browser's ``addIceCandidate`` settles at once and resolves the name afterwards;
         aiortc's would wait up to 1 s for aioice, which cannot read Chromium's answer
-        (:mod:`peerlab.mdns`). A name that does not resolve is ignored, as a browser
+        (:mod:`peerlab.webrtc.mdns`). A name that does not resolve is ignored, as a browser
         ignores it; the event log says so, and ``hints.diagnose`` mentions it if ICE stalls.
         """
         task = asyncio.ensure_future(self._resolve_and_add(candidate))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 from typing import Any
 
-from .errors import PeerlabError
+from ..errors import PeerlabError
 
 __all__ = ["FileLimitError", "soft_limit", "raise_command", "explain_file_limit", "ADVISED"]
 

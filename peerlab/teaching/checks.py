@@ -14,11 +14,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .connection import RTCPeerConnection, _open_by_name
-from .endpoint import SignallingEndpoint
-from .errors import PeerlabError, WaitTimeout
-from .promise import Promise
-from .signalling import Endpoint, Loopback, Transcript, TranscriptEntry
+from ..errors import PeerlabError, WaitTimeout
+from ..signalling.endpoint import SignallingEndpoint
+from ..signalling.loopback import Endpoint, Loopback
+from ..signalling.transcript import Transcript, TranscriptEntry
+from ..webrtc.connection import RTCPeerConnection, _open_by_name
+from ..webrtc.promise import Promise
 from .steps import Side, step
 
 __all__ = ["check", "StepCheckFailed"]

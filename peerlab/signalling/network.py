@@ -1,6 +1,6 @@
 """What a network signalling endpoint keeps on this side: arrived messages, waiting receives, handlers.
 
-The WebSocket endpoint (:mod:`peerlab.client`) and aiortc's TCP signalling (:mod:`peerlab.tcp_signalling`)
+The WebSocket endpoint (:mod:`peerlab.signalling.websocket`) and aiortc's TCP signalling (:mod:`peerlab.signalling.tcp`)
 share it, so ``receive()``, ``on("message")`` and their errors read alike whatever carries the
 messages. A subclass supplies the wire (``send``, ``close``) and says why nothing came (``_explain``).
 """
@@ -12,9 +12,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MessageHandlerError, SignallingClosed, SignallingError, SignallingTimeout
+from ..errors import MessageHandlerError, SignallingClosed, SignallingError, SignallingTimeout
 from .handlers import MessageHandlers
-from .signalling import DEFAULT_TIMEOUT, Message, _a
+from .loopback import DEFAULT_TIMEOUT, Message, _a
 
 __all__ = ["Inbox"]
 

@@ -1,11 +1,11 @@
 """The one interface of a signalling endpoint, whoever carries the messages.
 
-A :class:`~peerlab.signalling.Loopback` endpoint (both peers in one kernel) and a
+A :class:`~peerlab.signalling.loopback.Loopback` endpoint (both peers in one kernel) and a
 :func:`peerlab.join` endpoint (a WebSocket to ``peerlab serve``) both satisfy
 :class:`SignallingEndpoint`, so a lesson's cells work with either one unchanged.
 Code that only needs to signal should ask for this type, never for one implementation.
 
-A scripted peer (:mod:`peerlab.scripted`) needs a little more of the endpoint it plays:
+A scripted peer (:mod:`peerlab.teaching.scripted`) needs a little more of the endpoint it plays:
 :class:`PlayableEndpoint`, which both implement too. Where the learner's endpoint lives in the
 same process as the scripted peer (a Loopback), it also offers :class:`LearnerSide`, so that the
 scripted peer can explain and cut short the learner's waits; across a network it cannot.
@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
-from .signalling import Player, Transcript
+from .loopback import Player
+from .transcript import Transcript
 
 __all__ = ["SignallingEndpoint", "PlayableEndpoint", "LearnerSide", "Message"]
 

@@ -18,7 +18,7 @@ from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_to_sdp
 
-from .errors import SignallingError
+from ..errors import SignallingError
 
 __all__ = ["to_json", "dumps"]
 

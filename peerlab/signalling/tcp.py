@@ -1,4 +1,4 @@
-"""``peerlab.tcp_signalling``: signal over aiortc's own TCP wire, to talk to aiortc's example programs.
+"""``peerlab.tcp_signalling()``: signal over aiortc's own TCP wire, to talk to aiortc's example programs.
 
 aiortc's examples (``examples/datachannel-cli/cli.py`` and others, run with ``--signaling tcp-socket``)
 use ``aiortc.contrib.signaling.TcpSocketSignaling``: one TCP connection, one JSON object per line::
@@ -7,7 +7,7 @@ use ``aiortc.contrib.signaling.TcpSocketSignaling``: one TCP connection, one JSO
     {"candidate": "candidate:...", "id": "0", "label": 0, "type": "candidate"}
     {"type": "bye"}
 
-The endpoint made here has the Loopback endpoint's interface (:class:`peerlab.endpoint.SignallingEndpoint`)
+The endpoint made here has the Loopback endpoint's interface (:class:`peerlab.signalling.endpoint.SignallingEndpoint`)
 and translates both ways between that wire and peerlab's messages (``{"type": ..., "data": ...}``):
 
 - peerlab's offer or answer (``data`` is ``{"type", "sdp"}``) goes out as ``{"type", "sdp"}``, and an
@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiortc.sdp import SessionDescription, candidate_to_sdp
 
-from .candidate import RTCIceCandidate, parse_candidate
-from .errors import (
+from ..errors import (
     InvalidCandidateError,
     PeerlabNote,
     ServerStartError,
@@ -41,16 +40,12 @@ from .errors import (
     UnreadableMessage,
     note,
 )
-from .inbox import Inbox
-from .signalling import (
-    MESSAGE_TYPES,
-    Transcript,
-    TranscriptEntry,
-    summarize,
-    summarize_value,
-)
-from .steps import sender_of
-from .wire import dumps, to_json
+from ..teaching.steps import sender_of
+from ..webrtc.candidate import RTCIceCandidate, parse_candidate
+from .loopback import MESSAGE_TYPES
+from .messages import dumps, to_json
+from .network import Inbox
+from .transcript import Transcript, TranscriptEntry, summarize, summarize_value
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -82,7 +77,7 @@ def _cli(role: str, host: str, port: int) -> str:
 def to_line(message: Message) -> str | None:
     """peerlab's message as the line aiortc's ``TcpSocketSignaling`` reads (no newline); None if not sent.
 
-    ``message`` is plain JSON data (as :func:`peerlab.wire.dumps` makes it). End-of-candidates
+    ``message`` is plain JSON data (as :func:`peerlab.signalling.messages.dumps` makes it). End-of-candidates
     (``data`` None, ``{}`` or an empty candidate) gives None: aiortc's wire has no such message.
     Raises :class:`SignallingError` for what aiortc's reader cannot take.
     """
@@ -193,7 +188,7 @@ async def tcp_signalling(host: str, port: int, role: str = "caller", *,
       ``timeout`` seconds, then raises :class:`SignallingUnreachable` naming ``host:port``.
 
     The endpoint's messages are peerlab's (``{"type": ..., "data": ...}``); it translates them to and from
-    aiortc's lines (see :mod:`peerlab.tcp_signalling`). Making a new one for the same ``host:port``
+    aiortc's lines (see :mod:`peerlab.signalling.tcp`). Making a new one for the same ``host:port``
     closes the one made before (a re-run cell).
     """
     if role not in ROLES:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MessageHandlerError, SignallingError
+from ..errors import MessageHandlerError, SignallingError
 
 __all__ = ["MessageHandlers"]
 

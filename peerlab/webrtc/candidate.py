@@ -14,7 +14,7 @@ from typing import Any
 from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
-from .errors import CandidateTypeError, InvalidCandidateError
+from ..errors import CandidateTypeError, InvalidCandidateError
 
 __all__ = ["EndOfCandidates", "RTCIceCandidate", "parse_candidate"]
 

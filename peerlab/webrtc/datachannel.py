@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCDataChannel as AiortcDataChannel
 
-from .errors import InvalidMessageError, RTCError, StepOrderError
+from ..errors import InvalidMessageError, RTCError, StepOrderError
 from .events import Event, EventHandler, EventTarget, _takes_no_argument
 
 if TYPE_CHECKING:

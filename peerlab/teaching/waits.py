@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .connection import RTCPeerConnection
-from .datachannel import RTCDataChannel
-from .errors import StepOrderError, WaitTimeout
+from ..errors import StepOrderError, WaitTimeout
+from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.datachannel import RTCDataChannel
 
 __all__ = ["wait_for_open", "wait_for_datachannel", "send_and_receive"]
 
