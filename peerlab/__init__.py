@@ -10,12 +10,15 @@
 """
 
 from .errors import (
+    BrowserError,
+    BrowserUnavailable,
     CandidateTypeError,
     ConfigurationError,
     ConnectionFailed,
     DescriptionModifiedError,
     DescriptionSyntaxError,
     DescriptionTypeError,
+    FileLimitError,
     HeldCandidatesNote,
     InvalidCandidateError,
     InvalidDescriptionError,
@@ -26,6 +29,8 @@ from .errors import (
     MessageRefused,
     PeerlabError,
     PeerlabNote,
+    PromiseNotAwaitedError,
+    PromiseRejectedError,
     RTCError,
     ScriptedPeerError,
     ServerStartError,
@@ -33,6 +38,7 @@ from .errors import (
     SignallingError,
     SignallingTimeout,
     SignallingUnreachable,
+    StepCheckFailed,
     StepOrderError,
     UnreadableMessage,
     WaitTimeout,
@@ -41,18 +47,16 @@ from .signalling.endpoint import SignallingEndpoint
 from .signalling.loopback import Loopback
 from .signalling.server import SignallingServer, serve
 from .signalling.tcp import TcpEndpoint, tcp_signalling
-
-# -- the signalling server and its clients (issue 12) --
 from .signalling.websocket import WebSocketEndpoint, join
-from .teaching.checks import StepCheckFailed, check
+from .teaching.checks import check
 from .teaching.scripted import ScriptedPeer, play_callee, play_caller
 from .teaching.steps import CALLEE_STEPS, CALLER_STEPS
 from .teaching.waits import send_and_receive, wait_for_datachannel, wait_for_open
 from .webrtc.candidate import RTCIceCandidate
 from .webrtc.connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
 from .webrtc.datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
-from .webrtc.limits import FileLimitError, preload
-from .webrtc.promise import Promise, PromiseNotAwaitedError, PromiseRejectedError
+from .webrtc.limits import preload
+from .webrtc.promise import Promise
 
 __version__ = "0.1.0"
 
@@ -97,15 +101,14 @@ __all__ = [
     "StepCheckFailed",
     "StepOrderError",
     "WaitTimeout",
+    "BrowserError",
+    "BrowserUnavailable",
     "check",
     "play_callee",
     "play_caller",
     "send_and_receive",
     "wait_for_datachannel",
     "wait_for_open",
-]
-
-__all__ += [
     "JoinRefused",
     "MessageRefused",
     "ServerStartError",
@@ -115,7 +118,7 @@ __all__ += [
     "WebSocketEndpoint",
     "join",
     "serve",
+    "TcpEndpoint",
+    "UnreadableMessage",
+    "tcp_signalling",
 ]
-
-# aiortc's own signalling (its examples' TcpSocketSignaling)
-__all__ += ["TcpEndpoint", "UnreadableMessage", "tcp_signalling"]

@@ -20,12 +20,12 @@ import threading
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from .defaults import DEFAULT_WAIT
 from .errors import WaitTimeout
 
 __all__ = ["wait", "loop"]
 
 T = TypeVar("T")
-DEFAULT_WAIT = 10.0
 
 # Outside a running loop (a plain script), every wait() in a thread runs on that thread's one loop,
 # so what one call made (a connection, a scripted peer, a Loopback's timers) is alive in the next.

@@ -1,11 +1,16 @@
 """Every error peerlab raises, and the notes it shows a learner.
 
-The tree::
+The tree (as websockets' ``exceptions.py`` draws its own)::
 
     PeerlabError
-    ├── SignallingError             the loopback signalling service was misused
+    ├── SignallingError             signalling was misused, or could not carry a message
     │   ├── SignallingClosed        send() or receive() after close()
-    │   └── SignallingTimeout       receive() waited and nothing came (also a TimeoutError)
+    │   ├── SignallingTimeout       receive() waited and nothing came (also a TimeoutError)
+    │   ├── SignallingUnreachable   nothing answers at the server's URL (also a ConnectionError)
+    │   ├── JoinRefused             the server refused the join: role taken, full, bad URL, token
+    │   ├── MessageRefused          the server did not deliver a message sent: too big, rate, absent
+    │   └── UnreadableMessage       the far side sent a line that is not aiortc's signalling JSON
+    ├── ServerStartError            peerlab serve could not listen (port taken, address not ours)
     ├── StepOrderError              a step was taken before the step it needs (also
     │                               aiortc's InvalidStateError, as a browser raises)
     ├── InvalidDescriptionError     an SDP description that cannot be used (also a ValueError)
@@ -19,9 +24,18 @@ The tree::
     ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
     ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
     ├── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
+    ├── PromiseRejectedError        await on a Promise rejected with a value that is not an exception
+    ├── PromiseNotAwaitedError      a Promise used as the value it will hold (also a TypeError)
+    ├── FileLimitError              the process may open no more files (also an OSError)
     ├── ScriptedPeerError           the peer peerlab plays (play_callee, play_caller) cannot start or
     │                               failed; receive() on the learner's side raises it at once
-    └── MessageHandlerError         an on("message") handler raised; the next receive() or send() raises it
+    ├── MessageHandlerError         an on("message") handler raised; the next receive() or send() raises it
+    ├── StepCheckFailed             a step check (peerlab.check) found the step not done
+    ├── BrowserUnavailable          no page holds the browser peer (also a TimeoutError)
+    └── BrowserError                a browser error with no closer class; ``name`` is the DOMException's
+
+And the notes (warnings, not errors): ``PeerlabNote``, with ``HeldCandidatesNote`` and
+``LateCandidateNote`` below it.
 
 Each error's message says what was wrong and what to do next; where peerlab
 rewords an aiortc error, the original is kept as ``__cause__``.
@@ -36,6 +50,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 from aiortc.exceptions import InvalidStateError
 
@@ -58,6 +73,17 @@ __all__ = [
     "WaitTimeout",
     "ScriptedPeerError",
     "MessageHandlerError",
+    "ServerStartError",
+    "SignallingUnreachable",
+    "JoinRefused",
+    "MessageRefused",
+    "UnreadableMessage",
+    "PromiseRejectedError",
+    "PromiseNotAwaitedError",
+    "FileLimitError",
+    "StepCheckFailed",
+    "BrowserUnavailable",
+    "BrowserError",
     "PeerlabNote",
     "HeldCandidatesNote",
     "LateCandidateNote",
@@ -105,6 +131,77 @@ class SignallingTimeout(SignallingError, TimeoutError):
         self.type = type
         self.timeout = timeout
         self.reason = reason
+
+
+class SignallingUnreachable(SignallingError, ConnectionError):
+    """Nothing answers at the signalling server's URL: not started, a wrong address, or a firewall.
+
+    ``url`` is the server's URL (without its token).
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class JoinRefused(SignallingError):
+    """The signalling server refused to let this endpoint join its room.
+
+    ``reason`` is ``"role-taken"`` (another client has that role; ``present`` maps the roles in the
+    room to their client ids), ``"full"``, ``"bad-join"`` (room, role or client id malformed) or
+    ``"token"`` (the URL's token is missing or wrong).
+    """
+
+    name = "NotAllowedError"
+
+    def __init__(self, message: str, *, url: str, room: str, role: str, reason: str,
+                 present: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.room = room
+        self.role = role
+        self.reason = reason
+        self.present = present or {}
+
+
+class MessageRefused(SignallingError):
+    """The signalling server did not deliver a message this endpoint sent, and said why.
+
+    ``code`` is the server's: ``"too-big"``, ``"rate-limit"``, ``"undelivered"`` (then ``reason``:
+    ``"far-absent"``, ``"far-left"``, ``"far-not-reading"``), ``"not-json"``, ``"binary"``,
+    ``"unknown-type"``, ``"bad-message"``; ``seq`` is the message's number (the n-th this endpoint
+    sent since it joined) and ``type`` its type. Raised by the next ``send()`` or ``receive()``.
+    """
+
+    def __init__(self, message: str, *, code: str, seq: int | None = None, type: str | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.seq = seq
+        self.type = type
+        self.reason = reason
+
+
+# -- aiortc's own signalling (``peerlab.tcp_signalling()``) -----------------------------------
+#
+#    PeerlabError
+#    └── SignallingError
+#        └── UnreadableMessage       the far side sent a line that is not aiortc's signalling JSON
+
+class UnreadableMessage(SignallingError):
+    """The far side sent something that is not a message of aiortc's TCP signalling.
+
+    ``line`` is what came (cut to 200 characters). Raised by the waiting ``receive()``, or by the
+    next ``send()`` or ``receive()``; the lines after it are still read.
+    """
+
+    def __init__(self, message: str, *, line: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class ServerStartError(PeerlabError):
+    """``peerlab serve`` could not start listening: the port is in use, or the address is not this machine's."""
 
 
 class StepOrderError(PeerlabError, InvalidStateError):
@@ -215,6 +312,41 @@ class MessageHandlerError(PeerlabError):
         self.error = error
 
 
+class PromiseRejectedError(PeerlabError):
+    """Raised by ``await`` for a promise rejected with something that is not an exception.
+
+    JavaScript allows ``reject(42)``; Python can only raise exceptions, so ``await``
+    raises this instead, with the original value in :attr:`reason`.
+    """
+
+    def __init__(self, reason: Any) -> None:
+        super().__init__(f"the promise was rejected with {reason!r}")
+        self.reason = reason
+
+
+class PromiseNotAwaitedError(PeerlabError, TypeError):
+    """A Promise was used as the value it will hold (a forgotten ``await``)."""
+
+    name = "TypeError"
+
+class FileLimitError(PeerlabError, OSError):
+    """The process may open no more files (EMFILE): too many connections are open for its limit."""
+
+    name = "OperationError"
+
+class StepCheckFailed(PeerlabError):
+    """A step check found the step not done; the message is the hint."""
+
+class BrowserUnavailable(PeerlabError, TimeoutError):
+    """No page holds the browser peer: not open in a browser (nbval, nbclient), or the tab closed."""
+
+    name = "TimeoutError"
+
+
+class BrowserError(PeerlabError):
+    """A browser error peerlab has no closer class for; ``name`` is the DOMException's."""
+
+
 class PeerlabNote(UserWarning):
     """Something worth telling a learner that is not an error."""
 
@@ -253,89 +385,3 @@ def note(message: str, category: type[PeerlabNote] = PeerlabNote) -> None:
         module=frame.f_globals.get("__name__", "__main__"),
         registry=frame.f_globals.setdefault("__warningregistry__", {}),
     )
-
-
-# -- the signalling server (``peerlab serve``) and its clients (``peerlab.join``) ----------
-#
-#    PeerlabError
-#    ├── ServerStartError            peerlab serve could not listen (port taken, address not ours)
-#    └── SignallingError
-#        ├── SignallingUnreachable   nothing answers at the server's URL (also a ConnectionError)
-#        ├── JoinRefused             the server refused the join: role taken, full, bad URL, token
-#        └── MessageRefused          the server did not deliver a message sent: too big, rate, absent
-
-__all__ += ["ServerStartError", "SignallingUnreachable", "JoinRefused", "MessageRefused"]
-
-
-class ServerStartError(PeerlabError):
-    """``peerlab serve`` could not start listening: the port is in use, or the address is not this machine's."""
-
-
-class SignallingUnreachable(SignallingError, ConnectionError):
-    """Nothing answers at the signalling server's URL: not started, a wrong address, or a firewall.
-
-    ``url`` is the server's URL (without its token).
-    """
-
-    def __init__(self, message: str, *, url: str) -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class JoinRefused(SignallingError):
-    """The signalling server refused to let this endpoint join its room.
-
-    ``reason`` is ``"role-taken"`` (another client has that role; ``present`` maps the roles in the
-    room to their client ids), ``"full"``, ``"bad-join"`` (room, role or client id malformed) or
-    ``"token"`` (the URL's token is missing or wrong).
-    """
-
-    name = "NotAllowedError"
-
-    def __init__(self, message: str, *, url: str, room: str, role: str, reason: str,
-                 present: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.room = room
-        self.role = role
-        self.reason = reason
-        self.present = present or {}
-
-
-class MessageRefused(SignallingError):
-    """The signalling server did not deliver a message this endpoint sent, and said why.
-
-    ``code`` is the server's: ``"too-big"``, ``"rate-limit"``, ``"undelivered"`` (then ``reason``:
-    ``"far-absent"``, ``"far-left"``, ``"far-not-reading"``), ``"not-json"``, ``"binary"``,
-    ``"unknown-type"``, ``"bad-message"``; ``seq`` is the message's number (the n-th this endpoint
-    sent since it joined) and ``type`` its type. Raised by the next ``send()`` or ``receive()``.
-    """
-
-    def __init__(self, message: str, *, code: str, seq: int | None = None, type: str | None = None,
-                 reason: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.seq = seq
-        self.type = type
-        self.reason = reason
-
-
-# -- aiortc's own signalling (``peerlab.tcp_signalling()``) -----------------------------------
-#
-#    PeerlabError
-#    └── SignallingError
-#        └── UnreadableMessage       the far side sent a line that is not aiortc's signalling JSON
-
-__all__ += ["UnreadableMessage"]
-
-
-class UnreadableMessage(SignallingError):
-    """The far side sent something that is not a message of aiortc's TCP signalling.
-
-    ``line`` is what came (cut to 200 characters). Raised by the waiting ``receive()``, or by the
-    next ``send()`` or ``receive()``; the lines after it are still read.
-    """
-
-    def __init__(self, message: str, *, line: str) -> None:
-        super().__init__(message)
-        self.line = line

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .defaults import DEFAULT_WAIT
+
 __all__ = ["Result", "check_python", "check_packages", "check_network", "check_file_limit", "check_loopback_pair",
            "widget", "start_loop_probe", "check_loop_probe", "summary", "main"]
 
@@ -103,7 +105,7 @@ def check_file_limit() -> Result:
                   raise_command(), warning=True)
 
 
-async def check_loopback_pair(timeout: float = 10.0) -> Result:
+async def check_loopback_pair(timeout: float = DEFAULT_WAIT) -> Result:
     """Two real aiortc peers in this kernel connect through peerlab's loopback signalling."""
     from .errors import PeerlabError
     from .signalling.loopback import Loopback

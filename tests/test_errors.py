@@ -32,3 +32,26 @@ def test_ipython_shows_the_message_and_its_cause_not_peerlabs_frames():
         "\x1b[31mStepOrderError\x1b[0m: callee step 2 comes first",
         "(caused by InvalidStateError: Cannot create answer in signaling state \"stable\")",
     ]
+
+
+def test_every_error_class_lives_in_errors_py_and_is_drawn_in_its_tree():
+    """One home for errors: no module defines an exception class of its own, and the tree names them all."""
+    import ast
+    from pathlib import Path
+
+    package = Path(peerlab.__file__).parent
+    elsewhere = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "errors.py" and path.parent == package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(b) for b in node.bases}
+                if any(b.endswith(("Error", "Exception", "Failed", "Unavailable", "Refused", "Closed",
+                                   "Timeout", "Unreachable", "Note", "Warning")) for b in bases):
+                    elsewhere.append(f"{path.relative_to(package)}: class {node.name}({', '.join(sorted(bases))})")
+    assert elsewhere == []
+    tree = errors.__doc__ or ""
+    classes = [name for name in errors.__all__ if isinstance(getattr(errors, name), type)]
+    assert [name for name in classes if f" {name} " not in tree and f" {name}\n" not in tree
+            and f"``{name}``" not in tree] == []

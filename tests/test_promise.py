@@ -9,7 +9,7 @@ import weakref
 import pytest
 
 import peerlab
-from peerlab.webrtc.promise import Promise, PromiseRejectedError
+from peerlab import Promise, PromiseRejectedError
 
 
 async def turns(n: int = 10) -> None:

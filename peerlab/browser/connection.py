@@ -33,7 +33,10 @@ from aiortc import RTCSessionDescription
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import (
+    BrowserError,
+    BrowserUnavailable,
     CandidateTypeError,
     ConfigurationError,
     DescriptionModifiedError,
@@ -62,22 +65,11 @@ __all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "Brow
            "BrowserUnavailable", "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
 
 CONNECT_TIMEOUT = 5.0   # seconds a call waits for the page to link up before it fails
-REPLY_TIMEOUT = 10.0    # seconds a call waits for the linked page's answer
-DEFAULT_WAIT = 10.0
+REPLY_TIMEOUT = DEFAULT_WAIT   # seconds a call waits for the linked page's answer
 NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
                    "page's own RTCPeerConnection, and no page")
 _ESM = resources.files(__package__).joinpath("peer.js").read_text(encoding="utf-8")
 _numbers = itertools.count(1)
-
-
-class BrowserUnavailable(PeerlabError, TimeoutError):
-    """No page holds the browser peer: not open in a browser (nbval, nbclient), or the tab closed."""
-
-    name = "TimeoutError"
-
-
-class BrowserError(PeerlabError):
-    """A browser error peerlab has no closer class for; ``name`` is the DOMException's."""
 
 
 #: What to do about each way the browser's getUserMedia() fails (the DOMException's name).

@@ -22,6 +22,7 @@ from typing import Any
 
 import ipywidgets
 
+from ..errors import WaitTimeout
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.media import frames_counted
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
@@ -162,8 +163,8 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
         try:
             await asyncio.wait_for(enough(), timeout)
         except asyncio.TimeoutError:
-            raise TimeoutError(f"the statistics were read {self.updates} time(s) within {timeout:g} s, "
-                               f"not {count}: {self.error or 'is the connection open?'}") from None
+            raise WaitTimeout(f"the statistics were read {self.updates} time(s) within {timeout:g} s, "
+                              f"not {count}: {self.error or 'is the connection open?'}") from None
 
     @property
     def following(self) -> bool:

@@ -21,6 +21,7 @@ import av
 import ipywidgets
 from aiortc.mediastreams import MediaStreamError
 
+from ..errors import WaitTimeout
 from ..webrtc.media import count_frame, rms_dbfs
 from ._html import NOTE_STYLE, esc
 from ._pace import Pacer
@@ -125,7 +126,7 @@ class _Follower:
         return self.received[index].per_second()
 
     async def wait_for_frames(self, count: int = 1, *, timeout: float = 5.0) -> None:
-        """Wait until every track has given ``count`` frames (or ended); raise TimeoutError after ``timeout``."""
+        """Wait until every track has given ``count`` frames (or ended); WaitTimeout after ``timeout``."""
         async def enough() -> None:
             while not all(r.count >= count or ended for r, ended in zip(self.received, self.ended, strict=True)):
                 self._frames_seen.clear()
@@ -134,9 +135,9 @@ class _Follower:
             await asyncio.wait_for(enough(), timeout)
         except asyncio.TimeoutError:
             counts = ", ".join(str(r.count) for r in self.received)
-            raise TimeoutError(f"no {count} frame(s) within {timeout:g} s (frames so far: {counts}): is the "
-                               "connection 'connected', and did the far side addTrack() before its offer "
-                               "or answer?") from None
+            raise WaitTimeout(f"no {count} frame(s) within {timeout:g} s (frames so far: {counts}): is the "
+                              "connection 'connected', and did the far side addTrack() before its offer "
+                              "or answer?") from None
 
     async def stop(self) -> None:
         """Stop reading the tracks (they stay live); the view keeps what it showed last."""

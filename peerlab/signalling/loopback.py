@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import (
     MessageHandlerError,
     PeerlabNote,
@@ -43,7 +44,7 @@ from .transcript import Transcript, TranscriptEntry, summarize, summarize_value
 
 __all__ = ["Loopback", "Endpoint", "Player", "DEFAULT_TIMEOUT", "MESSAGE_TYPES"]
 
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = DEFAULT_WAIT
 MESSAGE_TYPES = ("offer", "answer", "candidate")
 
 Message = dict[str, Any]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiortc.sdp import SessionDescription, candidate_to_sdp
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import (
     InvalidCandidateError,
     PeerlabNote,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["CONNECT_TIMEOUT", "ROLES", "TcpEndpoint", "from_line", "tcp_signalling", "to_line"]
 
 #: How long ``tcp_signalling(..., role="callee")`` keeps trying to reach a far side that is not listening yet.
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = DEFAULT_WAIT
 ROLES = ("caller", "callee")
 _RETRY_EVERY = 0.05
 _BYE = b'{"type": "bye"}\n'  # what aiortc's close() sends

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import (
     JoinRefused,
     MessageRefused,
@@ -43,7 +44,7 @@ __all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "JOIN_TIMEOUT"]
 #: This process's client id, made once: a re-run of a join cell in the same kernel replaces
 #: the socket the last run opened (same room and role) instead of being refused.
 CLIENT_ID = uuid.uuid4().hex
-JOIN_TIMEOUT = 10.0
+JOIN_TIMEOUT = DEFAULT_WAIT
 
 Message = dict[str, Any]
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..errors import PeerlabError, WaitTimeout
+from ..errors import PeerlabError, StepCheckFailed, WaitTimeout
 from ..signalling.endpoint import SignallingEndpoint
 from ..signalling.loopback import Endpoint, Loopback
 from ..signalling.transcript import Transcript, TranscriptEntry
@@ -22,13 +22,9 @@ from ..webrtc.connection import RTCPeerConnection, _open_by_name
 from ..webrtc.promise import Promise
 from .steps import Side, step
 
-__all__ = ["check", "StepCheckFailed"]
+__all__ = ["check"]
 
 CHECK_WAIT = 3.0
-
-
-class StepCheckFailed(PeerlabError):
-    """A step check found the step not done; the message is the hint."""
 
 
 class _Context:

@@ -47,11 +47,10 @@ from typing import Any
 
 from aiortc.sdp import SessionDescription
 
-from ..errors import InvalidDescriptionError, ScriptedPeerError, StepOrderError
+from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError, StepOrderError
 from ..signalling.endpoint import LearnerSide, PlayableEndpoint
 from ..signalling.loopback import Endpoint, Message
 from ..webrtc.connection import RTCPeerConnection
-from ..webrtc.limits import FileLimitError
 from . import far_side
 from .rerun import Replacements
 from .steps import step

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import StepOrderError, WaitTimeout
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.datachannel import RTCDataChannel
 
 __all__ = ["wait_for_open", "wait_for_datachannel", "send_and_receive"]
 
-DEFAULT_WAIT = 10.0
 
 
 async def wait_for_open(channel: RTCDataChannel, timeout: float = DEFAULT_WAIT) -> None:

@@ -40,6 +40,7 @@ from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import (
     ConfigurationError,
     ConnectionFailed,
@@ -68,7 +69,6 @@ from .trickle import RTCPeerConnectionIceEvent, Trickle
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
            "DEFAULT_WAIT", "STATES", "STATE_VALUES"]
 
-DEFAULT_WAIT = 10.0
 
 # Named connections still open, so that re-running "step 1" closes the one it replaces.
 _open_by_name: dict[str, RTCPeerConnection] = {}

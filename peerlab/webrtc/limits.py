@@ -11,18 +11,12 @@ from __future__ import annotations
 import errno
 from typing import Any
 
-from ..errors import PeerlabError
+from ..errors import FileLimitError
 
-__all__ = ["FileLimitError", "soft_limit", "raise_command", "explain_file_limit", "ADVISED"]
+__all__ = ["soft_limit", "raise_command", "explain_file_limit", "ADVISED"]
 
 ADVISED = 4096  # what `ulimit -n` is told: many connections, and JupyterLab's own files
 LOW = 1024  # below this the set-up check warns
-
-
-class FileLimitError(PeerlabError, OSError):
-    """The process may open no more files (EMFILE): too many connections are open for its limit."""
-
-    name = "OperationError"
 
 
 def soft_limit() -> tuple[int, int] | None:

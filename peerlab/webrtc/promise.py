@@ -37,10 +37,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar, cast
 
-from ..errors import PeerlabError
+from ..errors import PromiseNotAwaitedError, PromiseRejectedError
 from .limits import explain_file_limit
 
-__all__ = ["Promise", "PromiseRejectedError", "PromiseNotAwaitedError", "promising", "queue_task"]
+__all__ = ["Promise", "promising", "queue_task"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -56,24 +56,6 @@ _adopted_tasks: set[asyncio.Future[Any]] = set()
 # Loop turns a rejection may stay unhandled before it is reported: code that handles it in the
 # same step (``p.catch(...)`` right after, ``await p`` in the same cell) is never reported.
 UNHANDLED_TURNS = 2
-
-
-class PromiseRejectedError(Exception):
-    """Raised by ``await`` for a promise rejected with something that is not an exception.
-
-    JavaScript allows ``reject(42)``; Python can only raise exceptions, so ``await``
-    raises this instead, with the original value in :attr:`reason`.
-    """
-
-    def __init__(self, reason: Any) -> None:
-        super().__init__(f"the promise was rejected with {reason!r}")
-        self.reason = reason
-
-
-class PromiseNotAwaitedError(PeerlabError, TypeError):
-    """A Promise was used as the value it will hold (a forgotten ``await``)."""
-
-    name = "TypeError"
 
 
 _ADD_AWAIT = "this is a Promise: add await (or use .then) to get the value inside it"
