@@ -1,7 +1,7 @@
 """``peerlab.tcp_signalling``: aiortc's own TCP signalling, against aiortc's unmodified datachannel-cli example.
 
-The far peer is ``tests/far_peers/aiortc_datachannel_cli.py`` (aiortc's ``examples/datachannel-cli/cli.py``,
-unmodified) in its own process, started with ``--signaling tcp-socket`` on a free port of 127.0.0.1 and
+The far peer is aiortc's ``examples/datachannel-cli/cli.py``, unmodified, taken from the installed aiortc's
+source distribution at test time (``tests/aiortc_examples.py``), in its own process, started with ``--signaling tcp-socket`` on a free port of 127.0.0.1 and
 stopped (its pipes read to the end) by the test that started it. The notebook side runs the guide's
 steps with the same cells as lessons 01 and 02 (``Caller``/``Callee`` of ``tests/test_second_try.py``).
 The translation is also tested line by line, against aiortc's own ``object_to_string``/``object_from_string``
@@ -19,7 +19,6 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -41,12 +40,12 @@ from peerlab import (
     UnreadableMessage,
 )
 from peerlab.signalling.tcp import from_line, to_line
+from tests.aiortc_examples import example
 from tests.test_second_try import Callee, Caller
 
 pytestmark = pytest.mark.filterwarnings("ignore::peerlab.HeldCandidatesNote")
 
 HOST = "127.0.0.1"
-CLI = Path(__file__).parent / "far_peers" / "aiortc_datachannel_cli.py"
 CANDIDATE = "candidate:1 1 udp 2130706431 192.0.2.1 50000 typ host"
 
 # An SDP as aiortc's programs send it: the candidates inside, closed by a=end-of-candidates.
@@ -115,9 +114,10 @@ class FarPeer:
 @contextlib.asynccontextmanager
 async def cli_py(role: str, port: int) -> AsyncIterator[FarPeer]:
     """``python cli.py ROLE --signaling tcp-socket --signaling-host 127.0.0.1 --signaling-port PORT``."""
+    program = example("examples/datachannel-cli/cli.py")  # fetched once, then from the cache
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(CLI), role, "--signaling", "tcp-socket", "--signaling-host", HOST,
+        sys.executable, str(program), role, "--signaling", "tcp-socket", "--signaling-host", HOST,
         "--signaling-port", str(port), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     far = FarPeer(process, role, started)
