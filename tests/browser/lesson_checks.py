@@ -177,11 +177,13 @@ def watch_the_video_move(page: Any) -> None:
 
 
 def check_media(page: Any, lab: JupyterLab, name: str) -> None:
-    """Lesson 08: the checks say the video came at 10 frames/s or more, the tone at -9 dBFS, the stats plot is
-    drawn (and, during the run, the video view moved: WHILE_RUNNING)."""
+    """Lesson 08: the checks say the video came and was drawn, and came back; the tone at -9 dBFS; the stats plot
+    is drawn (and, during the run, the video view moved: WHILE_RUNNING). How many frames a second is the machine's
+    business: the lesson prints it, this checks only that it is a number."""
     text = outputs_text(page)
-    assert "pictures drawn: at least 10 a second: True" in text and "at least 10: True" in text
-    assert "sent at -9 dBFS, received at -9 dBFS" in text and "packets lost: 0" in text
+    assert "; the view draws them: True" in text and "; frames come back: True" in text
+    assert re.search(r"video sent: \d+ frames/s; edges received: \d+ frames/s", text)
+    assert "sent at -9 dBFS, received at -9 dBFS" in text and re.search(r"packets lost: \d+", text)
     assert "'edges back': 'ended'" in text
     lines = page.locator(".peerlab-stats-plot .peerlab-stats-line")
     assert lines.count() >= 3  # frames/s of the streams; kB/s
@@ -200,7 +202,7 @@ def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
     assert "host candidate's address ends with .local: False" in text  # a page that may use the camera
     assert "the callee received: ['video']" in text and "iceConnectionState=connected  connectionState=connected" in text
     assert "the page plays the edges of your camera, 320×240; its track events: ['video']" in text
-    assert "at least 10: True" in text and "in the kernel: {'video': 'ended', 'edges': 'ended'}" in text
+    assert "frames arrive: True" in text and "in the kernel: {'video': 'ended', 'edges': 'ended'}" in text
     assert page.locator('.peerlab-browser-state[data-machine="connectionState"]').first.get_attribute(
         "data-state") == "closed"
     clean_up = tagged_cell(lab.path(name), "clean-up")
