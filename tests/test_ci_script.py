@@ -42,3 +42,14 @@ def test_ci_installs_noto_cjk_for_the_korean_screenshots_only_when_missing(tmp_p
     else:
         assert installs == ["apt-get install -y -qq fonts-noto-cjk"]
     assert log[-1] == "make test"
+
+
+def test_the_readme_runs_the_tests_without_make_as_make_test_does():
+    """README's path for a machine without make gives pytest the Makefile's own arguments, and installs alike."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    recipe = next(line for line in makefile.splitlines() if "-m pytest" in line)
+    arguments = recipe.split("-m pytest", 1)[1].strip()
+    assert f".venv/bin/python -m pytest {arguments}" in readme
+    assert "pip install -q -e '.[test]'" in makefile and '.venv/bin/python -m pip install -e ".[test]"' in readme
+    assert "jupyter lab --ServerApp.root_dir=notebooks" in makefile and ".venv/bin/jupyter lab notebooks" in readme
