@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .defaults import DEFAULT_WAIT
+from .webrtc.internals import get_host_addresses
 
 __all__ = ["Result", "check_python", "check_packages", "check_network", "check_file_limit", "check_loopback_pair",
            "widget", "start_loop_probe", "check_loop_probe", "summary", "main"]
@@ -80,8 +81,6 @@ def check_packages() -> list[Result]:
 
 def host_addresses() -> list[str]:
     """The addresses ICE will gather host candidates from: aioice's own rule, loopback excluded."""
-    from aioice.ice import get_host_addresses
-
     return get_host_addresses(use_ipv4=True, use_ipv6=True)
 
 

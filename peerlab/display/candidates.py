@@ -6,15 +6,14 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from aioice.candidate import candidate_priority
 from aiortc import RTCIceCandidate as AiortcCandidate
-from aiortc.sdp import SessionDescription
 
 from ..signalling.endpoint import SignallingEndpoint
 from ..signalling.loopback import Loopback
 from ..signalling.transcript import TranscriptEntry
 from ..webrtc.candidate import RTCIceCandidate
 from ..webrtc.connection import RTCPeerConnectionIceEvent
+from ..webrtc.internals import SessionDescription, candidate_priority
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["TYPE_MEANINGS", "TYPE_PREFERENCES", "COLUMNS", "decode_priority", "explain_priority",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCSessionDescription
-from aiortc.sdp import SessionDescription, candidate_from_sdp, grouplines, parse_attr
 
+from ..webrtc.internals import SessionDescription, candidate_from_sdp, grouplines, parse_attr
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 from .candidates import TYPE_MEANINGS
 

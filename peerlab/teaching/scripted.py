@@ -45,12 +45,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aiortc.sdp import SessionDescription
-
 from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError, StepOrderError
 from ..signalling.endpoint import LearnerSide, PlayableEndpoint
 from ..signalling.loopback import Endpoint, Message
 from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.internals import SessionDescription
 from . import far_side
 from .rerun import Replacements
 from .steps import step

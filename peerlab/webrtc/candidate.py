@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCIceCandidate as AiortcCandidate
-from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
 from ..errors import CandidateTypeError, InvalidCandidateError
+from .internals import candidate_from_sdp, candidate_to_sdp
 
 __all__ = ["EndOfCandidates", "RTCIceCandidate", "parse_candidate"]
 

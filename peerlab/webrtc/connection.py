@@ -38,7 +38,6 @@ from typing import Any, TypeVar
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCSessionDescription
 from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
-from aiortc.sdp import SessionDescription
 
 from ..defaults import DEFAULT_WAIT
 from ..errors import (
@@ -61,6 +60,7 @@ from .candidate import EndOfCandidates, RTCIceCandidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog, EventTarget
+from .internals import SessionDescription, ice_remote_candidates
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
 from .sdp import parse_description, split_mdns_candidates, strip_candidates, to_description, with_candidates
@@ -327,10 +327,7 @@ class RTCPeerConnection(EventTarget):
         A ``prflx`` candidate here was never sent by the far side: ICE learnt its
         address from an incoming connectivity check (RFC 8445 section 7.3.1.3).
         """
-        transports = {t.sender.transport for t in self._pc.getTransceivers()}
-        if self._pc.sctp is not None:
-            transports.add(self._pc.sctp.transport)
-        return [RTCIceCandidate.from_aiortc(c) for dtls in transports for c in dtls.transport.getRemoteCandidates()]
+        return [RTCIceCandidate.from_aiortc(c) for c in ice_remote_candidates(self._pc)]
 
     def states(self) -> dict[str, str]:
         """The four states at once: what a learner checks after each step."""

@@ -29,6 +29,7 @@ from aiortc import RTCDataChannel as AiortcDataChannel
 
 from ..errors import InvalidMessageError, RTCError, StepOrderError
 from .events import Event, EventHandler, EventTarget, _takes_no_argument
+from .internals import watch_ready_state
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
@@ -119,15 +120,7 @@ class RTCDataChannel(ChannelEvents):
         self._binary_type = "arraybuffer"
         channel.on("message", self._on_message)
         channel.on("bufferedamountlow", self._on_bufferedamountlow)
-        # aiortc emits no event for "closing" and none tells a clean close from an abort, but every
-        # state change goes through _setReadyState: watch it on this one channel.
-        set_ready_state = channel._setReadyState
-
-        def watched(state: str) -> None:
-            set_ready_state(state)
-            self._state_changed(state)
-
-        channel._setReadyState = watched  # type: ignore[method-assign]
+        watch_ready_state(channel, self._state_changed)  # aiortc has no event for "closing"
 
     # -- the browser's attributes (JavaScript's names) -------------------------
 

@@ -26,7 +26,8 @@ import dns.exception
 import dns.message
 import dns.name
 import dns.rdatatype
-from aioice.mdns import is_mdns_hostname
+
+from .internals import is_mdns_hostname
 
 __all__ = ["MDNS_GROUP", "is_mdns_name", "query", "read_addresses", "Resolver", "resolver"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiortc.rtcsctptransport import RTCSctpTransport as AiortcSctpTransport
-from aiortc.sdp import SessionDescription
+from aiortc import RTCSctpTransport as AiortcSctpTransport
 
 from .events import EventHandler, EventTarget
+from .internals import SessionDescription, sctp_max_message_size
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["RTCSctpTransport"]
 
 # What aiortc can send in one message, and what a description means without the attribute (RFC 8841).
-CAN_SEND_SIZE = AiortcSctpTransport.getCapabilities().maxMessageSize
+CAN_SEND_SIZE = sctp_max_message_size()
 DEFAULT_REMOTE_SIZE = 65536
 
 

@@ -10,12 +10,12 @@ import inspect
 from collections.abc import Collection
 from typing import Any
 
+from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
-from aiortc.rtcicetransport import RTCIceCandidate as AiortcCandidate
-from aiortc.sdp import SessionDescription, candidate_to_sdp
 
 from ..errors import DescriptionSyntaxError, DescriptionTypeError, InvalidDescriptionError
 from .candidate import RTCIceCandidate
+from .internals import SessionDescription, candidate_to_sdp
 from .mdns import is_mdns_name
 
 __all__ = ["strip_candidates", "with_candidates", "split_mdns_candidates", "to_description", "parse_description"]

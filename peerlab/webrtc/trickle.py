@@ -25,11 +25,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aiortc.sdp import SessionDescription
-
 from ..errors import HeldCandidatesNote, note
 from .candidate import RTCIceCandidate
 from .events import Event
+from .internals import SessionDescription
 from .promise import microtask_checkpoint, queue_task
 
 if TYPE_CHECKING:
