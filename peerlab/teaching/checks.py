@@ -20,6 +20,7 @@ from ..signalling.loopback import Endpoint, Loopback
 from ..signalling.transcript import Transcript, TranscriptEntry
 from ..webrtc.connection import RTCPeerConnection, _open_by_name
 from ..webrtc.promise import Promise
+from ..webrtc.sdp import without_gathering
 from .steps import Side, step
 
 __all__ = ["check"]
@@ -94,29 +95,12 @@ def _check_awaited(ctx: _Context, number: int) -> None:
                         f"({line})")
 
 
-def _core(sdp: str) -> list[str]:
-    """A description's lines without what gathering changes: the same offer, with or without candidates.
-
-    Once candidates are gathered, the local description carries them, and its ``m=`` port and
-    ``c=`` address name the default candidate instead of ``9`` and ``0.0.0.0``.
-    """
-    lines = []
-    for line in sdp.splitlines():
-        if line.startswith(("a=candidate:", "a=end-of-candidates", "c=")):
-            continue
-        if line.startswith("m="):
-            kind, _port, rest = line.split(" ", 2)
-            line = f"{kind} * {rest}"
-        lines.append(line)
-    return lines
-
-
 def _find(entries: list[TranscriptEntry], sender: str, kind: str, sdp: str, *,
           first: bool = False) -> TranscriptEntry | None:
     """The last (or ``first``) ``kind`` message ``sender`` sent that carries the description ``sdp``."""
-    core = _core(sdp)
+    core = without_gathering(sdp)
     return next((e for e in (entries if first else reversed(entries)) if e.sender == sender and e.type == kind
-                 and _core(e.message["data"]["sdp"]) == core), None)
+                 and without_gathering(e.message["data"]["sdp"]) == core), None)
 
 
 def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ..webrtc.sdp import ice_ufrag
+
 if TYPE_CHECKING:
     from ..webrtc.connection import RTCPeerConnection
 
@@ -24,8 +26,6 @@ def register(player: Any) -> None:
 
 
 def _ufrag(description: Any) -> str | None:
-    from .scripted import ice_ufrag
-
     return None if description is None else ice_ufrag(description.sdp)
 
 

@@ -49,7 +49,7 @@ from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError,
 from ..signalling.endpoint import LearnerSide, PlayableEndpoint
 from ..signalling.loopback import Endpoint, Message
 from ..webrtc.connection import RTCPeerConnection
-from ..webrtc.internals import SessionDescription
+from ..webrtc.sdp import ice_ufrag, media_sections
 from . import far_side
 from .rerun import Replacements
 from .steps import step
@@ -58,16 +58,6 @@ __all__ = ["ScriptedPeer", "play_callee", "play_caller"]
 
 _played: Replacements[ScriptedPeer] = Replacements()
 _closing: set[asyncio.Future[Any]] = set()  # peers being stopped: asyncio keeps only weak references
-
-
-def ice_ufrag(sdp: Any) -> str | None:
-    """The first ``a=ice-ufrag`` of a description: which connection (and ICE session) made it."""
-    if not isinstance(sdp, str):
-        return None
-    for line in sdp.splitlines():
-        if line.startswith("a=ice-ufrag:"):
-            return line.split(":", 1)[1].strip()
-    return None
 
 
 def candidate_ufrag(data: Any) -> str | None:
@@ -494,7 +484,7 @@ def _require_media(offer: Any) -> None:
     """Refuse an offer with no m-section: a browser accepts it, but the lesson has nothing to connect."""
     sdp = offer.get("sdp") if isinstance(offer, dict) else getattr(offer, "sdp", None)
     try:
-        media = SessionDescription.parse(sdp).media if isinstance(sdp, str) else True
+        media = media_sections(sdp) if isinstance(sdp, str) else True
     except Exception:  # malformed: setRemoteDescription() says what is wrong with it
         return
     if not media:

@@ -15,8 +15,9 @@ from aiortc import RTCIceCandidate as AiortcCandidate
 
 from ..errors import CandidateTypeError, InvalidCandidateError
 from .internals import candidate_from_sdp, candidate_to_sdp
+from .sdp import media_sections
 
-__all__ = ["EndOfCandidates", "RTCIceCandidate", "parse_candidate"]
+__all__ = ["EndOfCandidates", "RTCIceCandidate", "parse_candidate", "candidates_of"]
 
 _FIELDS = ("foundation", "component", "protocol", "priority", "address", "port", "'typ'", "type")
 _TYPES = ("host", "srflx", "prflx", "relay")
@@ -281,3 +282,14 @@ class EndOfCandidates:
         if mid is not None and not isinstance(mid, str):
             raise CandidateTypeError(f"'sdpMid' must be a string, not {mid!r}")
         return cls(mid, index, value.get("usernameFragment"))
+
+
+def candidates_of(sdp: str, *, per_transport: bool = False) -> list[RTCIceCandidate]:
+    """The ``a=candidate`` lines of a description, in the browser's shape, in order.
+
+    Each has its section's ``sdpMid`` and ``sdpMLineIndex``, and its ICE ufrag as
+    ``usernameFragment``. With ``per_transport``, a section a BUNDLE group puts on an earlier
+    section's transport gives none: one set per transport, as a browser gathers them.
+    """
+    return [RTCIceCandidate.from_aiortc(c, section.ufrag) for section in media_sections(sdp)
+            if not (per_transport and section.bundled) for c in section.ice_candidates]

@@ -60,10 +60,18 @@ from .candidate import EndOfCandidates, RTCIceCandidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog, EventTarget
-from .internals import SessionDescription, ice_remote_candidates
+from .internals import ice_remote_candidates
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
-from .sdp import parse_description, split_mdns_candidates, strip_candidates, to_description, with_candidates
+from .sdp import (
+    MediaSection,
+    media_sections,
+    parse_description,
+    split_mdns_candidates,
+    strip_candidates,
+    to_description,
+    with_candidates,
+)
 from .trickle import RTCPeerConnectionIceEvent, Trickle
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
@@ -354,7 +362,7 @@ class RTCPeerConnection(EventTarget):
             )
         self._log_call("createOffer")
         offer = strip_candidates(await self._call(self._pc.createOffer(), "createOffer()"))
-        if not SessionDescription.parse(offer.sdp).media:
+        if not media_sections(offer.sdp):
             note("this offer has no media section, so nothing can connect: call "
                  "pc.createDataChannel('chat') (or addTrack) before createOffer()", PeerlabNote)
         self._descriptions.created(offer)
@@ -469,7 +477,7 @@ class RTCPeerConnection(EventTarget):
         remote = self._descriptions.remote
         if remote is None:
             raise StepOrderError(hints.no_remote_description(self))
-        media = SessionDescription.parse(remote.sdp).media
+        media = media_sections(remote.sdp)
         if parsed is not None:
             index = self._check_candidate(parsed, media)
             aiortc_candidate = parsed.to_aiortc()
@@ -491,7 +499,7 @@ class RTCPeerConnection(EventTarget):
         if ended == self._remote_ended:
             return  # end-of-candidates again: nothing more to say
         self._log_call("addIceCandidate", "end-of-candidates" + (
-            "" if index is None else f" of media section {index} (mid {media[index].rtp.muxId!r})"))
+            "" if index is None else f" of media section {index} (mid {media[index].mid!r})"))
         if len(ended) == len(media):
             if self._resolving:  # aiortc ignores candidates after end-of-candidates: it follows them
                 self._end_held = True
@@ -747,13 +755,13 @@ class RTCPeerConnection(EventTarget):
         except (ValueError, InvalidAccessError) as exc:
             raise InvalidDescriptionError(f"{call} was refused: {exc}") from exc
 
-    def _check_candidate(self, candidate: RTCIceCandidate | EndOfCandidates, media: list[Any]) -> int | None:
+    def _check_candidate(self, candidate: RTCIceCandidate | EndOfCandidates, media: list[MediaSection]) -> int | None:
         """The index of the remote media section ``candidate`` names (``None``: it names none, so all).
 
         ``OperationError`` if there is no such section, or if its ``usernameFragment`` is not
         that section's ICE ufrag (with no section named: not any section's), as the browser checks.
         """
-        mids = [m.rtp.muxId for m in media]
+        mids = [m.mid for m in media]
         if candidate.sdpMid is not None:
             if candidate.sdpMid not in mids:
                 raise InvalidCandidateError(
@@ -771,7 +779,7 @@ class RTCPeerConnection(EventTarget):
             index = None
         ufrag = candidate.usernameFragment
         named = media if index is None else [media[index]]
-        if ufrag is not None and ufrag not in {m.ice.usernameFragment for m in named if m.ice is not None}:
+        if ufrag is not None and ufrag not in {m.ufrag for m in named if m.ufrag is not None}:
             where = ("the remote description" if index is None
                      else f"the remote media section {index} (mid {mids[index]!r})")
             raise InvalidCandidateError(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from aiortc import RTCSctpTransport as AiortcSctpTransport
 
 from .events import EventHandler, EventTarget
-from .internals import SessionDescription, sctp_max_message_size
+from .internals import sctp_max_message_size
+from .sdp import media_sections
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
@@ -67,9 +68,9 @@ class RTCSctpTransport(EventTarget):
             return min(DEFAULT_REMOTE_SIZE, CAN_SEND_SIZE)
         if self._size_of[0] is not remote:  # parsed once per description: send() reads it for every message
             size = DEFAULT_REMOTE_SIZE
-            for media in SessionDescription.parse(remote.sdp).media:
-                if media.kind == "application" and media.sctpCapabilities is not None:
-                    size = media.sctpCapabilities.maxMessageSize
+            for section in media_sections(remote.sdp):
+                if section.max_message_size is not None:
+                    size = section.max_message_size
             self._size_of = (remote, CAN_SEND_SIZE if size == 0 else min(size, CAN_SEND_SIZE))
         return self._size_of[1]
 
