@@ -18,7 +18,7 @@ from ..errors import PeerlabError, StepCheckFailed, WaitTimeout
 from ..signalling.endpoint import SignallingEndpoint
 from ..signalling.loopback import Endpoint, Loopback
 from ..signalling.transcript import Transcript, TranscriptEntry
-from ..webrtc.connection import RTCPeerConnection, _open_by_name
+from ..webrtc.connection import RTCPeerConnection, open_connections
 from ..webrtc.promise import Promise
 from ..webrtc.sdp import without_gathering
 from .steps import Side, step
@@ -37,13 +37,13 @@ class _Context:
 
     def pc(self) -> RTCPeerConnection | None:
         mine = [v for v in self.namespace.values()
-                if isinstance(v, RTCPeerConnection) and v.name == self.side and not v._closed]
+                if isinstance(v, RTCPeerConnection) and v.name == self.side and v.signalingState != "closed"]
         if mine:
             return mine[-1]
         candidate = self.namespace.get("pc")
         if isinstance(candidate, RTCPeerConnection):
             return candidate
-        return _open_by_name.get(self.side)
+        return open_connections().get(self.side)
 
     def loopback(self) -> Loopback | SignallingEndpoint | None:
         """The signalling service: a Loopback, or this side's endpoint (a Loopback's, or one from join())."""
@@ -105,7 +105,7 @@ def _find(entries: list[TranscriptEntry], sender: str, kind: str, sdp: str, *,
 
 def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
     """Caller step 7: the answer set must be the one the callee sent after this connection's offer."""
-    local, remote = pc._descriptions.local, pc._descriptions.remote
+    local, remote = pc.descriptions.local, pc.descriptions.remote
     if local is None or remote is None or remote.type != "answer":
         return
     entries = ctx.entries()
@@ -120,7 +120,7 @@ def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> No
 
 def _check_sent_offer(ctx: _Context, pc: RTCPeerConnection) -> None:
     """Caller step 4: the offer that went out must be this connection's local description."""
-    local = pc._descriptions.local
+    local = pc.descriptions.local
     if local is None or local.type != "offer" or not ctx.sent("offer"):
         return
     if _find(ctx.entries(), "caller", "offer", local.sdp) is None:
@@ -131,7 +131,7 @@ def _check_sent_offer(ctx: _Context, pc: RTCPeerConnection) -> None:
 
 def _far_candidates(ctx: _Context, pc: RTCPeerConnection) -> int | None:
     """How many candidates the far side sent for the description this connection has from it."""
-    remote = pc._descriptions.remote
+    remote = pc.descriptions.remote
     if remote is None:
         return None
     far = "callee" if ctx.side == "caller" else "caller"
@@ -149,7 +149,7 @@ def _far_candidates(ctx: _Context, pc: RTCPeerConnection) -> int | None:
 def _check_all_added(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
     """The last step: every candidate the far side sent was added, not only end-of-candidates."""
     sent = _far_candidates(ctx, pc)
-    added = len(pc._remote_added)
+    added = len(pc.added_candidates)
     if sent is None or added >= sent:
         return
     far = "callee" if ctx.side == "caller" else "caller"
@@ -169,7 +169,7 @@ async def _connection(ctx: _Context, number: int) -> RTCPeerConnection:
     if pc is None:
         raise _fail(ctx.side, 1, "there is no open connection yet: "
                     f"pc = peerlab.RTCPeerConnection({{'iceServers': []}}, name={ctx.side!r})")
-    if pc._closed:
+    if pc.signalingState == "closed":
         raise _fail(ctx.side, 1, "the connection is closed: run step 1 again to make a new one")
     return pc
 

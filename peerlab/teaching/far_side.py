@@ -30,9 +30,9 @@ def _ufrag(description: Any) -> str | None:
 
 
 def _candidates() -> list[tuple[RTCPeerConnection, Any]]:
-    from ..webrtc.connection import _open_by_name
+    from ..webrtc.connection import open_connections  # until the connection stops importing hints
 
-    found: list[tuple[RTCPeerConnection, Any]] = [(pc, None) for pc in list(_open_by_name.values())]
+    found: list[tuple[RTCPeerConnection, Any]] = [(pc, None) for pc in list(open_connections().values())]
     found += [(player.pc, player) for player in list(_players) if player.pc is not None]
     return found
 

@@ -51,7 +51,7 @@ def diagnose(pc: RTCPeerConnection) -> str:
                 "as a browser ignores them. mDNS only reaches peers on the same local network; across "
                 "networks, give both peers a STUN server ({'iceServers': [{'urls': 'stun:...'}]}).")
     if pc.iceConnectionState in ("new", "checking"):
-        if not pc.remote_candidates() and not pc._remote_ended:
+        if not pc.remote_candidates() and not pc.ended_sections:
             other = "callee" if side == "caller" else "caller"
             return (f"The {other} has given this peer no candidate, and none of its checks arrived either. "
                     f"Has the {other} set its local description (which gathers its candidates) and registered "

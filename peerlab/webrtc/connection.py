@@ -32,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCSessionDescription
@@ -75,11 +76,20 @@ from .sdp import (
 from .trickle import RTCPeerConnectionIceEvent, Trickle
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
-           "DEFAULT_WAIT", "STATES", "STATE_VALUES"]
+           "DEFAULT_WAIT", "STATES", "STATE_VALUES", "open_connections"]
 
 
 # Named connections still open, so that re-running "step 1" closes the one it replaces.
 _open_by_name: dict[str, RTCPeerConnection] = {}
+
+
+def open_connections() -> Mapping[str, RTCPeerConnection]:
+    """The named connections of this process still open, by name: a read-only view that stays current.
+
+    Scripted peers' connections (``replace_same_name=False``) are not in it.
+    """
+    return MappingProxyType(_open_by_name)
+
 _closing: set[Any] = set()  # close() promises still running
 STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
 # The values each state can take in a browser (aiortc never reports the ones in brackets).
@@ -308,6 +318,25 @@ class RTCPeerConnection(EventTarget):
         return with_candidates(description, self._remote_added, self._remote_ended)
 
     @property
+    def descriptions(self) -> Descriptions:
+        """The six description slots, as they were set (without the candidates the attributes above add).
+
+        Read-only: a :class:`~peerlab.webrtc.descriptions.Descriptions`, replaced at each step.
+        What a step check compares with the descriptions the signalling transcript carried.
+        """
+        return self._descriptions
+
+    @property
+    def added_candidates(self) -> tuple[RTCIceCandidate, ...]:
+        """The far side's candidates ``addIceCandidate()`` took since the last remote description, in order."""
+        return tuple(self._remote_added)
+
+    @property
+    def ended_sections(self) -> frozenset[int]:
+        """The remote media sections (by index) that end-of-candidates ended since the last remote description."""
+        return frozenset(self._remote_ended)
+
+    @property
     def sctp(self) -> RTCSctpTransport | None:
         """The SCTP transport that carries data channels: ``None`` until a description negotiates one."""
         if self._sctp is None and self._pc.sctp is not None:
@@ -365,7 +394,7 @@ class RTCPeerConnection(EventTarget):
         if not media_sections(offer.sdp):
             note("this offer has no media section, so nothing can connect: call "
                  "pc.createDataChannel('chat') (or addTrack) before createOffer()", PeerlabNote)
-        self._descriptions.created(offer)
+        self._descriptions = self._descriptions.created(offer)
         return offer
 
     @promising
@@ -390,7 +419,7 @@ class RTCPeerConnection(EventTarget):
             )
         self._log_call("createAnswer")
         answer = strip_candidates(await self._call(self._pc.createAnswer(), "createAnswer()"))
-        self._descriptions.created(answer)
+        self._descriptions = self._descriptions.created(answer)
         return answer
 
     def setLocalDescription(self, description: Any = None) -> Promise[None]:
@@ -406,7 +435,7 @@ class RTCPeerConnection(EventTarget):
             if promise.state == "fulfilled" and self._pc.localDescription is not None:
                 self._trickle.gathered(self._pc.localDescription.sdp, self._pc.iceGatheringState == "complete")
 
-        promise._subscribe(gather)
+        promise.on_settled(gather)
         return promise
 
     @promising
@@ -420,7 +449,7 @@ class RTCPeerConnection(EventTarget):
             if desc is not None and desc.type != kind:
                 raise StepOrderError(hints.local_order(self, desc.type) or f"{call}: {desc.type!r} does not fit now")
             self._log_call("setLocalDescription", f"implicit {kind}")
-            last = self._descriptions.last_created.get(kind)
+            last = self._descriptions.last_created(kind)
             if last is not None and kind == "offer" and self.signalingState == "stable":
                 last = None  # a new offer, as the browser makes one each time
             if last is None:
@@ -438,7 +467,7 @@ class RTCPeerConnection(EventTarget):
                     f"create{desc.type.capitalize()}() returned, unchanged.")
             self._log_call("setLocalDescription", desc.type)
         await self._call(self._pc.setLocalDescription(desc), call)
-        self._descriptions.set_local(desc)
+        self._descriptions = self._descriptions.set_local(desc)
 
     @promising
     @operation
@@ -454,7 +483,7 @@ class RTCPeerConnection(EventTarget):
         self._log_call("setRemoteDescription", desc.type)
         for_aiortc, names, ended = split_mdns_candidates(desc)  # resolved afterwards, as trickled ones are
         await self._call(self._pc.setRemoteDescription(for_aiortc), call)
-        self._descriptions.set_remote(desc)
+        self._descriptions = self._descriptions.set_remote(desc)
         self._remote_added, self._remote_ended = [], set()
         for candidate in names:
             self._add_mdns(candidate)
@@ -560,7 +589,7 @@ class RTCPeerConnection(EventTarget):
         """
         self._check_open("createDataChannel()")
         self._log_call("createDataChannel", label)
-        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self)
+        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self, self._listener_failed)
         self._channels.append(channel)
         return channel
 
@@ -597,12 +626,12 @@ class RTCPeerConnection(EventTarget):
         first is still running waits for it.
         """
         if self._close_task is None:
-            self._closed = True  # from here on the states read "closed" and no event reaches a listener
+            # From here on the states read "closed" and no event reaches a listener; every data channel
+            # reads "closed" too (closed abruptly, at once, without a close event).
+            self._closed = True
             if _open_by_name.get(self.name) is self:
                 del _open_by_name[self.name]
             self._log_call("close")
-            for channel in self._channels:  # closed abruptly, at once, without a close event
-                channel._close_silently()
             self._close_task = asyncio.ensure_future(self._close())
         return Promise.resolve(asyncio.shield(self._close_task))
 
@@ -718,15 +747,15 @@ class RTCPeerConnection(EventTarget):
         aiortc marks the channel open before it announces it; peerlab fires ``open``
         once the ``datachannel`` listeners had their chance to listen for it.
         """
-        channel = RTCDataChannel(aiortc_channel, self)
+        channel = RTCDataChannel(aiortc_channel, self, self._listener_failed)
         self._channels.append(channel)
         self.datachannels.append(channel)
         if self._closed:
-            channel._close_silently()
-            return
+            return  # its readyState is "closed", as every channel's of a closed connection
         self.events.add(self.name, "event", "datachannel")
         self.dispatchEvent(RTCDataChannelEvent(channel))
-        channel._announce_open()
+        if channel.readyState == "open":
+            channel.dispatchEvent(Event("open"))
 
     def _on_track(self, track: Any) -> None:
         if self._closed:

@@ -46,7 +46,7 @@ class RTCSctpTransport(EventTarget):
     @property
     def state(self) -> str:
         """``connecting``, ``connected`` or ``closed``."""
-        if self._pc._closed:
+        if self._pc.signalingState == "closed":
             return "closed"
         state = self.aiortc.state
         return "connecting" if state == "new" else state
@@ -63,7 +63,7 @@ class RTCSctpTransport(EventTarget):
         Before the far side's description is known it is what a description without
         the attribute means (65536); ``0`` from the far side means no limit but ours.
         """
-        remote = self._pc._descriptions.remote
+        remote = self._pc.descriptions.remote
         if remote is None:
             return min(DEFAULT_REMOTE_SIZE, CAN_SEND_SIZE)
         if self._size_of[0] is not remote:  # parsed once per description: send() reads it for every message

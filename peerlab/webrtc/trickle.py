@@ -96,7 +96,7 @@ class Trickle:
         Promise handlers still run before the next event.
         """
         while self._steps:
-            if self.pc._closed:
+            if self.pc.signalingState == "closed":
                 self._steps.clear()
                 return
             self._steps.popleft()()
