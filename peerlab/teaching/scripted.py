@@ -50,7 +50,7 @@ from ..signalling.endpoint import LearnerSide, PlayableEndpoint
 from ..signalling.loopback import Endpoint, Message
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.sdp import ice_ufrag, media_sections
-from . import far_side
+from .hints import register_far_peer
 from .rerun import Replacements
 from .steps import step
 
@@ -123,7 +123,7 @@ class ScriptedPeer:
             else:
                 self._phase = "waiting-far"  # offers when a callee joins the room
         endpoint.attach(self)
-        far_side.register(self)
+        register_far_peer(self)  # a wait on the learner's side that runs out can say this peer failed
 
     def __repr__(self) -> str:
         state = self.pc.connectionState if self.pc is not None else "no connection yet"

@@ -15,9 +15,10 @@ browser's (the W3C spec, checked against a port of the web-platform-tests in
 - every listener gets an event object (``event.type``, ``event.target``,
   ``event.candidate``, ``event.channel``), added with ``addEventListener``,
   ``on`` or an attribute such as ``onsignalingstatechange``;
-- descriptions and candidates are checked before aiortc sees them, and errors
-  carry the browser's name (``error.name``: ``InvalidStateError``,
-  ``OperationError``, ...) and say which step comes first (:mod:`peerlab.teaching.hints`);
+- descriptions and candidates are checked before aiortc sees them, calls are allowed
+  in the states the spec allows them (:mod:`peerlab.webrtc.rules`), and errors carry the
+  browser's name (``error.name``: ``InvalidStateError``, ``OperationError``, ...) and its
+  words, or the teaching layer's, which say which step comes first (:mod:`peerlab.webrtc.wording`);
 - data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.webrtc.datachannel`) over aiortc's;
 - ``close()`` fires no events and closes every data channel.
 
@@ -54,9 +55,7 @@ from ..errors import (
     WaitTimeout,
     note,
 )
-from ..teaching import hints
-from ..teaching.steps import step
-from . import mdns
+from . import mdns, rules, wording
 from .candidate import EndOfCandidates, RTCIceCandidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
@@ -122,11 +121,19 @@ def state_reached(pc: Any, attribute: str, state: str,
             return True
         if state not in ("failed", "closed") and pc.connectionState in ("failed", "closed"):
             why = f"the {pc.name}'s connection is {pc.connectionState!r}, so it will never be {state!r}"
-            raise ConnectionFailed(why + (". " + diagnose() if diagnose is not None else ""))
+            hint = diagnose() if diagnose is not None else ""
+            raise ConnectionFailed(why + (". " + hint if hint else ""))
         return False
 
     return reached
+
+
 T = TypeVar("T")
+
+
+def _sentences(*parts: str) -> str:
+    """``parts`` joined by spaces, leaving out the empty ones (a wording with nothing to add)."""
+    return " ".join(part for part in parts if part)
 
 
 def operation(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Coroutine[Any, Any, T]]:
@@ -259,8 +266,7 @@ class RTCPeerConnection(EventTarget):
         closing = old.close()
         _closing.add(closing)
         closing.finally_(lambda: _closing.discard(closing))
-        note(f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it "
-             "(re-running step 1 starts over).", PeerlabNote)
+        note(wording.current().replaced(name), PeerlabNote)
 
     # -- the browser's read-only attributes ----------------------------------
 
@@ -383,12 +389,7 @@ class RTCPeerConnection(EventTarget):
         return await self._create_offer()
 
     async def _create_offer(self) -> RTCSessionDescription:
-        self._check_open("createOffer()")
-        if self.signalingState not in ("stable", "have-local-offer"):
-            raise StepOrderError(
-                f"the {self.name} has received an offer, so it answers instead: "
-                f"createAnswer() ({step('callee', 3).label}), not createOffer()"
-            )
+        self._refuse(rules.create_offer(self.signalingState))
         self._log_call("createOffer")
         offer = strip_candidates(await self._call(self._pc.createOffer(), "createOffer()"))
         if not media_sections(offer.sdp):
@@ -404,19 +405,7 @@ class RTCPeerConnection(EventTarget):
         return await self._create_answer()
 
     async def _create_answer(self) -> RTCSessionDescription:
-        self._check_open("createAnswer()")
-        current = self.currentLocalDescription
-        if self.signalingState == "stable" and current is not None and current.type == "answer":
-            raise StepOrderError(
-                f"the {self.name} has already answered the offer it received (an earlier run of this cell "
-                "set its answer), and the connection is negotiated (signalingState 'stable'): go on to "
-                f"{step('callee', 4).label}. To answer again, receive a new offer first ({step('callee', 2).label}).")
-        if self.signalingState != "have-remote-offer":
-            raise StepOrderError(
-                f"createAnswer() needs a remote offer first, and the {self.name} has none "
-                f"(signalingState is {self.signalingState!r}). {step('callee', 2).label} comes first: "
-                "setRemoteDescription(offer) with the offer received from the signalling service."
-            )
+        self._refuse(rules.create_answer(self.signalingState, self._current_local_type()))
         self._log_call("createAnswer")
         answer = strip_candidates(await self._call(self._pc.createAnswer(), "createAnswer()"))
         self._descriptions = self._descriptions.created(answer)
@@ -441,13 +430,13 @@ class RTCPeerConnection(EventTarget):
     @promising
     @operation
     async def _set_local_description(self, description: Any) -> None:
-        self._check_open("setLocalDescription()")
+        self._refuse(rules.require_open("setLocalDescription", self.signalingState))
         call = "setLocalDescription()"
         desc = None if description is None else to_description(description, call)
+        if desc is not None:  # with no description, the one that fits: the rules allow it
+            self._refuse(rules.set_local_description(desc.type, self.signalingState, self._current_local_type()))
         if desc is None or not desc.sdp:
             kind = "answer" if self.signalingState == "have-remote-offer" else "offer"
-            if desc is not None and desc.type != kind:
-                raise StepOrderError(hints.local_order(self, desc.type) or f"{call}: {desc.type!r} does not fit now")
             self._log_call("setLocalDescription", f"implicit {kind}")
             last = self._descriptions.last_created(kind)
             if last is not None and kind == "offer" and self.signalingState == "stable":
@@ -457,9 +446,6 @@ class RTCPeerConnection(EventTarget):
             else:
                 desc = RTCSessionDescription(sdp=last, type=kind)
         else:
-            problem = hints.local_order(self, desc.type)
-            if problem:
-                raise StepOrderError(problem)
             if not self._descriptions.was_created(desc):
                 raise DescriptionModifiedError(
                     f"{call}: this {desc.type} is not the one this connection's "
@@ -473,12 +459,11 @@ class RTCPeerConnection(EventTarget):
     @operation
     async def setRemoteDescription(self, description: Any) -> None:
         """Apply the far side's offer or answer (caller step 7, callee step 2), checked first."""
-        self._check_open("setRemoteDescription()")
+        self._refuse(rules.require_open("setRemoteDescription", self.signalingState))
         call = "setRemoteDescription()"
         desc = to_description(description, call)
-        problem = hints.remote_order(self, desc.type)
-        if problem:
-            raise StepOrderError(problem)
+        self._refuse(rules.set_remote_description(desc.type, self.signalingState,
+                                                  self._pc.remoteDescription is not None))
         parse_description(desc, call)
         self._log_call("setRemoteDescription", desc.type)
         for_aiortc, names, ended = split_mdns_candidates(desc)  # resolved afterwards, as trickled ones are
@@ -499,13 +484,13 @@ class RTCPeerConnection(EventTarget):
         An end-of-candidates naming ``sdpMid`` or ``sdpMLineIndex`` ends that media section
         only, as in the browser; aiortc hears it once every section has ended.
         """
-        self._check_open("addIceCandidate()")
+        self._refuse(rules.require_open("addIceCandidate", self.signalingState))
         parsed = RTCIceCandidate.from_json(candidate)
         if parsed is not None and not parsed.candidate:  # an RTCIceCandidate with "" is end-of-candidates too
             parsed = None
         remote = self._descriptions.remote
-        if remote is None:
-            raise StepOrderError(hints.no_remote_description(self))
+        self._refuse(rules.add_ice_candidate(self.signalingState, remote is not None))
+        assert remote is not None
         media = media_sections(remote.sdp)
         if parsed is not None:
             index = self._check_candidate(parsed, media)
@@ -542,7 +527,7 @@ class RTCPeerConnection(EventTarget):
         A browser's ``addIceCandidate`` settles at once and resolves the name afterwards;
         aiortc's would wait up to 1 s for aioice, which cannot read Chromium's answer
         (:mod:`peerlab.webrtc.mdns`). A name that does not resolve is ignored, as a browser
-        ignores it; the event log says so, and ``hints.diagnose`` mentions it if ICE stalls.
+        ignores it; the event log says so, and a wait's hint mentions it if ICE stalls.
         """
         task = asyncio.ensure_future(self._resolve_and_add(candidate))
         self._resolving.add(task)
@@ -587,7 +572,7 @@ class RTCPeerConnection(EventTarget):
         ``options`` are the browser's: ``ordered``, ``maxPacketLifeTime``, ``maxRetransmits``,
         ``protocol``, ``negotiated``, ``id``.
         """
-        self._check_open("createDataChannel()")
+        self._refuse(rules.require_open("createDataChannel", self.signalingState))
         self._log_call("createDataChannel", label)
         channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self, self._listener_failed)
         self._channels.append(channel)
@@ -665,10 +650,10 @@ class RTCPeerConnection(EventTarget):
         Raises :class:`WaitTimeout` with a hint naming the likely missing step, or
         :class:`ConnectionFailed` if the connection fails or closes first.
         """
-        done = state_reached(self, attribute, state, lambda: hints.diagnose(self))
-        await self._until(done, timeout, lambda: (
-            f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is "
-            f"{getattr(self, attribute)!r}. " + hints.diagnose(self)))
+        done = state_reached(self, attribute, state, lambda: wording.current().diagnose(self))
+        await self._until(done, timeout, lambda: _sentences(
+            f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is {getattr(self, attribute)!r}.",
+            wording.current().diagnose(self)))
 
     @promising
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
@@ -677,16 +662,9 @@ class RTCPeerConnection(EventTarget):
         Also raises anything an ``icecandidate`` listener raised, so a mistake in
         the learner's listener shows up in the cell that waits.
         """
-        if self._pc.localDescription is None:
-            side = hints.side_of(self)
-            raise StepOrderError(
-                f"the {self.name} gathers candidates in setLocalDescription(), which has not run yet "
-                f"({step(side, 3).label if side == 'caller' else 'after callee step 3'})")
-        if self._trickle.held and not self.listeners("icecandidate"):
-            raise StepOrderError(
-                f"no icecandidate listener is registered on the {self.name}, so no candidate is sent: "
-                f"{step(hints.side_of(self), 5).label} comes first: "  # type: ignore[arg-type]
-                "pc.addEventListener('icecandidate', listener)")
+        self._refuse(rules.wait_for_end_of_candidates(
+            self.signalingState, self._pc.localDescription is not None,
+            bool(self._trickle.held) and not self.listeners("icecandidate")))
         await self._until(lambda: self._trickle.end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events did not all arrive within {timeout:g} s"))
 
@@ -766,11 +744,14 @@ class RTCPeerConnection(EventTarget):
     def _log_call(self, name: str, value: str = "") -> None:
         self.events.add(self.name, "call", name, value)
 
-    def _check_open(self, call: str) -> None:
-        if self._closed or self._pc.connectionState == "closed":
-            raise StepOrderError(
-                f"{call}: the {self.name}'s connection is closed. Start again from step 1 with a new "
-                "RTCPeerConnection().")
+    def _refuse(self, refusal: rules.Refusal | None) -> None:
+        """Raise what the rules refused, as the browser's ``InvalidStateError``, in the installed words."""
+        if refusal is not None:
+            raise StepOrderError(wording.current().refused(self, refusal))
+
+    def _current_local_type(self) -> str | None:
+        current = self._descriptions.current_local
+        return None if current is None else current.type
 
     async def _call(self, coro: Any, call: str) -> Any:
         """Await an aiortc call; reword its errors, keeping them as the cause."""
