@@ -31,7 +31,6 @@ As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.we
 from __future__ import annotations
 
 import asyncio
-import copy
 import functools
 from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType
@@ -46,7 +45,6 @@ from ..errors import (
     ConfigurationError,
     ConnectionFailed,
     DescriptionModifiedError,
-    InvalidCandidateError,
     InvalidDescriptionError,
     LateCandidateNote,
     PeerlabError,
@@ -56,7 +54,7 @@ from ..errors import (
     note,
 )
 from . import mdns, rules, wording
-from .candidate import EndOfCandidates, RTCIceCandidate
+from .candidate import RTCIceCandidate, remote_candidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog, EventTarget
@@ -64,7 +62,6 @@ from .internals import ice_remote_candidates
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
 from .sdp import (
-    MediaSection,
     media_sections,
     parse_description,
     split_mdns_candidates,
@@ -236,7 +233,7 @@ class RTCPeerConnection(EventTarget):
         self._trickle = Trickle(self)
         self._remote_added: list[RTCIceCandidate] = []
         self._remote_ended: set[int] = set()  # the remote media sections that had end-of-candidates
-        self._resolving: set[asyncio.Task[None]] = set()  # .local candidates being resolved (see _add_mdns)
+        self._names = mdns.Resolving(self._name_resolved)  # the far side's .local candidates, resolving
         self._end_held = False  # end-of-candidates waits for them before it reaches aiortc
         self.mdns_unresolved: list[str] = []  # the far side's .local names that did not resolve
         self._closed = False
@@ -341,6 +338,11 @@ class RTCPeerConnection(EventTarget):
     def ended_sections(self) -> frozenset[int]:
         """The remote media sections (by index) that end-of-candidates ended since the last remote description."""
         return frozenset(self._remote_ended)
+
+    @property
+    def mdns_resolving(self) -> tuple[str, ...]:
+        """The far side's ``.local`` names still being resolved (see :attr:`mdns_unresolved` for those that failed)."""
+        return self._names.names
 
     @property
     def sctp(self) -> RTCSctpTransport | None:
@@ -471,7 +473,7 @@ class RTCPeerConnection(EventTarget):
         self._descriptions = self._descriptions.set_remote(desc)
         self._remote_added, self._remote_ended = [], set()
         for candidate in names:
-            self._add_mdns(candidate)
+            self._names.start(candidate)
         self._end_held = self._end_held or ended
 
     @promising
@@ -485,77 +487,58 @@ class RTCPeerConnection(EventTarget):
         only, as in the browser; aiortc hears it once every section has ended.
         """
         self._refuse(rules.require_open("addIceCandidate", self.signalingState))
-        parsed = RTCIceCandidate.from_json(candidate)
-        if parsed is not None and not parsed.candidate:  # an RTCIceCandidate with "" is end-of-candidates too
-            parsed = None
         remote = self._descriptions.remote
-        self._refuse(rules.add_ice_candidate(self.signalingState, remote is not None))
-        assert remote is not None
-        media = media_sections(remote.sdp)
-        if parsed is not None:
-            index = self._check_candidate(parsed, media)
-            aiortc_candidate = parsed.to_aiortc()
-            if index in self._remote_ended:
+        added = remote_candidate(candidate, None if remote is None else remote.sdp)
+        self._refuse(rules.add_ice_candidate(self.signalingState, added is not None))
+        assert added is not None
+        if added.candidate is not None and added.aiortc is not None:
+            if added.index in self._remote_ended:
                 note(f"the {self.name} already added end-of-candidates (None), so this candidate is ignored: "
                      "send None only after the last candidate", LateCandidateNote)
                 self.events.add(self.name, "note", "addIceCandidate", "ignored after end-of-candidates")
                 return
-            self._log_call("addIceCandidate", parsed.type or "")
-            if mdns.is_mdns_name(aiortc_candidate.ip):
-                self._add_mdns(aiortc_candidate)
+            self._log_call("addIceCandidate", added.candidate.type or "")
+            if mdns.is_mdns_name(added.aiortc.ip):
+                self._names.start(added.aiortc)  # added once resolved (see _name_resolved)
             else:
-                await self._call(self._pc.addIceCandidate(aiortc_candidate), "addIceCandidate()")
-            self._remote_added.append(parsed)
+                await self._call(self._pc.addIceCandidate(added.aiortc), "addIceCandidate()")
+            self._remote_added.append(added.candidate)
             return
-        end = EndOfCandidates.from_json(candidate)
-        index = self._check_candidate(end, media)
-        ended = self._remote_ended | (set(range(len(media))) if index is None else {index})
+        index = added.index
+        ended = self._remote_ended | (set(range(added.sections)) if index is None else {index})
         if ended == self._remote_ended:
             return  # end-of-candidates again: nothing more to say
         self._log_call("addIceCandidate", "end-of-candidates" + (
-            "" if index is None else f" of media section {index} (mid {media[index].mid!r})"))
-        if len(ended) == len(media):
-            if self._resolving:  # aiortc ignores candidates after end-of-candidates: it follows them
+            "" if index is None else f" of media section {index} (mid {added.mid!r})"))
+        if len(ended) == added.sections:
+            if self._names.pending:  # aiortc ignores candidates after end-of-candidates: it follows them
                 self._end_held = True
             else:
                 await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
         self._remote_ended = ended
 
-    def _add_mdns(self, candidate: Any) -> None:
-        """Resolve a ``<uuid>.local`` host candidate in the background, then add it with its address.
+    async def _name_resolved(self, resolution: mdns.Resolution) -> None:
+        """A far side's ``.local`` name resolved, or did not: add its candidate with its address.
 
-        A browser's ``addIceCandidate`` settles at once and resolves the name afterwards;
-        aiortc's would wait up to 1 s for aioice, which cannot read Chromium's answer
-        (:mod:`peerlab.webrtc.mdns`). A name that does not resolve is ignored, as a browser
-        ignores it; the event log says so, and a wait's hint mentions it if ICE stalls.
+        A browser's ``addIceCandidate`` settles at once and resolves the name afterwards
+        (:class:`peerlab.webrtc.mdns.Resolving`); this runs on the operations chain, like the call it
+        completes. A name that does not resolve is ignored, as a browser ignores it; the event log
+        says so, and a wait's hint mentions it if ICE stalls.
         """
-        task = asyncio.ensure_future(self._resolve_and_add(candidate))
-        self._resolving.add(task)
-        task.add_done_callback(self._resolving.discard)  # also when close() cancels it
-
-    async def _resolve_and_add(self, candidate: Any) -> None:
-        name = candidate.ip
-        try:
-            address = await mdns.resolver.resolve(name)
-        except Exception as exc:  # a resolver that breaks must not leave end-of-candidates held
-            self.events.add(self.name, "error", "mDNS", f"resolving {name} raised {type(exc).__name__}: {exc}")
-            address = None
-        async with self._operations:  # on the operations chain, like the call it completes
-            task = asyncio.current_task()
-            if task is not None:
-                self._resolving.discard(task)  # before end-of-candidates asks whether any is left
+        if resolution.error is not None:
+            self.events.add(self.name, "error", "mDNS", resolution.error)
+        async with self._operations:
+            self._names.settle(resolution)  # before end-of-candidates asks whether any is left
             if self._closed:
                 return
-            if address is None:
-                self.mdns_unresolved.append(name)
+            if resolution.candidate is None:
+                self.mdns_unresolved.append(resolution.name)
                 self.events.add(self.name, "note", "mDNS",
-                                f"{name} did not resolve: candidate ignored, as a browser ignores it")
+                                f"{resolution.name} did not resolve: candidate ignored, as a browser ignores it")
             else:
-                self.events.add(self.name, "note", "mDNS", f"{name} is {address}")
-                resolved = copy.copy(candidate)
-                resolved.ip = address
-                await self._call_unawaited(self._pc.addIceCandidate(resolved))
-            if self._end_held and not self._resolving:
+                self.events.add(self.name, "note", "mDNS", f"{resolution.name} is {resolution.address}")
+                await self._call_unawaited(self._pc.addIceCandidate(resolution.candidate))
+            if self._end_held and not self._names.pending:
                 self._end_held = False
                 await self._call_unawaited(self._pc.addIceCandidate(None))
 
@@ -621,10 +604,7 @@ class RTCPeerConnection(EventTarget):
         return Promise.resolve(asyncio.shield(self._close_task))
 
     async def _close(self) -> None:
-        for task in self._resolving:  # their sockets close as they stop
-            task.cancel()
-        if self._resolving:
-            await asyncio.gather(*self._resolving, return_exceptions=True)
+        await self._names.cancel()
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._pc.close()
@@ -764,38 +744,6 @@ class RTCPeerConnection(EventTarget):
             raise StepOrderError(f"{call} cannot run now (signalingState {self.signalingState!r}): {exc}") from exc
         except (ValueError, InvalidAccessError) as exc:
             raise InvalidDescriptionError(f"{call} was refused: {exc}") from exc
-
-    def _check_candidate(self, candidate: RTCIceCandidate | EndOfCandidates, media: list[MediaSection]) -> int | None:
-        """The index of the remote media section ``candidate`` names (``None``: it names none, so all).
-
-        ``OperationError`` if there is no such section, or if its ``usernameFragment`` is not
-        that section's ICE ufrag (with no section named: not any section's), as the browser checks.
-        """
-        mids = [m.mid for m in media]
-        if candidate.sdpMid is not None:
-            if candidate.sdpMid not in mids:
-                raise InvalidCandidateError(
-                    f"the candidate is for sdpMid {candidate.sdpMid!r}, but the remote description has "
-                    f"{', '.join(map(repr, mids)) or 'no media section'}: pass the candidate exactly as the "
-                    "other peer sent it")
-            index: int | None = mids.index(candidate.sdpMid)
-        elif candidate.sdpMLineIndex is not None:
-            index = candidate.sdpMLineIndex
-            if not 0 <= index < len(media):
-                raise InvalidCandidateError(
-                    f"the candidate's sdpMLineIndex {index} is not one of the remote "
-                    f"description's {len(media)} media sections")
-        else:
-            index = None
-        ufrag = candidate.usernameFragment
-        named = media if index is None else [media[index]]
-        if ufrag is not None and ufrag not in {m.ufrag for m in named if m.ufrag is not None}:
-            where = ("the remote description" if index is None
-                     else f"the remote media section {index} (mid {mids[index]!r})")
-            raise InvalidCandidateError(
-                f"the candidate's usernameFragment {ufrag!r} is not the ICE ufrag of {where}: it belongs to "
-                "another negotiation (an earlier run of the other peer?) or to another media section")
-        return index
 
     def _listener_added(self, event: str, listener: Any) -> None:
         if event == "icecandidate":
