@@ -43,21 +43,19 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from ..defaults import DEFAULT_WAIT
 from ..errors import (
     ConfigurationError,
-    ConnectionFailed,
     DescriptionModifiedError,
     InvalidDescriptionError,
     LateCandidateNote,
     PeerlabError,
     PeerlabNote,
     StepOrderError,
-    WaitTimeout,
     note,
 )
 from . import mdns, rules, wording
 from .candidate import RTCIceCandidate, remote_candidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
-from .events import Event, EventHandler, EventLog, EventTarget
+from .events import Event, EventHandler, EventLog
 from .internals import ice_remote_candidates
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
@@ -70,6 +68,7 @@ from .sdp import (
     with_candidates,
 )
 from .trickle import RTCPeerConnectionIceEvent, Trickle
+from .waiting import STATE_VALUES, STATES, PeerConnectionBase, state_reached, until
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
            "DEFAULT_WAIT", "STATES", "STATE_VALUES", "open_connections"]
@@ -87,42 +86,7 @@ def open_connections() -> Mapping[str, RTCPeerConnection]:
     return MappingProxyType(_open_by_name)
 
 _closing: set[Any] = set()  # close() promises still running
-STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
-# The values each state can take in a browser (aiortc never reports the ones in brackets).
-STATE_VALUES = {
-    "signalingState": ("stable", "have-local-offer", "have-remote-offer", "have-local-pranswer",
-                       "have-remote-pranswer", "closed"),
-    "iceGatheringState": ("new", "gathering", "complete"),
-    "iceConnectionState": ("new", "checking", "connected", "completed", "disconnected", "failed", "closed"),
-    "connectionState": ("new", "connecting", "connected", "disconnected", "failed", "closed"),
-}
 _AIORTC_STATES = ("signalingState", "iceConnectionState", "connectionState")  # gathering is Trickle's
-
-
-def state_reached(pc: Any, attribute: str, state: str,
-                  diagnose: Callable[[], str] | None = None) -> Callable[[], bool]:
-    """What ``wait_for_state`` waits on: True once ``pc.<attribute> == state``.
-
-    A state name that does not exist is refused at once (rather than waited for), and the
-    predicate raises ConnectionFailed once the connection fails or closes first; ``diagnose``
-    adds the likely cause to that message. Shared by peerlab's connection and the browser's.
-    """
-    if attribute not in STATES:
-        raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
-    if state not in STATE_VALUES[attribute]:
-        raise ValueError(f"{attribute} is never {state!r}: it is one of "
-                         f"{', '.join(map(repr, STATE_VALUES[attribute]))}")
-
-    def reached() -> bool:
-        if getattr(pc, attribute) == state:
-            return True
-        if state not in ("failed", "closed") and pc.connectionState in ("failed", "closed"):
-            why = f"the {pc.name}'s connection is {pc.connectionState!r}, so it will never be {state!r}"
-            hint = diagnose() if diagnose is not None else ""
-            raise ConnectionFailed(why + (". " + hint if hint else ""))
-        return False
-
-    return reached
 
 
 T = TypeVar("T")
@@ -202,7 +166,7 @@ def to_configuration(configuration: Any) -> RTCConfiguration:
     return RTCConfiguration(iceServers=result, bundlePolicy=policies[policy])
 
 
-class RTCPeerConnection(EventTarget):
+class RTCPeerConnection(PeerConnectionBase):
     """One end of a WebRTC connection, with the browser's API on top of aiortc.
 
     ``configuration`` is ``{"iceServers": [...]}`` or an aiortc ``RTCConfiguration``;
@@ -213,12 +177,6 @@ class RTCPeerConnection(EventTarget):
     (``replace_same_name=False`` opts out, as peerlab's scripted peers do).
     """
 
-    onicecandidate = EventHandler()
-    onicegatheringstatechange = EventHandler()
-    onsignalingstatechange = EventHandler()
-    oniceconnectionstatechange = EventHandler()
-    onconnectionstatechange = EventHandler()
-    ondatachannel = EventHandler()
     ontrack = EventHandler()
     onnegotiationneeded = EventHandler()
 
@@ -373,10 +331,6 @@ class RTCPeerConnection(EventTarget):
         address from an incoming connectivity check (RFC 8445 section 7.3.1.3).
         """
         return [RTCIceCandidate.from_aiortc(c) for c in ice_remote_candidates(self._pc)]
-
-    def states(self) -> dict[str, str]:
-        """The four states at once: what a learner checks after each step."""
-        return {state: getattr(self, state) for state in STATES}
 
     def __repr__(self) -> str:
         return f"<RTCPeerConnection {self.name}: " + ", ".join(
@@ -614,12 +568,6 @@ class RTCPeerConnection(EventTarget):
         self._on_state_change()  # the log shows the closed states; no listener hears them
         await self._close_listeners()
 
-    async def __aenter__(self) -> RTCPeerConnection:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     # -- peerlab's waits -----------------------------------------------------
 
     @promising
@@ -631,7 +579,7 @@ class RTCPeerConnection(EventTarget):
         :class:`ConnectionFailed` if the connection fails or closes first.
         """
         done = state_reached(self, attribute, state, lambda: wording.current().diagnose(self))
-        await self._until(done, timeout, lambda: _sentences(
+        await until(self, done, timeout, lambda: _sentences(
             f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is {getattr(self, attribute)!r}.",
             wording.current().diagnose(self)))
 
@@ -645,46 +593,10 @@ class RTCPeerConnection(EventTarget):
         self._refuse(rules.wait_for_end_of_candidates(
             self.signalingState, self._pc.localDescription is not None,
             bool(self._trickle.held) and not self.listeners("icecandidate")))
-        await self._until(lambda: self._trickle.end_dispatched, timeout, lambda: (
+        await until(self, lambda: self._trickle.end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events did not all arrive within {timeout:g} s"))
 
     # -- internals -----------------------------------------------------------
-
-    async def _until(self, predicate: Callable[[], bool], timeout: float,
-                     message: Callable[[], str]) -> None:
-        self._raise_listener_error()
-        if predicate():
-            return
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-
-        def check(_: Any = None) -> None:
-            if future.done():
-                return
-            try:
-                if predicate():
-                    future.set_result(None)
-            except Exception as exc:
-                future.set_exception(exc)
-
-        stop = self.events.watch(check)
-        def time_out() -> None:
-            if not future.done():
-                future.set_exception(WaitTimeout(message()))
-
-        timer = loop.call_later(timeout, time_out)
-        try:
-            await future
-        finally:
-            timer.cancel()
-            stop()
-        self._raise_listener_error()
-
-    def _raise_listener_error(self) -> None:
-        if self.listener_errors:
-            event, exc = self.listener_errors.pop(0)
-            raise PeerlabError(
-                f"your {event!r} listener on the {self.name} raised {type(exc).__name__}: {exc}") from exc
 
     def _listener_failed(self, event: str, exc: BaseException) -> None:
         super()._listener_failed(event, exc)
