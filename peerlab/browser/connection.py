@@ -69,7 +69,6 @@ REPLY_TIMEOUT = DEFAULT_WAIT   # seconds a call waits for the linked page's answ
 NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
                    "page's own RTCPeerConnection, and no page")
 _ESM = resources.files(__package__).joinpath("peer.js").read_text(encoding="utf-8")
-_numbers = itertools.count(1)
 
 
 #: What to do about each way the browser's getUserMedia() fails (the DOMException's name).

@@ -5,6 +5,9 @@ browser's object has and aiortc's lacks: ``maxMessageSize`` (the largest message
 ``send()`` accepts, from the far side's ``a=max-message-size``), and the states as
 the spec names them (``connecting`` from the start, ``closed`` as soon as the
 connection is closed).
+
+It fires no ``statechange`` event: aiortc's transport announces no change of its state, so
+there is nothing to fire it from. Read ``state`` (the web-platform-tests port polls it).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCSctpTransport as AiortcSctpTransport
 
-from .events import EventHandler, EventTarget
 from .internals import sctp_max_message_size
 from .sdp import media_sections
 
@@ -27,13 +29,10 @@ CAN_SEND_SIZE = sctp_max_message_size()
 DEFAULT_REMOTE_SIZE = 65536
 
 
-class RTCSctpTransport(EventTarget):
+class RTCSctpTransport:
     """``pc.sctp``: the SCTP transport, its state and its limits."""
 
-    onstatechange = EventHandler()
-
     def __init__(self, pc: RTCPeerConnection, sctp: AiortcSctpTransport) -> None:
-        super().__init__()
         self._pc = pc
         self.aiortc = sctp
         self._size_of: tuple[Any, int | float] = (None, DEFAULT_REMOTE_SIZE)  # (remote description, its size)
