@@ -164,7 +164,8 @@ def _fail(side: Side, number: int, hint: str) -> StepCheckFailed:
     return StepCheckFailed(f"{step(side, number).label}: {hint}")
 
 
-async def _connection(ctx: _Context, number: int) -> RTCPeerConnection:
+def _connection(ctx: _Context) -> RTCPeerConnection:
+    """Step 1 of either side: the learner's connection, open."""
     pc = ctx.pc()
     if pc is None:
         raise _fail(ctx.side, 1, "there is no open connection yet: "
@@ -174,12 +175,8 @@ async def _connection(ctx: _Context, number: int) -> RTCPeerConnection:
     return pc
 
 
-async def _caller_step(ctx: _Context, number: int) -> str:
-    pc = await _connection(ctx, number)
+async def _caller_step(ctx: _Context, pc: RTCPeerConnection, number: int) -> str:
     side: Side = "caller"
-    if number == 1:
-        return f"the connection exists ({pc.signalingState})"
-    _check_awaited(ctx, number)
     if number >= 2 and not ctx.called(pc, "createOffer"):
         raise _fail(side, 2, "no offer has been created: offer = await pc.createOffer()")
     if number == 2:
@@ -203,12 +200,8 @@ async def _caller_step(ctx: _Context, number: int) -> str:
     return await _trickle_and_finish(ctx, pc, number, first_trickle_step=5, remote_step=7, add_step=8)
 
 
-async def _callee_step(ctx: _Context, number: int) -> str:
-    pc = await _connection(ctx, number)
+async def _callee_step(ctx: _Context, pc: RTCPeerConnection, number: int) -> str:
     side: Side = "callee"
-    if number == 1:
-        return f"the connection exists ({pc.signalingState})"
-    _check_awaited(ctx, number)
     if number >= 2 and pc.remoteDescription is None:
         raise _fail(side, 2, "the offer is not set: offer = await signalling.receive('offer'), then "
                     "await pc.setRemoteDescription(offer['data'])")
@@ -273,7 +266,9 @@ async def _trickle_and_finish(ctx: _Context, pc: RTCPeerConnection, number: int,
     return "the far side's candidates are added and the connection is 'connected'"
 
 
-_CHECKS: dict[str, Callable[[_Context, int], Awaitable[str]]] = {"caller": _caller_step, "callee": _callee_step}
+# Steps 2 and on, once step 1 (an open connection) and the awaits are checked.
+_CHECKS: dict[str, Callable[[_Context, RTCPeerConnection, int], Awaitable[str]]] = {
+    "caller": _caller_step, "callee": _callee_step}
 
 
 def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> Promise[None]:
@@ -286,7 +281,13 @@ def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> P
     ns = namespace if namespace is not None else sys._getframe(1).f_globals
 
     async def run() -> None:
-        done = await _CHECKS[side](_Context(side, ns), number)
+        ctx = _Context(side, ns)
+        pc = _connection(ctx)
+        if number == 1:
+            done = f"the connection exists ({pc.signalingState})"
+        else:
+            _check_awaited(ctx, number)
+            done = await _CHECKS[side](ctx, pc, number)
         print(f"✔ {step(side, number).label}: {done}")
 
     return Promise.resolve(run())

@@ -210,6 +210,13 @@ class RTCPeerConnection(PeerConnectionBase):
             self._replace_previous(name)
 
     def _replace_previous(self, name: str) -> None:
+        """Close the open connection named ``name`` that this one replaces, with a note in the installed words.
+
+        A core feature of named connections rather than a hook of the teaching layer: it must
+        happen as the connection is made, it needs the core's own ``close()``, and the core keeps
+        the registry of open named connections anyway (:func:`open_connections`, which hints and
+        checks read). Only its words come from the wording hook: :meth:`peerlab.webrtc.wording.Wording.replaced`.
+        """
         old = _open_by_name.get(name)
         _open_by_name[name] = self
         if old is None or old._closed:
