@@ -10,9 +10,16 @@ import importlib
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .defaults import DEFAULT_WAIT
+from .errors import PeerlabError
+from .signalling.loopback import Loopback
+from .teaching.scripted import play_callee
+from .webrtc.connection import RTCPeerConnection
+from .webrtc.internals import get_host_addresses
+from .webrtc.limits import LOW, raise_command, soft_limit
 
 __all__ = ["Result", "check_python", "check_packages", "check_network", "check_file_limit", "check_loopback_pair",
            "widget", "start_loop_probe", "check_loop_probe", "summary", "main"]
@@ -59,8 +66,6 @@ def check_python() -> Result:
 
 def check_packages() -> list[Result]:
     """Each package peerlab needs imports, at a version new enough."""
-    from importlib.metadata import PackageNotFoundError, version
-
     results = []
     for name, lowest in REQUIRED.items():
         try:
@@ -80,8 +85,6 @@ def check_packages() -> list[Result]:
 
 def host_addresses() -> list[str]:
     """The addresses ICE will gather host candidates from: aioice's own rule, loopback excluded."""
-    from aioice.ice import get_host_addresses
-
     return get_host_addresses(use_ipv4=True, use_ipv6=True)
 
 
@@ -95,8 +98,6 @@ def check_network() -> Result:
 
 def check_file_limit() -> Result:
     """Enough open files for many connections: each holds a few sockets (a warning, not a failure)."""
-    from .webrtc.limits import LOW, raise_command, soft_limit
-
     limits = soft_limit()
     if limits is None or limits[0] < 0 or limits[0] >= LOW:
         return Result(True, f"this process may open enough files for many connections (≥ {LOW})")
@@ -107,11 +108,6 @@ def check_file_limit() -> Result:
 
 async def check_loopback_pair(timeout: float = DEFAULT_WAIT) -> Result:
     """Two real aiortc peers in this kernel connect through peerlab's loopback signalling."""
-    from .errors import PeerlabError
-    from .signalling.loopback import Loopback
-    from .teaching.scripted import play_callee
-    from .webrtc.connection import RTCPeerConnection
-
     if not host_addresses():
         timeout = min(timeout, 2.0)  # nothing can connect; say so soon
     loopback = Loopback()
@@ -143,7 +139,7 @@ async def check_loopback_pair(timeout: float = DEFAULT_WAIT) -> Result:
 
 def widget() -> Any:
     """A small widget: if you can see it, JupyterLab's widget manager works."""
-    import ipywidgets
+    import ipywidgets  # here, not at the top: without it the check still runs and says to install it
 
     return ipywidgets.HTML('<b class="peerlab-setup-widget">✔ widgets render: you can see this box</b>',
                            layout=ipywidgets.Layout(border="2px solid #2e7d32", padding="4px", width="max-content"))

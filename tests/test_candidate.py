@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peerlab import InvalidCandidateError, RTCIceCandidate
-from peerlab.webrtc.candidate import parse_candidate
+from peerlab import CandidateTypeError, InvalidCandidateError, RTCIceCandidate
+from peerlab.webrtc.candidate import candidates_of, parse_candidate, remote_candidate
 
 HOST = "candidate:842163049 1 udp 1677729535 192.0.2.7 54400 typ srflx raddr 10.0.0.2 rport 54400"
 
@@ -99,3 +99,33 @@ def test_a_whole_signalling_message_is_refused_with_the_receiving_sides_fix(mess
         RTCIceCandidate.from_json(message)
     assert str(info.value) == ("addIceCandidate() got the whole signalling message; pass the candidate inside it: "
                                "pc.addIceCandidate(message['data'])")
+
+
+REMOTE = ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+          "c=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+          "a=candidate:1 1 udp 2130706431 192.0.2.1 50000 typ host\r\na=sctp-port:5000\r\n")
+
+
+def test_a_remote_candidate_is_read_and_placed_in_one_pure_step():
+    added = remote_candidate({"candidate": HOST, "sdpMid": "0", "usernameFragment": "abcd"}, REMOTE)
+    assert added is not None and added.candidate == RTCIceCandidate(
+        {"candidate": HOST, "sdpMid": "0", "usernameFragment": "abcd"})
+    assert (added.index, added.mid, added.sections, added.aiortc.ip) == (0, "0", 1, "192.0.2.7")
+    end = remote_candidate(None, REMOTE)
+    assert end is not None and (end.candidate, end.index, end.aiortc, end.sections) == (None, None, None, 1)
+    assert remote_candidate({"candidate": "", "sdpMLineIndex": 0}, REMOTE).index == 0
+
+
+def test_a_remote_candidate_checks_its_shape_first_then_needs_a_description():
+    with pytest.raises(CandidateTypeError):
+        remote_candidate("candidate:1", None)  # the browser's WebIDL refuses it before the call runs
+    assert remote_candidate({"candidate": HOST, "sdpMid": "0"}, None) is None
+    with pytest.raises(InvalidCandidateError, match="sdpMid '1', but the remote description has '0'"):
+        remote_candidate({"candidate": HOST, "sdpMid": "1"}, REMOTE)
+    with pytest.raises(InvalidCandidateError, match="usernameFragment 'wxyz' is not the ICE ufrag"):
+        remote_candidate({"candidate": HOST, "sdpMid": "0", "usernameFragment": "wxyz"}, REMOTE)
+
+
+def test_candidates_of_a_description_carry_their_section_and_ufrag():
+    [found] = candidates_of(REMOTE)
+    assert (found.address, found.sdpMid, found.sdpMLineIndex, found.usernameFragment) == ("192.0.2.1", "0", 0, "abcd")

@@ -10,6 +10,7 @@ import pytest
 
 import peerlab
 from peerlab import display
+from peerlab.webrtc.connection import open_connections
 
 LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "04-trickle-ice-and-states.ipynb"
 pytestmark = pytest.mark.filterwarnings("ignore::peerlab.HeldCandidatesNote", "ignore::peerlab.PeerlabNote",
@@ -30,10 +31,8 @@ def lesson_namespace() -> dict:
 
 
 async def close_named(*names: str) -> None:
-    from peerlab.webrtc.connection import _open_by_name
-
     for name in names:
-        pc = _open_by_name.get(name)
+        pc = open_connections().get(name)
         if pc is not None:
             await pc.close()
 

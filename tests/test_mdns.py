@@ -235,9 +235,9 @@ async def test_close_while_resolving_stops_the_resolution(monkeypatch):
         await with_remote_offer(pc)
         await asyncio.wait_for(pc.addIceCandidate(host_candidate(fake.publish("192.0.2.2"))), BOUND)
         await asyncio.wait_for(pc.addIceCandidate(None), BOUND)
-        assert pc._resolving
+        assert pc.mdns_resolving
         await asyncio.wait_for(pc.close(), BOUND)
-        assert not pc._resolving
+        assert not pc.mdns_resolving
 
 
 # -- a pair where one side's host candidates are mDNS names --------------------
@@ -297,7 +297,7 @@ async def test_both_sides_adding_connect_as_before(responder):
     try:
         await asyncio.gather(caller.wait_for_state("connected", timeout=BOUND),
                              callee.wait_for_state("connected", timeout=BOUND))
-        await asyncio.wait_for(_until(lambda: not caller._resolving), BOUND)
+        await asyncio.wait_for(_until(lambda: not caller.mdns_resolving), BOUND)
         resolved = {e.value.split(" is ")[1] for e in caller.events.of("note") if e.name == "mDNS"}
         assert resolved == set(responder.names.values())
     finally:

@@ -48,17 +48,17 @@ from ..errors import (
     InvalidMessageError,
     PeerlabError,
     StepOrderError,
-    WaitTimeout,
     note,
 )
 from ..signalling.messages import to_json
 from ..webrtc.candidate import RTCIceCandidate
-from ..webrtc.connection import STATES, RTCDataChannelEvent, state_reached
+from ..webrtc.connection import RTCDataChannelEvent
 from ..webrtc.datachannel import ChannelEvents, MessageEvent
-from ..webrtc.events import Event, EventHandler, EventLog, EventTarget
+from ..webrtc.events import Event, EventHandler, EventLog
 from ..webrtc.promise import Promise, promising
 from ..webrtc.sdp import to_description
 from ..webrtc.trickle import RTCPeerConnectionIceEvent
+from ..webrtc.waiting import STATES, PeerConnectionBase, raise_listener_error, state_reached, until
 from .bridge import bridge
 
 __all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget", "BrowserError",
@@ -69,7 +69,6 @@ REPLY_TIMEOUT = DEFAULT_WAIT   # seconds a call waits for the linked page's answ
 NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
                    "page's own RTCPeerConnection, and no page")
 _ESM = resources.files(__package__).joinpath("peer.js").read_text(encoding="utf-8")
-_numbers = itertools.count(1)
 
 
 #: What to do about each way the browser's getUserMedia() fails (the DOMException's name).
@@ -199,7 +198,7 @@ class BrowserDataChannel(ChannelEvents):
         self.dispatchEvent(Event(str(event)))
 
 
-class RTCPeerConnection(EventTarget):
+class RTCPeerConnection(PeerConnectionBase):
     """The browser's own ``RTCPeerConnection``, in the page that shows this notebook, driven from Python.
 
     ``configuration`` goes to the page unchanged (``{"iceServers": []}`` by default: host
@@ -207,13 +206,6 @@ class RTCPeerConnection(EventTarget):
     Promises; the answers, events and states are the browser's. Display it to see its four
     states, live; ``pc.widget`` is the widget.
     """
-
-    onicecandidate = EventHandler()
-    onicegatheringstatechange = EventHandler()
-    onsignalingstatechange = EventHandler()
-    oniceconnectionstatechange = EventHandler()
-    onconnectionstatechange = EventHandler()
-    ondatachannel = EventHandler()
 
     def __init__(self, configuration: Any = None, *, name: str = "browser",
                  connect_timeout: float = CONNECT_TIMEOUT, reply_timeout: float = REPLY_TIMEOUT) -> None:
@@ -282,9 +274,6 @@ class RTCPeerConnection(EventTarget):
     @property
     def connectionState(self) -> str:
         return self._states["connectionState"]
-
-    def states(self) -> dict[str, str]:
-        return dict(self._states)
 
     @property
     def linked(self) -> bool:
@@ -381,12 +370,6 @@ class RTCPeerConnection(EventTarget):
             self.events.add(self.name, "call", "close")
             return Promise.resolve(closing())
         return Promise.resolve(None)
-
-    async def __aenter__(self) -> RTCPeerConnection:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     # -- peerlab's waits -----------------------------------------------------------
 
@@ -590,44 +573,20 @@ class RTCPeerConnection(EventTarget):
                                  "with a new RTCPeerConnection().")
 
     async def _until(self, predicate: Callable[[], bool], timeout: float, message: Callable[[], str]) -> None:
-        self._raise_listener_error()
+        """peerlab's wait (:func:`peerlab.webrtc.waiting.until`) once a page holds this peer; ends if the page goes."""
+        raise_listener_error(self)
         if predicate():
             return
         await self._wait_for_page("wait")
-        loop = self._loop
-        future: asyncio.Future[None] = loop.create_future()
 
-        def check(_: Any = None) -> None:
-            if future.done():
-                return
-            try:
-                if predicate():
-                    future.set_result(None)
-                elif self._lost is not None:
-                    future.set_exception(BrowserUnavailable(self._lost))
-            except Exception as exc:
-                future.set_exception(exc)
+        def reached() -> bool:
+            if predicate():
+                return True
+            if self._lost is not None:
+                raise BrowserUnavailable(self._lost)
+            return False
 
-        stop = self.events.watch(check)
-
-        def time_out() -> None:
-            if not future.done():
-                future.set_exception(WaitTimeout(message()))
-
-        timer = loop.call_later(timeout, time_out)
-        try:
-            check()
-            await future
-        finally:
-            timer.cancel()
-            stop()
-        self._raise_listener_error()
-
-    def _raise_listener_error(self) -> None:
-        if self.listener_errors:
-            event, exc = self.listener_errors.pop(0)
-            raise PeerlabError(f"your {event!r} listener on the {self.name} raised {type(exc).__name__}: {exc}") \
-                from exc
+        await until(self, reached, timeout, message)
 
     def _description(self, value: Any) -> RTCSessionDescription:
         if not isinstance(value, dict) or "sdp" not in value:

@@ -6,15 +6,14 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from aioice.candidate import candidate_priority
 from aiortc import RTCIceCandidate as AiortcCandidate
-from aiortc.sdp import SessionDescription
 
 from ..signalling.endpoint import SignallingEndpoint
 from ..signalling.loopback import Loopback
 from ..signalling.transcript import TranscriptEntry
-from ..webrtc.candidate import RTCIceCandidate
+from ..webrtc.candidate import RTCIceCandidate, candidates_of
 from ..webrtc.connection import RTCPeerConnectionIceEvent
+from ..webrtc.internals import candidate_priority
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["TYPE_MEANINGS", "TYPE_PREFERENCES", "COLUMNS", "decode_priority", "explain_priority",
@@ -61,15 +60,6 @@ def preferences_text() -> str:
     return f"type preferences (aioice): {order}; ICE tries the pair with the highest priority first"
 
 
-def _from_sdp(sdp: str) -> list[RTCIceCandidate]:
-    found = []
-    for index, media in enumerate(SessionDescription.parse(sdp).media):
-        for c in media.ice_candidates:
-            c.sdpMid, c.sdpMLineIndex = media.rtp.muxId, index
-            found.append(RTCIceCandidate.from_aiortc(c))
-    return found
-
-
 def is_description(items: Any) -> bool:
     """Whether ``items`` is a session description (or SDP text) rather than a collection of candidates."""
     if isinstance(items, str):
@@ -103,7 +93,7 @@ def collect_candidates(items: Any) -> list[RTCIceCandidate]:
     if items is None:
         return []
     if is_description(items):
-        return _from_sdp(items if isinstance(items, str) else (
+        return candidates_of(items if isinstance(items, str) else (
             items["sdp"] if isinstance(items, dict) else items.sdp))
     if isinstance(items, (Loopback, SignallingEndpoint)):
         items = items.transcript

@@ -1,7 +1,7 @@
 """A session description section by section, each line explained, volatile values masked (pure).
 
 Lines come from aiortc's own ``grouplines`` and ``parse_attr``, candidates from its
-``candidate_from_sdp``, and section names from ``SessionDescription.parse``: peerlab
+``candidate_from_sdp``, and section names from :func:`peerlab.webrtc.sdp.media_sections`: peerlab
 reads SDP exactly as the connection underneath does.
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCSessionDescription
-from aiortc.sdp import SessionDescription, candidate_from_sdp, grouplines, parse_attr
 
+from ..webrtc.internals import candidate_from_sdp, grouplines, parse_attr
+from ..webrtc.sdp import MediaSection, media_sections
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 from .candidates import TYPE_MEANINGS
 
@@ -226,14 +227,14 @@ def sdp_sections(sdp: str, reveal: bool = False) -> tuple[list[SdpSection], str]
     """The session section and each media section, plus aiortc's complaint if it cannot parse ``sdp``."""
     session, media = grouplines(sdp)
     try:
-        parsed: SessionDescription | None = SessionDescription.parse(sdp)
+        parsed: list[MediaSection] = media_sections(sdp)
         problem = ""
     except Exception as exc:  # a broken description is still worth looking at, line by line
-        parsed, problem = None, f"aiortc cannot parse this description ({type(exc).__name__}: {exc})"
+        parsed, problem = [], f"aiortc cannot parse this description ({type(exc).__name__}: {exc})"
     sections = [SdpSection("session", _lines(session, reveal))]
     for index, lines in enumerate(media):
-        if parsed is not None and index < len(parsed.media):
-            kind, mid = parsed.media[index].kind, parsed.media[index].rtp.muxId
+        if index < len(parsed):
+            kind, mid = parsed[index].kind, parsed[index].mid
         else:
             kind, mid = (lines[0][2:].split() or ["?"])[0], None
         title = f"media section {index} ({kind}" + (f", mid {mid})" if mid is not None else ")")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..webrtc.connection import STATES, RTCPeerConnection
+from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.waiting import STATES
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
 __all__ = ["STATE_MACHINES", "FOOTNOTES", "states_text", "state_paths_text", "state_panel_html"]

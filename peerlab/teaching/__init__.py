@@ -1,6 +1,15 @@
 """Teaching aids: the guide's steps, hints in a learner's words, checks, and peers that play the far side.
 
 Above the WebRTC and signalling layers: it imports them, never the other way round. It puts its
-words into them through their hooks (:mod:`peerlab.webrtc.wording`), so the core decides what
-is allowed and this layer says which step comes first.
+words into them through their hooks: importing this package installs :class:`~.hints.StepWording`
+(:mod:`peerlab.webrtc.wording`), so the core decides what is allowed and this layer says which
+step comes first.
+
+What ``duplicates`` still pairs here is on purpose: the guide's steps are data (one ``Step`` per
+step, caller and callee alike), and :class:`~.hints.StepWording` is one sentence per refusal.
 """
+
+from ..webrtc import wording
+from .hints import StepWording
+
+wording.install(StepWording())

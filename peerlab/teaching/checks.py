@@ -18,8 +18,9 @@ from ..errors import PeerlabError, StepCheckFailed, WaitTimeout
 from ..signalling.endpoint import SignallingEndpoint
 from ..signalling.loopback import Endpoint, Loopback
 from ..signalling.transcript import Transcript, TranscriptEntry
-from ..webrtc.connection import RTCPeerConnection, _open_by_name
+from ..webrtc.connection import RTCPeerConnection, open_connections
 from ..webrtc.promise import Promise
+from ..webrtc.sdp import without_gathering
 from .steps import Side, step
 
 __all__ = ["check"]
@@ -36,13 +37,13 @@ class _Context:
 
     def pc(self) -> RTCPeerConnection | None:
         mine = [v for v in self.namespace.values()
-                if isinstance(v, RTCPeerConnection) and v.name == self.side and not v._closed]
+                if isinstance(v, RTCPeerConnection) and v.name == self.side and v.signalingState != "closed"]
         if mine:
             return mine[-1]
         candidate = self.namespace.get("pc")
         if isinstance(candidate, RTCPeerConnection):
             return candidate
-        return _open_by_name.get(self.side)
+        return open_connections().get(self.side)
 
     def loopback(self) -> Loopback | SignallingEndpoint | None:
         """The signalling service: a Loopback, or this side's endpoint (a Loopback's, or one from join())."""
@@ -94,34 +95,17 @@ def _check_awaited(ctx: _Context, number: int) -> None:
                         f"({line})")
 
 
-def _core(sdp: str) -> list[str]:
-    """A description's lines without what gathering changes: the same offer, with or without candidates.
-
-    Once candidates are gathered, the local description carries them, and its ``m=`` port and
-    ``c=`` address name the default candidate instead of ``9`` and ``0.0.0.0``.
-    """
-    lines = []
-    for line in sdp.splitlines():
-        if line.startswith(("a=candidate:", "a=end-of-candidates", "c=")):
-            continue
-        if line.startswith("m="):
-            kind, _port, rest = line.split(" ", 2)
-            line = f"{kind} * {rest}"
-        lines.append(line)
-    return lines
-
-
 def _find(entries: list[TranscriptEntry], sender: str, kind: str, sdp: str, *,
           first: bool = False) -> TranscriptEntry | None:
     """The last (or ``first``) ``kind`` message ``sender`` sent that carries the description ``sdp``."""
-    core = _core(sdp)
+    core = without_gathering(sdp)
     return next((e for e in (entries if first else reversed(entries)) if e.sender == sender and e.type == kind
-                 and _core(e.message["data"]["sdp"]) == core), None)
+                 and without_gathering(e.message["data"]["sdp"]) == core), None)
 
 
 def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
     """Caller step 7: the answer set must be the one the callee sent after this connection's offer."""
-    local, remote = pc._descriptions.local, pc._descriptions.remote
+    local, remote = pc.descriptions.local, pc.descriptions.remote
     if local is None or remote is None or remote.type != "answer":
         return
     entries = ctx.entries()
@@ -136,7 +120,7 @@ def _check_stale_answer(ctx: _Context, pc: RTCPeerConnection, number: int) -> No
 
 def _check_sent_offer(ctx: _Context, pc: RTCPeerConnection) -> None:
     """Caller step 4: the offer that went out must be this connection's local description."""
-    local = pc._descriptions.local
+    local = pc.descriptions.local
     if local is None or local.type != "offer" or not ctx.sent("offer"):
         return
     if _find(ctx.entries(), "caller", "offer", local.sdp) is None:
@@ -147,7 +131,7 @@ def _check_sent_offer(ctx: _Context, pc: RTCPeerConnection) -> None:
 
 def _far_candidates(ctx: _Context, pc: RTCPeerConnection) -> int | None:
     """How many candidates the far side sent for the description this connection has from it."""
-    remote = pc._descriptions.remote
+    remote = pc.descriptions.remote
     if remote is None:
         return None
     far = "callee" if ctx.side == "caller" else "caller"
@@ -165,7 +149,7 @@ def _far_candidates(ctx: _Context, pc: RTCPeerConnection) -> int | None:
 def _check_all_added(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
     """The last step: every candidate the far side sent was added, not only end-of-candidates."""
     sent = _far_candidates(ctx, pc)
-    added = len(pc._remote_added)
+    added = len(pc.added_candidates)
     if sent is None or added >= sent:
         return
     far = "callee" if ctx.side == "caller" else "caller"
@@ -180,22 +164,19 @@ def _fail(side: Side, number: int, hint: str) -> StepCheckFailed:
     return StepCheckFailed(f"{step(side, number).label}: {hint}")
 
 
-async def _connection(ctx: _Context, number: int) -> RTCPeerConnection:
+def _connection(ctx: _Context) -> RTCPeerConnection:
+    """Step 1 of either side: the learner's connection, open."""
     pc = ctx.pc()
     if pc is None:
         raise _fail(ctx.side, 1, "there is no open connection yet: "
                     f"pc = peerlab.RTCPeerConnection({{'iceServers': []}}, name={ctx.side!r})")
-    if pc._closed:
+    if pc.signalingState == "closed":
         raise _fail(ctx.side, 1, "the connection is closed: run step 1 again to make a new one")
     return pc
 
 
-async def _caller_step(ctx: _Context, number: int) -> str:
-    pc = await _connection(ctx, number)
+async def _caller_step(ctx: _Context, pc: RTCPeerConnection, number: int) -> str:
     side: Side = "caller"
-    if number == 1:
-        return f"the connection exists ({pc.signalingState})"
-    _check_awaited(ctx, number)
     if number >= 2 and not ctx.called(pc, "createOffer"):
         raise _fail(side, 2, "no offer has been created: offer = await pc.createOffer()")
     if number == 2:
@@ -219,12 +200,8 @@ async def _caller_step(ctx: _Context, number: int) -> str:
     return await _trickle_and_finish(ctx, pc, number, first_trickle_step=5, remote_step=7, add_step=8)
 
 
-async def _callee_step(ctx: _Context, number: int) -> str:
-    pc = await _connection(ctx, number)
+async def _callee_step(ctx: _Context, pc: RTCPeerConnection, number: int) -> str:
     side: Side = "callee"
-    if number == 1:
-        return f"the connection exists ({pc.signalingState})"
-    _check_awaited(ctx, number)
     if number >= 2 and pc.remoteDescription is None:
         raise _fail(side, 2, "the offer is not set: offer = await signalling.receive('offer'), then "
                     "await pc.setRemoteDescription(offer['data'])")
@@ -289,7 +266,9 @@ async def _trickle_and_finish(ctx: _Context, pc: RTCPeerConnection, number: int,
     return "the far side's candidates are added and the connection is 'connected'"
 
 
-_CHECKS: dict[str, Callable[[_Context, int], Awaitable[str]]] = {"caller": _caller_step, "callee": _callee_step}
+# Steps 2 and on, once step 1 (an open connection) and the awaits are checked.
+_CHECKS: dict[str, Callable[[_Context, RTCPeerConnection, int], Awaitable[str]]] = {
+    "caller": _caller_step, "callee": _callee_step}
 
 
 def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> Promise[None]:
@@ -302,7 +281,13 @@ def check(side: Side, number: int, namespace: dict[str, Any] | None = None) -> P
     ns = namespace if namespace is not None else sys._getframe(1).f_globals
 
     async def run() -> None:
-        done = await _CHECKS[side](_Context(side, ns), number)
+        ctx = _Context(side, ns)
+        pc = _connection(ctx)
+        if number == 1:
+            done = f"the connection exists ({pc.signalingState})"
+        else:
+            _check_awaited(ctx, number)
+            done = await _CHECKS[side](ctx, pc, number)
         print(f"✔ {step(side, number).label}: {done}")
 
     return Promise.resolve(run())

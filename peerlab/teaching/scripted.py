@@ -45,13 +45,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aiortc.sdp import SessionDescription
-
 from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError, StepOrderError
 from ..signalling.endpoint import LearnerSide, PlayableEndpoint
 from ..signalling.loopback import Endpoint, Message
 from ..webrtc.connection import RTCPeerConnection
-from . import far_side
+from ..webrtc.sdp import ice_ufrag, media_sections
+from .hints import register_far_peer
 from .rerun import Replacements
 from .steps import step
 
@@ -59,16 +58,6 @@ __all__ = ["ScriptedPeer", "play_callee", "play_caller"]
 
 _played: Replacements[ScriptedPeer] = Replacements()
 _closing: set[asyncio.Future[Any]] = set()  # peers being stopped: asyncio keeps only weak references
-
-
-def ice_ufrag(sdp: Any) -> str | None:
-    """The first ``a=ice-ufrag`` of a description: which connection (and ICE session) made it."""
-    if not isinstance(sdp, str):
-        return None
-    for line in sdp.splitlines():
-        if line.startswith("a=ice-ufrag:"):
-            return line.split(":", 1)[1].strip()
-    return None
 
 
 def candidate_ufrag(data: Any) -> str | None:
@@ -122,7 +111,7 @@ class ScriptedPeer:
         self._early: list[Any] = []  # candidates that came before a remote description
         self._queue: deque[Message] = deque()  # messages handed over and not handled yet
         self._lock = asyncio.Lock()  # one negotiation step at a time: messages, re-offers, restart()
-        self._jobs: set[asyncio.Future[Any]] = set()  # handling messages, offering: short tasks
+        self._jobs: dict[asyncio.Future[Any], str] = {}  # short tasks, and what each does ("messages", "offer", ...)
         self._old: set[asyncio.Future[Any]] = set()  # connections of earlier negotiations, closing
         self._stopping: asyncio.Future[None] | None = None
         self._phase = "waiting" if role == "callee" else "starting"
@@ -134,7 +123,7 @@ class ScriptedPeer:
             else:
                 self._phase = "waiting-far"  # offers when a callee joins the room
         endpoint.attach(self)
-        far_side.register(self)
+        register_far_peer(self)  # a wait on the learner's side that runs out can say this peer failed
 
     def __repr__(self) -> str:
         state = self.pc.connectionState if self.pc is not None else "no connection yet"
@@ -191,7 +180,7 @@ class ScriptedPeer:
         if self.role == "callee" and message.get("type") == "offer":
             self._failure = None  # a new offer starts a new negotiation: the last one's failure is over
         self._queue.append(message)
-        if not any(getattr(job, "kind", "") == "messages" and not job.done() for job in self._jobs):
+        if not self._doing("messages"):
             self._start(self._handle_queue(), "messages")
 
     def failure(self, kind: str | None = None) -> ScriptedPeerError | None:
@@ -248,12 +237,15 @@ class ScriptedPeer:
     def _start(self, work: Any, kind: str) -> None:
         """Run ``work`` as a short task of this peer (cancelled if it stops)."""
         job = self._loop.create_task(work, name=f"peerlab scripted {self.role}: {kind}")
-        job.kind = kind  # type: ignore[attr-defined]
-        self._jobs.add(job)
+        self._jobs[job] = kind
         job.add_done_callback(self._job_done)
 
+    def _doing(self, kind: str) -> bool:
+        """Whether a job of ``kind`` is still running."""
+        return any(doing == kind and not job.done() for job, doing in self._jobs.items())
+
     def _job_done(self, job: asyncio.Future[Any]) -> None:
-        self._jobs.discard(job)
+        self._jobs.pop(job, None)
         if not job.cancelled() and job.exception() is not None:  # a bug in the script itself
             self._phase = "failed"
             self._fail("while playing", job.exception())  # type: ignore[arg-type]
@@ -439,8 +431,7 @@ class ScriptedPeer:
             self._consider_reoffer()
 
     def _consider_reoffer(self) -> None:
-        if self.role == "caller" and self._stopping is None and not any(
-                getattr(job, "kind", "") == "re-offer" and not job.done() for job in self._jobs):
+        if self.role == "caller" and self._stopping is None and not self._doing("re-offer"):
             self._start(self._reoffer(), "re-offer")
 
     async def _reoffer(self) -> None:
@@ -495,7 +486,7 @@ def _require_media(offer: Any) -> None:
     """Refuse an offer with no m-section: a browser accepts it, but the lesson has nothing to connect."""
     sdp = offer.get("sdp") if isinstance(offer, dict) else getattr(offer, "sdp", None)
     try:
-        media = SessionDescription.parse(sdp).media if isinstance(sdp, str) else True
+        media = media_sections(sdp) if isinstance(sdp, str) else True
     except Exception:  # malformed: setRemoteDescription() says what is wrong with it
         return
     if not media:

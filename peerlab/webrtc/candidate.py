@@ -4,6 +4,10 @@ aiortc's own ``RTCIceCandidate`` holds the parsed fields but no ``candidate``
 string and no ``toJSON()``; a browser's holds both. This one keeps the browser's
 shape (what a learner reads in ``event.candidate``), parses with aiortc's own
 ``candidate_from_sdp`` and converts to aiortc's class for ``addIceCandidate``.
+
+What ``addIceCandidate()`` was given is read and checked against the remote description in
+one pure step, :func:`remote_candidate`: it returns all the connection needs (the candidate or
+end-of-candidates, the media section it belongs to, aiortc's candidate) and changes nothing.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCIceCandidate as AiortcCandidate
-from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
 from ..errors import CandidateTypeError, InvalidCandidateError
+from .internals import candidate_from_sdp, candidate_to_sdp
+from .sdp import MediaSection, media_sections
 
-__all__ = ["EndOfCandidates", "RTCIceCandidate", "parse_candidate"]
+__all__ = ["EndOfCandidates", "RTCIceCandidate", "RemoteCandidate", "parse_candidate", "candidates_of",
+           "remote_candidate"]
 
 _FIELDS = ("foundation", "component", "protocol", "priority", "address", "port", "'typ'", "type")
 _TYPES = ("host", "srflx", "prflx", "relay")
@@ -281,3 +287,87 @@ class EndOfCandidates:
         if mid is not None and not isinstance(mid, str):
             raise CandidateTypeError(f"'sdpMid' must be a string, not {mid!r}")
         return cls(mid, index, value.get("usernameFragment"))
+
+
+def candidates_of(sdp: str, *, per_transport: bool = False) -> list[RTCIceCandidate]:
+    """The ``a=candidate`` lines of a description, in the browser's shape, in order.
+
+    Each has its section's ``sdpMid`` and ``sdpMLineIndex``, and its ICE ufrag as
+    ``usernameFragment``. With ``per_transport``, a section a BUNDLE group puts on an earlier
+    section's transport gives none: one set per transport, as a browser gathers them.
+    """
+    return [RTCIceCandidate.from_aiortc(c, section.ufrag) for section in media_sections(sdp)
+            if not (per_transport and section.bundled) for c in section.ice_candidates]
+
+
+@dataclass(frozen=True)
+class RemoteCandidate:
+    """What ``addIceCandidate()`` adds, once checked against the remote description.
+
+    ``candidate`` is the far side's candidate (``None``: end-of-candidates) and ``aiortc`` the
+    same as aiortc's class (``None`` for end-of-candidates); ``index`` is the remote media section
+    it belongs to, with its ``mid`` (``None``: an end-of-candidates naming no section ends all
+    ``sections`` of the description).
+    """
+
+    candidate: RTCIceCandidate | None
+    index: int | None
+    mid: str | None
+    sections: int
+    aiortc: AiortcCandidate | None = None
+
+
+def remote_candidate(value: Any, remote_sdp: str | None) -> RemoteCandidate | None:
+    """Read what ``addIceCandidate(value)`` was given and check it against the remote description.
+
+    The value's shape is checked first, as the browser's WebIDL does before the call runs
+    (:class:`CandidateTypeError`); then ``None`` if there is no remote description (``remote_sdp``
+    is ``None``: the rules refuse the call). Otherwise the candidate must name one of the
+    description's media sections, with that section's ICE ufrag, and parse strictly
+    (:class:`InvalidCandidateError` saying which field is wrong), as the browser checks.
+    """
+    parsed = RTCIceCandidate.from_json(value)
+    if parsed is not None and not parsed.candidate:  # an RTCIceCandidate with "" is end-of-candidates too
+        parsed = None
+    given: RTCIceCandidate | EndOfCandidates = parsed if parsed is not None else EndOfCandidates.from_json(value)
+    if remote_sdp is None:
+        return None
+    sections = media_sections(remote_sdp)
+    index = _section_of(given, sections)
+    mid = None if index is None else sections[index].mid
+    if parsed is None:
+        return RemoteCandidate(None, index, mid, len(sections))
+    return RemoteCandidate(parsed, index, mid, len(sections), parsed.to_aiortc())
+
+
+def _section_of(candidate: RTCIceCandidate | EndOfCandidates, sections: list[MediaSection]) -> int | None:
+    """The index of the remote media section ``candidate`` names (``None``: it names none, so all).
+
+    ``OperationError`` if there is no such section, or if its ``usernameFragment`` is not
+    that section's ICE ufrag (with no section named: not any section's), as the browser checks.
+    """
+    mids = [s.mid for s in sections]
+    if candidate.sdpMid is not None:
+        if candidate.sdpMid not in mids:
+            raise InvalidCandidateError(
+                f"the candidate is for sdpMid {candidate.sdpMid!r}, but the remote description has "
+                f"{', '.join(map(repr, mids)) or 'no media section'}: pass the candidate exactly as the "
+                "other peer sent it")
+        index: int | None = mids.index(candidate.sdpMid)
+    elif candidate.sdpMLineIndex is not None:
+        index = candidate.sdpMLineIndex
+        if not 0 <= index < len(sections):
+            raise InvalidCandidateError(
+                f"the candidate's sdpMLineIndex {index} is not one of the remote "
+                f"description's {len(sections)} media sections")
+    else:
+        index = None
+    ufrag = candidate.usernameFragment
+    named = sections if index is None else [sections[index]]
+    if ufrag is not None and ufrag not in {s.ufrag for s in named if s.ufrag is not None}:
+        where = ("the remote description" if index is None
+                 else f"the remote media section {index} (mid {mids[index]!r})")
+        raise InvalidCandidateError(
+            f"the candidate's usernameFragment {ufrag!r} is not the ICE ufrag of {where}: it belongs to "
+            "another negotiation (an earlier run of the other peer?) or to another media section")
+    return index

@@ -15,9 +15,10 @@ browser's (the W3C spec, checked against a port of the web-platform-tests in
 - every listener gets an event object (``event.type``, ``event.target``,
   ``event.candidate``, ``event.channel``), added with ``addEventListener``,
   ``on`` or an attribute such as ``onsignalingstatechange``;
-- descriptions and candidates are checked before aiortc sees them, and errors
-  carry the browser's name (``error.name``: ``InvalidStateError``,
-  ``OperationError``, ...) and say which step comes first (:mod:`peerlab.teaching.hints`);
+- descriptions and candidates are checked before aiortc sees them, calls are allowed
+  in the states the spec allows them (:mod:`peerlab.webrtc.rules`), and errors carry the
+  browser's name (``error.name``: ``InvalidStateError``, ``OperationError``, ...) and its
+  words, or the teaching layer's, which say which step comes first (:mod:`peerlab.webrtc.wording`);
 - data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.webrtc.datachannel`) over aiortc's;
 - ``close()`` fires no events and closes every data channel.
 
@@ -30,85 +31,70 @@ As in the browser, every asynchronous method returns a Promise (:mod:`peerlab.we
 from __future__ import annotations
 
 import asyncio
-import copy
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCSessionDescription
 from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
-from aiortc.sdp import SessionDescription
 
 from ..defaults import DEFAULT_WAIT
 from ..errors import (
     ConfigurationError,
-    ConnectionFailed,
     DescriptionModifiedError,
-    InvalidCandidateError,
     InvalidDescriptionError,
     LateCandidateNote,
     PeerlabError,
     PeerlabNote,
     StepOrderError,
-    WaitTimeout,
     note,
 )
-from ..teaching import hints
-from ..teaching.steps import step
-from . import mdns
-from .candidate import EndOfCandidates, RTCIceCandidate
+from . import mdns, rules, wording
+from .candidate import RTCIceCandidate, remote_candidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
-from .events import Event, EventHandler, EventLog, EventTarget
+from .events import Event, EventHandler, EventLog
+from .internals import ice_remote_candidates
 from .promise import Promise, promising
 from .sctp import RTCSctpTransport
-from .sdp import parse_description, split_mdns_candidates, strip_candidates, to_description, with_candidates
+from .sdp import (
+    media_sections,
+    parse_description,
+    split_mdns_candidates,
+    strip_candidates,
+    to_description,
+    with_candidates,
+)
 from .trickle import RTCPeerConnectionIceEvent, Trickle
+from .waiting import STATE_VALUES, STATES, PeerConnectionBase, state_reached, until
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
-           "DEFAULT_WAIT", "STATES", "STATE_VALUES"]
+           "DEFAULT_WAIT", "STATES", "STATE_VALUES", "open_connections"]
 
 
 # Named connections still open, so that re-running "step 1" closes the one it replaces.
 _open_by_name: dict[str, RTCPeerConnection] = {}
+
+
+def open_connections() -> Mapping[str, RTCPeerConnection]:
+    """The named connections of this process still open, by name: a read-only view that stays current.
+
+    Scripted peers' connections (``replace_same_name=False``) are not in it.
+    """
+    return MappingProxyType(_open_by_name)
+
 _closing: set[Any] = set()  # close() promises still running
-STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
-# The values each state can take in a browser (aiortc never reports the ones in brackets).
-STATE_VALUES = {
-    "signalingState": ("stable", "have-local-offer", "have-remote-offer", "have-local-pranswer",
-                       "have-remote-pranswer", "closed"),
-    "iceGatheringState": ("new", "gathering", "complete"),
-    "iceConnectionState": ("new", "checking", "connected", "completed", "disconnected", "failed", "closed"),
-    "connectionState": ("new", "connecting", "connected", "disconnected", "failed", "closed"),
-}
 _AIORTC_STATES = ("signalingState", "iceConnectionState", "connectionState")  # gathering is Trickle's
 
 
-def state_reached(pc: Any, attribute: str, state: str,
-                  diagnose: Callable[[], str] | None = None) -> Callable[[], bool]:
-    """What ``wait_for_state`` waits on: True once ``pc.<attribute> == state``.
-
-    A state name that does not exist is refused at once (rather than waited for), and the
-    predicate raises ConnectionFailed once the connection fails or closes first; ``diagnose``
-    adds the likely cause to that message. Shared by peerlab's connection and the browser's.
-    """
-    if attribute not in STATES:
-        raise ValueError(f"attribute is one of {', '.join(STATES)}, not {attribute!r}")
-    if state not in STATE_VALUES[attribute]:
-        raise ValueError(f"{attribute} is never {state!r}: it is one of "
-                         f"{', '.join(map(repr, STATE_VALUES[attribute]))}")
-
-    def reached() -> bool:
-        if getattr(pc, attribute) == state:
-            return True
-        if state not in ("failed", "closed") and pc.connectionState in ("failed", "closed"):
-            why = f"the {pc.name}'s connection is {pc.connectionState!r}, so it will never be {state!r}"
-            raise ConnectionFailed(why + (". " + diagnose() if diagnose is not None else ""))
-        return False
-
-    return reached
 T = TypeVar("T")
+
+
+def _sentences(*parts: str) -> str:
+    """``parts`` joined by spaces, leaving out the empty ones (a wording with nothing to add)."""
+    return " ".join(part for part in parts if part)
 
 
 def operation(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Coroutine[Any, Any, T]]:
@@ -180,7 +166,7 @@ def to_configuration(configuration: Any) -> RTCConfiguration:
     return RTCConfiguration(iceServers=result, bundlePolicy=policies[policy])
 
 
-class RTCPeerConnection(EventTarget):
+class RTCPeerConnection(PeerConnectionBase):
     """One end of a WebRTC connection, with the browser's API on top of aiortc.
 
     ``configuration`` is ``{"iceServers": [...]}`` or an aiortc ``RTCConfiguration``;
@@ -191,12 +177,6 @@ class RTCPeerConnection(EventTarget):
     (``replace_same_name=False`` opts out, as peerlab's scripted peers do).
     """
 
-    onicecandidate = EventHandler()
-    onicegatheringstatechange = EventHandler()
-    onsignalingstatechange = EventHandler()
-    oniceconnectionstatechange = EventHandler()
-    onconnectionstatechange = EventHandler()
-    ondatachannel = EventHandler()
     ontrack = EventHandler()
     onnegotiationneeded = EventHandler()
 
@@ -211,7 +191,7 @@ class RTCPeerConnection(EventTarget):
         self._trickle = Trickle(self)
         self._remote_added: list[RTCIceCandidate] = []
         self._remote_ended: set[int] = set()  # the remote media sections that had end-of-candidates
-        self._resolving: set[asyncio.Task[None]] = set()  # .local candidates being resolved (see _add_mdns)
+        self._names = mdns.Resolving(self._name_resolved)  # the far side's .local candidates, resolving
         self._end_held = False  # end-of-candidates waits for them before it reaches aiortc
         self.mdns_unresolved: list[str] = []  # the far side's .local names that did not resolve
         self._closed = False
@@ -230,6 +210,13 @@ class RTCPeerConnection(EventTarget):
             self._replace_previous(name)
 
     def _replace_previous(self, name: str) -> None:
+        """Close the open connection named ``name`` that this one replaces, with a note in the installed words.
+
+        A core feature of named connections rather than a hook of the teaching layer: it must
+        happen as the connection is made, it needs the core's own ``close()``, and the core keeps
+        the registry of open named connections anyway (:func:`open_connections`, which hints and
+        checks read). Only its words come from the wording hook: :meth:`peerlab.webrtc.wording.Wording.replaced`.
+        """
         old = _open_by_name.get(name)
         _open_by_name[name] = self
         if old is None or old._closed:
@@ -241,8 +228,7 @@ class RTCPeerConnection(EventTarget):
         closing = old.close()
         _closing.add(closing)
         closing.finally_(lambda: _closing.discard(closing))
-        note(f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it "
-             "(re-running step 1 starts over).", PeerlabNote)
+        note(wording.current().replaced(name), PeerlabNote)
 
     # -- the browser's read-only attributes ----------------------------------
 
@@ -300,6 +286,30 @@ class RTCPeerConnection(EventTarget):
         return with_candidates(description, self._remote_added, self._remote_ended)
 
     @property
+    def descriptions(self) -> Descriptions:
+        """The six description slots, as they were set (without the candidates the attributes above add).
+
+        Read-only: a :class:`~peerlab.webrtc.descriptions.Descriptions`, replaced at each step.
+        What a step check compares with the descriptions the signalling transcript carried.
+        """
+        return self._descriptions
+
+    @property
+    def added_candidates(self) -> tuple[RTCIceCandidate, ...]:
+        """The far side's candidates ``addIceCandidate()`` took since the last remote description, in order."""
+        return tuple(self._remote_added)
+
+    @property
+    def ended_sections(self) -> frozenset[int]:
+        """The remote media sections (by index) that end-of-candidates ended since the last remote description."""
+        return frozenset(self._remote_ended)
+
+    @property
+    def mdns_resolving(self) -> tuple[str, ...]:
+        """The far side's ``.local`` names still being resolved (see :attr:`mdns_unresolved` for those that failed)."""
+        return self._names.names
+
+    @property
     def sctp(self) -> RTCSctpTransport | None:
         """The SCTP transport that carries data channels: ``None`` until a description negotiates one."""
         if self._sctp is None and self._pc.sctp is not None:
@@ -327,14 +337,7 @@ class RTCPeerConnection(EventTarget):
         A ``prflx`` candidate here was never sent by the far side: ICE learnt its
         address from an incoming connectivity check (RFC 8445 section 7.3.1.3).
         """
-        transports = {t.sender.transport for t in self._pc.getTransceivers()}
-        if self._pc.sctp is not None:
-            transports.add(self._pc.sctp.transport)
-        return [RTCIceCandidate.from_aiortc(c) for dtls in transports for c in dtls.transport.getRemoteCandidates()]
-
-    def states(self) -> dict[str, str]:
-        """The four states at once: what a learner checks after each step."""
-        return {state: getattr(self, state) for state in STATES}
+        return [RTCIceCandidate.from_aiortc(c) for c in ice_remote_candidates(self._pc)]
 
     def __repr__(self) -> str:
         return f"<RTCPeerConnection {self.name}: " + ", ".join(
@@ -349,18 +352,13 @@ class RTCPeerConnection(EventTarget):
         return await self._create_offer()
 
     async def _create_offer(self) -> RTCSessionDescription:
-        self._check_open("createOffer()")
-        if self.signalingState not in ("stable", "have-local-offer"):
-            raise StepOrderError(
-                f"the {self.name} has received an offer, so it answers instead: "
-                f"createAnswer() ({step('callee', 3).label}), not createOffer()"
-            )
+        self._refuse(rules.create_offer(self.signalingState))
         self._log_call("createOffer")
         offer = strip_candidates(await self._call(self._pc.createOffer(), "createOffer()"))
-        if not SessionDescription.parse(offer.sdp).media:
+        if not media_sections(offer.sdp):
             note("this offer has no media section, so nothing can connect: call "
                  "pc.createDataChannel('chat') (or addTrack) before createOffer()", PeerlabNote)
-        self._descriptions.created(offer)
+        self._descriptions = self._descriptions.created(offer)
         return offer
 
     @promising
@@ -370,22 +368,10 @@ class RTCPeerConnection(EventTarget):
         return await self._create_answer()
 
     async def _create_answer(self) -> RTCSessionDescription:
-        self._check_open("createAnswer()")
-        current = self.currentLocalDescription
-        if self.signalingState == "stable" and current is not None and current.type == "answer":
-            raise StepOrderError(
-                f"the {self.name} has already answered the offer it received (an earlier run of this cell "
-                "set its answer), and the connection is negotiated (signalingState 'stable'): go on to "
-                f"{step('callee', 4).label}. To answer again, receive a new offer first ({step('callee', 2).label}).")
-        if self.signalingState != "have-remote-offer":
-            raise StepOrderError(
-                f"createAnswer() needs a remote offer first, and the {self.name} has none "
-                f"(signalingState is {self.signalingState!r}). {step('callee', 2).label} comes first: "
-                "setRemoteDescription(offer) with the offer received from the signalling service."
-            )
+        self._refuse(rules.create_answer(self.signalingState, self._current_local_type()))
         self._log_call("createAnswer")
         answer = strip_candidates(await self._call(self._pc.createAnswer(), "createAnswer()"))
-        self._descriptions.created(answer)
+        self._descriptions = self._descriptions.created(answer)
         return answer
 
     def setLocalDescription(self, description: Any = None) -> Promise[None]:
@@ -401,21 +387,21 @@ class RTCPeerConnection(EventTarget):
             if promise.state == "fulfilled" and self._pc.localDescription is not None:
                 self._trickle.gathered(self._pc.localDescription.sdp, self._pc.iceGatheringState == "complete")
 
-        promise._subscribe(gather)
+        promise.on_settled(gather)
         return promise
 
     @promising
     @operation
     async def _set_local_description(self, description: Any) -> None:
-        self._check_open("setLocalDescription()")
+        self._refuse(rules.require_open("setLocalDescription", self.signalingState))
         call = "setLocalDescription()"
         desc = None if description is None else to_description(description, call)
+        if desc is not None:  # with no description, the one that fits: the rules allow it
+            self._refuse(rules.set_local_description(desc.type, self.signalingState, self._current_local_type()))
         if desc is None or not desc.sdp:
             kind = "answer" if self.signalingState == "have-remote-offer" else "offer"
-            if desc is not None and desc.type != kind:
-                raise StepOrderError(hints.local_order(self, desc.type) or f"{call}: {desc.type!r} does not fit now")
             self._log_call("setLocalDescription", f"implicit {kind}")
-            last = self._descriptions.last_created.get(kind)
+            last = self._descriptions.last_created(kind)
             if last is not None and kind == "offer" and self.signalingState == "stable":
                 last = None  # a new offer, as the browser makes one each time
             if last is None:
@@ -423,9 +409,6 @@ class RTCPeerConnection(EventTarget):
             else:
                 desc = RTCSessionDescription(sdp=last, type=kind)
         else:
-            problem = hints.local_order(self, desc.type)
-            if problem:
-                raise StepOrderError(problem)
             if not self._descriptions.was_created(desc):
                 raise DescriptionModifiedError(
                     f"{call}: this {desc.type} is not the one this connection's "
@@ -433,26 +416,25 @@ class RTCPeerConnection(EventTarget):
                     f"create{desc.type.capitalize()}() returned, unchanged.")
             self._log_call("setLocalDescription", desc.type)
         await self._call(self._pc.setLocalDescription(desc), call)
-        self._descriptions.set_local(desc)
+        self._descriptions = self._descriptions.set_local(desc)
 
     @promising
     @operation
     async def setRemoteDescription(self, description: Any) -> None:
         """Apply the far side's offer or answer (caller step 7, callee step 2), checked first."""
-        self._check_open("setRemoteDescription()")
+        self._refuse(rules.require_open("setRemoteDescription", self.signalingState))
         call = "setRemoteDescription()"
         desc = to_description(description, call)
-        problem = hints.remote_order(self, desc.type)
-        if problem:
-            raise StepOrderError(problem)
+        self._refuse(rules.set_remote_description(desc.type, self.signalingState,
+                                                  self._pc.remoteDescription is not None))
         parse_description(desc, call)
         self._log_call("setRemoteDescription", desc.type)
         for_aiortc, names, ended = split_mdns_candidates(desc)  # resolved afterwards, as trickled ones are
         await self._call(self._pc.setRemoteDescription(for_aiortc), call)
-        self._descriptions.set_remote(desc)
+        self._descriptions = self._descriptions.set_remote(desc)
         self._remote_added, self._remote_ended = [], set()
         for candidate in names:
-            self._add_mdns(candidate)
+            self._names.start(candidate)
         self._end_held = self._end_held or ended
 
     @promising
@@ -465,78 +447,59 @@ class RTCPeerConnection(EventTarget):
         An end-of-candidates naming ``sdpMid`` or ``sdpMLineIndex`` ends that media section
         only, as in the browser; aiortc hears it once every section has ended.
         """
-        self._check_open("addIceCandidate()")
-        parsed = RTCIceCandidate.from_json(candidate)
-        if parsed is not None and not parsed.candidate:  # an RTCIceCandidate with "" is end-of-candidates too
-            parsed = None
+        self._refuse(rules.require_open("addIceCandidate", self.signalingState))
         remote = self._descriptions.remote
-        if remote is None:
-            raise StepOrderError(hints.no_remote_description(self))
-        media = SessionDescription.parse(remote.sdp).media
-        if parsed is not None:
-            index = self._check_candidate(parsed, media)
-            aiortc_candidate = parsed.to_aiortc()
-            if index in self._remote_ended:
+        added = remote_candidate(candidate, None if remote is None else remote.sdp)
+        self._refuse(rules.add_ice_candidate(self.signalingState, added is not None))
+        assert added is not None
+        if added.candidate is not None and added.aiortc is not None:
+            if added.index in self._remote_ended:
                 note(f"the {self.name} already added end-of-candidates (None), so this candidate is ignored: "
                      "send None only after the last candidate", LateCandidateNote)
                 self.events.add(self.name, "note", "addIceCandidate", "ignored after end-of-candidates")
                 return
-            self._log_call("addIceCandidate", parsed.type or "")
-            if mdns.is_mdns_name(aiortc_candidate.ip):
-                self._add_mdns(aiortc_candidate)
+            self._log_call("addIceCandidate", added.candidate.type or "")
+            if mdns.is_mdns_name(added.aiortc.ip):
+                self._names.start(added.aiortc)  # added once resolved (see _name_resolved)
             else:
-                await self._call(self._pc.addIceCandidate(aiortc_candidate), "addIceCandidate()")
-            self._remote_added.append(parsed)
+                await self._call(self._pc.addIceCandidate(added.aiortc), "addIceCandidate()")
+            self._remote_added.append(added.candidate)
             return
-        end = EndOfCandidates.from_json(candidate)
-        index = self._check_candidate(end, media)
-        ended = self._remote_ended | (set(range(len(media))) if index is None else {index})
+        index = added.index
+        ended = self._remote_ended | (set(range(added.sections)) if index is None else {index})
         if ended == self._remote_ended:
             return  # end-of-candidates again: nothing more to say
         self._log_call("addIceCandidate", "end-of-candidates" + (
-            "" if index is None else f" of media section {index} (mid {media[index].rtp.muxId!r})"))
-        if len(ended) == len(media):
-            if self._resolving:  # aiortc ignores candidates after end-of-candidates: it follows them
+            "" if index is None else f" of media section {index} (mid {added.mid!r})"))
+        if len(ended) == added.sections:
+            if self._names.pending:  # aiortc ignores candidates after end-of-candidates: it follows them
                 self._end_held = True
             else:
                 await self._call(self._pc.addIceCandidate(None), "addIceCandidate()")
         self._remote_ended = ended
 
-    def _add_mdns(self, candidate: Any) -> None:
-        """Resolve a ``<uuid>.local`` host candidate in the background, then add it with its address.
+    async def _name_resolved(self, resolution: mdns.Resolution) -> None:
+        """A far side's ``.local`` name resolved, or did not: add its candidate with its address.
 
-        A browser's ``addIceCandidate`` settles at once and resolves the name afterwards;
-        aiortc's would wait up to 1 s for aioice, which cannot read Chromium's answer
-        (:mod:`peerlab.webrtc.mdns`). A name that does not resolve is ignored, as a browser
-        ignores it; the event log says so, and ``hints.diagnose`` mentions it if ICE stalls.
+        A browser's ``addIceCandidate`` settles at once and resolves the name afterwards
+        (:class:`peerlab.webrtc.mdns.Resolving`); this runs on the operations chain, like the call it
+        completes. A name that does not resolve is ignored, as a browser ignores it; the event log
+        says so, and a wait's hint mentions it if ICE stalls.
         """
-        task = asyncio.ensure_future(self._resolve_and_add(candidate))
-        self._resolving.add(task)
-        task.add_done_callback(self._resolving.discard)  # also when close() cancels it
-
-    async def _resolve_and_add(self, candidate: Any) -> None:
-        name = candidate.ip
-        try:
-            address = await mdns.resolver.resolve(name)
-        except Exception as exc:  # a resolver that breaks must not leave end-of-candidates held
-            self.events.add(self.name, "error", "mDNS", f"resolving {name} raised {type(exc).__name__}: {exc}")
-            address = None
-        async with self._operations:  # on the operations chain, like the call it completes
-            task = asyncio.current_task()
-            if task is not None:
-                self._resolving.discard(task)  # before end-of-candidates asks whether any is left
+        if resolution.error is not None:
+            self.events.add(self.name, "error", "mDNS", resolution.error)
+        async with self._operations:
+            self._names.settle(resolution)  # before end-of-candidates asks whether any is left
             if self._closed:
                 return
-            if address is None:
-                self.mdns_unresolved.append(name)
+            if resolution.candidate is None:
+                self.mdns_unresolved.append(resolution.name)
                 self.events.add(self.name, "note", "mDNS",
-                                f"{name} did not resolve: candidate ignored, as a browser ignores it")
+                                f"{resolution.name} did not resolve: candidate ignored, as a browser ignores it")
             else:
-                self.events.add(self.name, "note", "mDNS", f"{name} is {address}")
-                resolved = copy.copy(candidate)
-                resolved.ip = address
-                await self._call_unawaited(self._pc.addIceCandidate(resolved))
-            if self._end_held and not self._resolving:
+                self.events.add(self.name, "note", "mDNS", f"{resolution.name} is {resolution.address}")
+                await self._call_unawaited(self._pc.addIceCandidate(resolution.candidate))
+            if self._end_held and not self._names.pending:
                 self._end_held = False
                 await self._call_unawaited(self._pc.addIceCandidate(None))
 
@@ -553,9 +516,9 @@ class RTCPeerConnection(EventTarget):
         ``options`` are the browser's: ``ordered``, ``maxPacketLifeTime``, ``maxRetransmits``,
         ``protocol``, ``negotiated``, ``id``.
         """
-        self._check_open("createDataChannel()")
+        self._refuse(rules.require_open("createDataChannel", self.signalingState))
         self._log_call("createDataChannel", label)
-        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self)
+        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self, self._listener_failed)
         self._channels.append(channel)
         return channel
 
@@ -592,20 +555,17 @@ class RTCPeerConnection(EventTarget):
         first is still running waits for it.
         """
         if self._close_task is None:
-            self._closed = True  # from here on the states read "closed" and no event reaches a listener
+            # From here on the states read "closed" and no event reaches a listener; every data channel
+            # reads "closed" too (closed abruptly, at once, without a close event).
+            self._closed = True
             if _open_by_name.get(self.name) is self:
                 del _open_by_name[self.name]
             self._log_call("close")
-            for channel in self._channels:  # closed abruptly, at once, without a close event
-                channel._close_silently()
             self._close_task = asyncio.ensure_future(self._close())
         return Promise.resolve(asyncio.shield(self._close_task))
 
     async def _close(self) -> None:
-        for task in self._resolving:  # their sockets close as they stop
-            task.cancel()
-        if self._resolving:
-            await asyncio.gather(*self._resolving, return_exceptions=True)
+        await self._names.cancel()
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._pc.close()
@@ -614,12 +574,6 @@ class RTCPeerConnection(EventTarget):
                 receiver.track.stop()
         self._on_state_change()  # the log shows the closed states; no listener hears them
         await self._close_listeners()
-
-    async def __aenter__(self) -> RTCPeerConnection:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     # -- peerlab's waits -----------------------------------------------------
 
@@ -631,10 +585,10 @@ class RTCPeerConnection(EventTarget):
         Raises :class:`WaitTimeout` with a hint naming the likely missing step, or
         :class:`ConnectionFailed` if the connection fails or closes first.
         """
-        done = state_reached(self, attribute, state, lambda: hints.diagnose(self))
-        await self._until(done, timeout, lambda: (
-            f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is "
-            f"{getattr(self, attribute)!r}. " + hints.diagnose(self)))
+        done = state_reached(self, attribute, state, lambda: wording.current().diagnose(self))
+        await until(self, done, timeout, lambda: _sentences(
+            f"the {self.name} waited {timeout:g} s for {attribute} {state!r}; it is {getattr(self, attribute)!r}.",
+            wording.current().diagnose(self)))
 
     @promising
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
@@ -643,56 +597,13 @@ class RTCPeerConnection(EventTarget):
         Also raises anything an ``icecandidate`` listener raised, so a mistake in
         the learner's listener shows up in the cell that waits.
         """
-        if self._pc.localDescription is None:
-            side = hints.side_of(self)
-            raise StepOrderError(
-                f"the {self.name} gathers candidates in setLocalDescription(), which has not run yet "
-                f"({step(side, 3).label if side == 'caller' else 'after callee step 3'})")
-        if self._trickle.held and not self.listeners("icecandidate"):
-            raise StepOrderError(
-                f"no icecandidate listener is registered on the {self.name}, so no candidate is sent: "
-                f"{step(hints.side_of(self), 5).label} comes first: "  # type: ignore[arg-type]
-                "pc.addEventListener('icecandidate', listener)")
-        await self._until(lambda: self._trickle.end_dispatched, timeout, lambda: (
+        self._refuse(rules.wait_for_end_of_candidates(
+            self.signalingState, self._pc.localDescription is not None,
+            bool(self._trickle.held) and not self.listeners("icecandidate")))
+        await until(self, lambda: self._trickle.end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events did not all arrive within {timeout:g} s"))
 
     # -- internals -----------------------------------------------------------
-
-    async def _until(self, predicate: Callable[[], bool], timeout: float,
-                     message: Callable[[], str]) -> None:
-        self._raise_listener_error()
-        if predicate():
-            return
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-
-        def check(_: Any = None) -> None:
-            if future.done():
-                return
-            try:
-                if predicate():
-                    future.set_result(None)
-            except Exception as exc:
-                future.set_exception(exc)
-
-        stop = self.events.watch(check)
-        def time_out() -> None:
-            if not future.done():
-                future.set_exception(WaitTimeout(message()))
-
-        timer = loop.call_later(timeout, time_out)
-        try:
-            await future
-        finally:
-            timer.cancel()
-            stop()
-        self._raise_listener_error()
-
-    def _raise_listener_error(self) -> None:
-        if self.listener_errors:
-            event, exc = self.listener_errors.pop(0)
-            raise PeerlabError(
-                f"your {event!r} listener on the {self.name} raised {type(exc).__name__}: {exc}") from exc
 
     def _listener_failed(self, event: str, exc: BaseException) -> None:
         super()._listener_failed(event, exc)
@@ -713,15 +624,15 @@ class RTCPeerConnection(EventTarget):
         aiortc marks the channel open before it announces it; peerlab fires ``open``
         once the ``datachannel`` listeners had their chance to listen for it.
         """
-        channel = RTCDataChannel(aiortc_channel, self)
+        channel = RTCDataChannel(aiortc_channel, self, self._listener_failed)
         self._channels.append(channel)
         self.datachannels.append(channel)
         if self._closed:
-            channel._close_silently()
-            return
+            return  # its readyState is "closed", as every channel's of a closed connection
         self.events.add(self.name, "event", "datachannel")
         self.dispatchEvent(RTCDataChannelEvent(channel))
-        channel._announce_open()
+        if channel.readyState == "open":
+            channel.dispatchEvent(Event("open"))
 
     def _on_track(self, track: Any) -> None:
         if self._closed:
@@ -732,11 +643,14 @@ class RTCPeerConnection(EventTarget):
     def _log_call(self, name: str, value: str = "") -> None:
         self.events.add(self.name, "call", name, value)
 
-    def _check_open(self, call: str) -> None:
-        if self._closed or self._pc.connectionState == "closed":
-            raise StepOrderError(
-                f"{call}: the {self.name}'s connection is closed. Start again from step 1 with a new "
-                "RTCPeerConnection().")
+    def _refuse(self, refusal: rules.Refusal | None) -> None:
+        """Raise what the rules refused, as the browser's ``InvalidStateError``, in the installed words."""
+        if refusal is not None:
+            raise StepOrderError(wording.current().refused(self, refusal))
+
+    def _current_local_type(self) -> str | None:
+        current = self._descriptions.current_local
+        return None if current is None else current.type
 
     async def _call(self, coro: Any, call: str) -> Any:
         """Await an aiortc call; reword its errors, keeping them as the cause."""
@@ -749,38 +663,6 @@ class RTCPeerConnection(EventTarget):
             raise StepOrderError(f"{call} cannot run now (signalingState {self.signalingState!r}): {exc}") from exc
         except (ValueError, InvalidAccessError) as exc:
             raise InvalidDescriptionError(f"{call} was refused: {exc}") from exc
-
-    def _check_candidate(self, candidate: RTCIceCandidate | EndOfCandidates, media: list[Any]) -> int | None:
-        """The index of the remote media section ``candidate`` names (``None``: it names none, so all).
-
-        ``OperationError`` if there is no such section, or if its ``usernameFragment`` is not
-        that section's ICE ufrag (with no section named: not any section's), as the browser checks.
-        """
-        mids = [m.rtp.muxId for m in media]
-        if candidate.sdpMid is not None:
-            if candidate.sdpMid not in mids:
-                raise InvalidCandidateError(
-                    f"the candidate is for sdpMid {candidate.sdpMid!r}, but the remote description has "
-                    f"{', '.join(map(repr, mids)) or 'no media section'}: pass the candidate exactly as the "
-                    "other peer sent it")
-            index: int | None = mids.index(candidate.sdpMid)
-        elif candidate.sdpMLineIndex is not None:
-            index = candidate.sdpMLineIndex
-            if not 0 <= index < len(media):
-                raise InvalidCandidateError(
-                    f"the candidate's sdpMLineIndex {index} is not one of the remote "
-                    f"description's {len(media)} media sections")
-        else:
-            index = None
-        ufrag = candidate.usernameFragment
-        named = media if index is None else [media[index]]
-        if ufrag is not None and ufrag not in {m.ice.usernameFragment for m in named if m.ice is not None}:
-            where = ("the remote description" if index is None
-                     else f"the remote media section {index} (mid {mids[index]!r})")
-            raise InvalidCandidateError(
-                f"the candidate's usernameFragment {ufrag!r} is not the ICE ufrag of {where}: it belongs to "
-                "another negotiation (an earlier run of the other peer?) or to another media section")
-        return index
 
     def _listener_added(self, event: str, listener: Any) -> None:
         if event == "icecandidate":

@@ -29,6 +29,7 @@ from aiortc import RTCDataChannel as AiortcDataChannel
 
 from ..errors import InvalidMessageError, RTCError, StepOrderError
 from .events import Event, EventHandler, EventTarget, _takes_no_argument
+from .internals import watch_ready_state
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
@@ -109,32 +110,31 @@ class RTCDataChannel(ChannelEvents):
     onclosing = EventHandler()
     onclose = EventHandler()
 
-    def __init__(self, channel: AiortcDataChannel, pc: RTCPeerConnection) -> None:
+    def __init__(self, channel: AiortcDataChannel, pc: RTCPeerConnection,
+                 listener_failed: Callable[[str, BaseException], None]) -> None:
+        """Made by the connection ``pc``: ``listener_failed`` keeps what a listener raised for its next wait."""
         super().__init__()
         self.aiortc = channel
         self._pc = pc
+        self._report = listener_failed
         self._state: str = channel.readyState
         self._close_called = False  # close() started the closing: no closing event (spec 6.2.4)
-        self._silent = False  # pc.close(): closed at once, no more events
         self._binary_type = "arraybuffer"
         channel.on("message", self._on_message)
         channel.on("bufferedamountlow", self._on_bufferedamountlow)
-        # aiortc emits no event for "closing" and none tells a clean close from an abort, but every
-        # state change goes through _setReadyState: watch it on this one channel.
-        set_ready_state = channel._setReadyState
-
-        def watched(state: str) -> None:
-            set_ready_state(state)
-            self._state_changed(state)
-
-        channel._setReadyState = watched  # type: ignore[method-assign]
+        watch_ready_state(channel, self._state_changed)  # aiortc has no event for "closing"
 
     # -- the browser's attributes (JavaScript's names) -------------------------
 
     @property
     def readyState(self) -> str:
-        """``connecting``, ``open``, ``closing`` or ``closed``."""
-        return self._state
+        """``connecting``, ``open``, ``closing`` or ``closed`` (at once when the connection closes)."""
+        return "closed" if self._silent else self._state
+
+    @property
+    def _silent(self) -> bool:
+        """``pc.close()`` closed the channel at once, as a browser does: no more events."""
+        return self._pc.signalingState == "closed"
 
     @property
     def label(self) -> str:
@@ -206,7 +206,7 @@ class RTCDataChannel(ChannelEvents):
         Raises ``InvalidStateError`` (:class:`StepOrderError`) unless the channel is open,
         and ``TypeError`` (:class:`InvalidMessageError`) for other types or too many bytes.
         """
-        if self._state != "open":
+        if self.readyState != "open":
             raise StepOrderError(self._not_open_hint())
         if isinstance(data, str):
             limit = self._max_message_size()
@@ -228,7 +228,7 @@ class RTCDataChannel(ChannelEvents):
 
     def close(self) -> None:
         """Start closing: ``readyState`` is ``closing`` at once; ``close`` fires once both sides are done."""
-        if self._state in ("closing", "closed"):
+        if self.readyState in ("closing", "closed"):
             return
         self._close_called = True
         self.aiortc.close()  # "closing" at once (through _state_changed), or "closed" if it never connected
@@ -279,16 +279,6 @@ class RTCDataChannel(ChannelEvents):
                     "side's connection closed or failed)", errorDetail="sctp-failure")))
             self.dispatchEvent(Event("close"))
 
-    def _announce_open(self) -> None:
-        """The far side's channel: ``open`` after the ``datachannel`` event, as in browsers."""
-        if self._state == "open" and not self._silent:
-            self.dispatchEvent(Event("open"))
-
-    def _close_silently(self) -> None:
-        """``pc.close()``: ``closed`` at once and no event from now on."""
-        self._silent = True
-        self._state = "closed"
-
     def _max_message_size(self) -> int | float:
         sctp = self._pc.sctp
         return sctp.maxMessageSize if sctp is not None else float("inf")
@@ -299,13 +289,13 @@ class RTCDataChannel(ChannelEvents):
             "message (pc.sctp.maxMessageSize): split it into smaller messages")
 
     def _not_open_hint(self) -> str:
-        if self._state == "connecting":
+        if self.readyState == "connecting":
             return (f"the data channel {self.label!r} is not open yet (readyState 'connecting'): wait for its "
                     "open event before send(), e.g. await peerlab.wait_for_open(channel) or channel.onopen")
-        return (f"the data channel {self.label!r} is {self._state}, so it sends nothing more: make a new "
+        return (f"the data channel {self.label!r} is {self.readyState}, so it sends nothing more: make a new "
                 "channel (or a new connection) to send again")
 
     def _listener_failed(self, type: str, exc: BaseException) -> None:
         """A listener raised: the connection keeps it, so its next wait shows it (see events.py)."""
         super()._listener_failed(type, exc)
-        self._pc._listener_failed(f"{type} (data channel {self.label!r})", exc)
+        self._report(f"{type} (data channel {self.label!r})", exc)

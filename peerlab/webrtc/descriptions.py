@@ -17,49 +17,64 @@ since ``setLocalDescription`` must be given exactly one of those
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from aiortc import RTCSessionDescription
 
 __all__ = ["Descriptions"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Descriptions:
-    """The six description slots of one connection, and the last offer/answer created."""
+    """The six description slots of one connection, and the last offer/answer created.
+
+    Immutable: each step returns the next ``Descriptions``, so a connection can hand its
+    current one out (``pc.descriptions``) without anyone changing it. The descriptions are
+    as they were set, without the candidates the browser's attributes add.
+    """
 
     pending_local: RTCSessionDescription | None = None
     current_local: RTCSessionDescription | None = None
     pending_remote: RTCSessionDescription | None = None
     current_remote: RTCSessionDescription | None = None
-    last_created: dict[str, str] = field(default_factory=dict)  # "offer"/"answer" -> SDP
+    last_offer: str | None = None  # the SDP createOffer made last
+    last_answer: str | None = None  # the SDP createAnswer made last
 
     @property
     def local(self) -> RTCSessionDescription | None:
+        """The pending local description if there is one, else the current one."""
         return self.pending_local or self.current_local
 
     @property
     def remote(self) -> RTCSessionDescription | None:
+        """The pending remote description if there is one, else the current one."""
         return self.pending_remote or self.current_remote
 
-    def created(self, description: RTCSessionDescription) -> None:
+    def last_created(self, kind: str) -> str | None:
+        """The SDP of the last ``kind`` ("offer" or "answer") this connection created, if any."""
+        return self.last_offer if kind == "offer" else self.last_answer
+
+    def created(self, description: RTCSessionDescription) -> Descriptions:
         """``createOffer``/``createAnswer`` made ``description``: it may now be set locally."""
-        self.last_created[description.type] = description.sdp
+        if description.type == "offer":
+            return replace(self, last_offer=description.sdp)
+        return replace(self, last_answer=description.sdp)
 
     def was_created(self, description: RTCSessionDescription) -> bool:
         """Whether ``description`` is the last offer/answer this connection created, unchanged."""
-        return self.last_created.get(description.type) == description.sdp
+        return self.last_created(description.type) == description.sdp
 
-    def set_local(self, description: RTCSessionDescription) -> None:
+    def set_local(self, description: RTCSessionDescription) -> Descriptions:
+        """The slots once ``description`` is set locally."""
         if description.type == "offer":
-            self.pending_local = description
-        else:  # an answer completes the negotiation
-            self.current_local, self.pending_local = description, None
-            self.current_remote, self.pending_remote = self.pending_remote or self.current_remote, None
+            return replace(self, pending_local=description)
+        # an answer completes the negotiation
+        return replace(self, current_local=description, pending_local=None,
+                       current_remote=self.pending_remote or self.current_remote, pending_remote=None)
 
-    def set_remote(self, description: RTCSessionDescription) -> None:
+    def set_remote(self, description: RTCSessionDescription) -> Descriptions:
+        """The slots once ``description`` is set remotely."""
         if description.type == "offer":
-            self.pending_remote = description
-        else:
-            self.current_remote, self.pending_remote = description, None
-            self.current_local, self.pending_local = self.pending_local or self.current_local, None
+            return replace(self, pending_remote=description)
+        return replace(self, current_remote=description, pending_remote=None,
+                       current_local=self.pending_local or self.current_local, pending_local=None)

@@ -13,22 +13,33 @@ NSEC and puts the AAAA record there.
 
 ``resolver`` is the one :class:`RTCPeerConnection` uses; a test points a
 :class:`Resolver` at a responder of its own (``Resolver(responder=("127.0.0.1", port))``).
+
+:class:`Resolving` is a connection's side of it: the far side's ``.local`` candidates it is
+resolving, each in a background task, as a browser's ``addIceCandidate()`` settles at once and
+resolves the name afterwards (aiortc's would wait up to 1 s for aioice, which cannot read
+Chromium's answer). What to do with each outcome is the connection's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import socket
 import struct
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import dns.exception
 import dns.message
 import dns.name
 import dns.rdatatype
-from aioice.mdns import is_mdns_hostname
+from aiortc import RTCIceCandidate as AiortcCandidate
 
-__all__ = ["MDNS_GROUP", "is_mdns_name", "query", "read_addresses", "Resolver", "resolver"]
+from .internals import is_mdns_hostname
+
+__all__ = ["MDNS_GROUP", "is_mdns_name", "query", "read_addresses", "Resolver", "resolver", "Resolution",
+           "Resolving"]
 
 MDNS_GROUP = ("224.0.0.251", 5353)
 _HEADER = struct.Struct("!HHHHHH")
@@ -191,3 +202,75 @@ class Resolver:
 
 
 resolver = Resolver()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How resolving one ``.local`` candidate ended.
+
+    ``candidate`` is the far side's candidate with ``address`` in place of its name (``None``:
+    no answer came, and a browser ignores such a candidate); ``error`` says what a resolver that
+    broke raised (and the name counts as unresolved).
+    """
+
+    name: str
+    address: str | None
+    candidate: AiortcCandidate | None
+    error: str | None = None
+
+
+class Resolving:
+    """The far side's ``.local`` candidates one connection is resolving, each in a task of its own.
+
+    ``then(resolution)`` runs in that task once the name resolved, or did not. It calls
+    :meth:`settle` first (on the connection's operations chain, so that an end-of-candidates held
+    until every name has settled sees the right :attr:`pending`); :meth:`cancel` stops them all.
+    """
+
+    def __init__(self, then: Callable[[Resolution], Awaitable[None]]) -> None:
+        self._then = then
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsettled: list[str] = []
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names started and not settled yet, in order."""
+        return tuple(self._unsettled)
+
+    @property
+    def pending(self) -> bool:
+        """Whether a name is still unsettled."""
+        return bool(self._unsettled)
+
+    def start(self, candidate: AiortcCandidate) -> None:
+        """Resolve ``candidate``'s host name (``<uuid>.local``) in the background."""
+        self._unsettled.append(candidate.ip)
+        task = asyncio.ensure_future(self._resolve(candidate))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)  # also when cancel() cancels it
+
+    def settle(self, resolution: Resolution) -> None:
+        """``resolution``'s name is done with: no longer pending."""
+        if resolution.name in self._unsettled:
+            self._unsettled.remove(resolution.name)
+
+    async def cancel(self) -> None:
+        """Stop every resolution still running (their sockets close as they stop)."""
+        self._unsettled.clear()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _resolve(self, candidate: AiortcCandidate) -> None:
+        name = candidate.ip
+        error = None
+        try:
+            address = await resolver.resolve(name)
+        except Exception as exc:  # a resolver that breaks must not leave the name pending
+            address, error = None, f"resolving {name} raised {type(exc).__name__}: {exc}"
+        resolved = None
+        if address is not None:
+            resolved = copy.copy(candidate)
+            resolved.ip = address
+        await self._then(Resolution(name, address, resolved, error))

@@ -256,7 +256,7 @@ class Promise(Generic[T]):
             return
         if isinstance(value, Promise):
             value._handled = True  # its rejection becomes ours
-            value._subscribe(lambda: self._settle(value._state, value._result))
+            value.on_settled(lambda: self._settle(value._state, value._result))
             return
         try:
             then = getattr(value, "then", None)
@@ -315,8 +315,13 @@ class Promise(Generic[T]):
         if state == REJECTED and not self._handled and not self._loop.is_closed():
             self._loop.call_soon(self._check_handled, UNHANDLED_TURNS - 1)
 
-    def _subscribe(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` as a microtask once settled (never synchronously)."""
+    def on_settled(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` as a microtask once settled (never synchronously): peerlab's own hook.
+
+        Unlike ``then()``, it makes no new promise and does not count as handling a rejection, so a
+        rejection nobody handles is still reported: for code that watches a promise it hands on
+        (the connection gathers once ``setLocalDescription()``'s promise has settled).
+        """
         if self._state == PENDING:
             self._callbacks.append(callback)
         else:
@@ -348,7 +353,7 @@ class Promise(Generic[T]):
             else:
                 resolve(result)
 
-        self._subscribe(run)
+        self.on_settled(run)
         return derived
 
     def catch(self, on_rejected: Callable[[Any], Any] | None) -> Promise[Any]:
@@ -384,7 +389,7 @@ class Promise(Generic[T]):
             else:
                 future.set_exception(_raisable(self._result))
 
-        self._subscribe(copy)
+        self.on_settled(copy)
         return cast(T, (yield from future.__await__()))
 
     # -- static methods ------------------------------------------------------

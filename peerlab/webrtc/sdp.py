@@ -1,24 +1,111 @@
-"""Session descriptions in and out: strip candidates for trickle ICE, validate before use.
+"""Session descriptions: the one place peerlab reads and rewrites SDP.
 
-Both use aiortc's own SDP parser (``aiortc.sdp.SessionDescription``), so peerlab
-reads SDP exactly as the connection underneath will.
+Every module that needs something of a description asks here: its media sections
+(:func:`media_sections`: kind, mid, ICE ufrag, candidates, end-of-candidates, SCTP's message
+size), its ICE ufrag (:func:`ice_ufrag`), the lines that stay the same whether or not candidates
+were gathered (:func:`without_gathering`). Descriptions in and out of the connection are checked
+and rewritten here too: candidates stripped for trickle ICE, added back as a browser's
+attributes carry them, ``.local`` candidates set aside for resolving, and a description checked
+before aiortc sees it.
+
+All of it uses aiortc's own SDP parser (``SessionDescription``, from
+:mod:`peerlab.webrtc.internals`), so peerlab reads SDP exactly as the connection underneath will;
+this is the only module that calls it.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Collection
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
-from aiortc.rtcicetransport import RTCIceCandidate as AiortcCandidate
-from aiortc.sdp import SessionDescription, candidate_to_sdp
 
 from ..errors import DescriptionSyntaxError, DescriptionTypeError, InvalidDescriptionError
-from .candidate import RTCIceCandidate
+from .internals import SessionDescription, candidate_to_sdp
 from .mdns import is_mdns_name
 
-__all__ = ["strip_candidates", "with_candidates", "split_mdns_candidates", "to_description", "parse_description"]
+if TYPE_CHECKING:
+    from .candidate import RTCIceCandidate
+
+__all__ = ["MediaSection", "media_sections", "ice_ufrag", "without_gathering", "strip_candidates",
+           "with_candidates", "split_mdns_candidates", "to_description", "parse_description"]
+
+
+@dataclass(frozen=True)
+class MediaSection:
+    """One media section (``m=``) of a description: what peerlab reads of it.
+
+    ``ice_candidates`` are aiortc's candidates of its ``a=candidate`` lines, each with this
+    section's ``sdpMid`` and ``sdpMLineIndex``; ``bundled`` is true for a section that a BUNDLE
+    group puts on an earlier section's transport (its candidates are that section's);
+    ``max_message_size`` is SCTP's ``a=max-message-size`` (``None`` but for data channels).
+    """
+
+    index: int
+    kind: str
+    mid: str | None
+    ufrag: str | None
+    ice_candidates: tuple[AiortcCandidate, ...]
+    ended: bool
+    bundled: bool
+    max_message_size: int | None
+
+
+def _sections(parsed: SessionDescription) -> list[MediaSection]:
+    bundled: set[str] = set()
+    for group in parsed.group:
+        if group.semantic == "BUNDLE":
+            bundled.update(str(mid) for mid in group.items[1:])
+    sections = []
+    for index, media in enumerate(parsed.media):
+        mid = media.rtp.muxId
+        for candidate in media.ice_candidates:
+            candidate.sdpMid, candidate.sdpMLineIndex = mid, index
+        size = media.sctpCapabilities.maxMessageSize if (
+            media.kind == "application" and media.sctpCapabilities is not None) else None
+        sections.append(MediaSection(index, media.kind, mid, media.ice.usernameFragment if media.ice else None,
+                                     tuple(media.ice_candidates), media.ice_candidates_complete,
+                                     mid in bundled, size))
+    return sections
+
+
+def media_sections(sdp: str) -> list[MediaSection]:
+    """The media sections of ``sdp``, in order; raises what aiortc's parser raises on SDP it cannot read."""
+    return _sections(SessionDescription.parse(sdp))
+
+
+def ice_ufrag(sdp: Any) -> str | None:
+    """The first ``a=ice-ufrag`` of a description: which connection (and ICE session) made it.
+
+    Read line by line, so that it answers for any text (``None`` for what is not SDP).
+    """
+    if not isinstance(sdp, str):
+        return None
+    for line in sdp.splitlines():
+        if line.startswith("a=ice-ufrag:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def without_gathering(sdp: str) -> list[str]:
+    """A description's lines without what gathering changes: the same offer, with or without candidates.
+
+    Once candidates are gathered, the local description carries them, and its ``m=`` port and
+    ``c=`` address name the default candidate instead of ``9`` and ``0.0.0.0``.
+    """
+    lines = []
+    for line in sdp.splitlines():
+        if line.startswith(("a=candidate:", "a=end-of-candidates", "c=")):
+            continue
+        if line.startswith("m="):
+            kind, _port, rest = line.split(" ", 2)
+            line = f"{kind} * {rest}"
+        lines.append(line)
+    return lines
+
 
 # What browsers (and aiortc) write when a description carries no candidates.
 _DISCARD_HOST = "0.0.0.0"
@@ -127,7 +214,7 @@ def to_description(value: Any, call: str) -> RTCSessionDescription:
     return RTCSessionDescription(sdp=sdp, type=kind)
 
 
-def parse_description(description: RTCSessionDescription, call: str) -> SessionDescription:
+def parse_description(description: RTCSessionDescription, call: str) -> list[MediaSection]:
     """Parse and check an SDP before aiortc sees it, so that a bad one changes nothing.
 
     aiortc accepts any text (even "this is not sdp") and moves its signalling
@@ -156,4 +243,4 @@ def parse_description(description: RTCSessionDescription, call: str) -> SessionD
             raise InvalidDescriptionError(f"{call}: {where} has no a=ice-ufrag / a=ice-pwd lines")
         if media.dtls is None or not media.dtls.fingerprints:
             raise InvalidDescriptionError(f"{call}: {where} has no a=fingerprint line")
-    return parsed
+    return _sections(parsed)

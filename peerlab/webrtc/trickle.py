@@ -25,17 +25,16 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aiortc.sdp import SessionDescription
-
 from ..errors import HeldCandidatesNote, note
-from .candidate import RTCIceCandidate
+from .candidate import RTCIceCandidate, candidates_of
 from .events import Event
 from .promise import microtask_checkpoint, queue_task
+from .sdp import media_sections
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
 
-__all__ = ["RTCPeerConnectionIceEvent", "Trickle", "local_candidates"]
+__all__ = ["RTCPeerConnectionIceEvent", "Trickle"]
 
 
 class RTCPeerConnectionIceEvent(Event):
@@ -54,24 +53,6 @@ class RTCPeerConnectionIceEvent(Event):
         return f"<RTCPeerConnectionIceEvent candidate={self.candidate!r}>"
 
 
-def local_candidates(sdp: str) -> list[RTCIceCandidate]:
-    """The candidates aiortc wrote into a local SDP, in the browser's shape (one set per transport)."""
-    parsed = SessionDescription.parse(sdp)
-    bundled: set[str] = set()
-    for group in parsed.group:
-        if group.semantic == "BUNDLE":
-            bundled.update(str(mid) for mid in group.items[1:])
-    found = []
-    for index, media in enumerate(parsed.media):
-        if media.rtp.muxId in bundled:
-            continue
-        ufrag = media.ice.usernameFragment if media.ice else None
-        for c in media.ice_candidates:
-            c.sdpMid, c.sdpMLineIndex = media.rtp.muxId, index
-            found.append(RTCIceCandidate.from_aiortc(c, ufrag))
-    return found
-
-
 class Trickle:
     """One connection's gathering, as a browser shows it: the state, the events, the candidates so far."""
 
@@ -88,12 +69,12 @@ class Trickle:
 
     def gathered(self, local_sdp: str, complete: bool) -> None:
         """aiortc's ``setLocalDescription()`` has run: queue the events for what it gathered."""
-        if not SessionDescription.parse(local_sdp).media:
+        if not media_sections(local_sdp):
             return  # no transport, nothing to gather: the state stays "new", as in a browser
         steps: list[Callable[[], None]] = []
         if self.state == "new" and not self._end_queued:
             steps.append(lambda: self._set_state("gathering"))
-        for candidate in local_candidates(local_sdp):
+        for candidate in candidates_of(local_sdp, per_transport=True):
             if candidate.candidate not in self._queued:
                 self._queued.add(candidate.candidate)
                 steps.append(functools.partial(self._surface, candidate))
@@ -115,7 +96,7 @@ class Trickle:
         Promise handlers still run before the next event.
         """
         while self._steps:
-            if self.pc._closed:
+            if self.pc.signalingState == "closed":
                 self._steps.clear()
                 return
             self._steps.popleft()()
