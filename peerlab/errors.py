@@ -32,7 +32,10 @@ The tree (as websockets' ``exceptions.py`` draws its own)::
     ├── MessageHandlerError         an on("message") handler raised; the next receive() or send() raises it
     ├── StepCheckFailed             a step check (peerlab.check) found the step not done
     ├── BrowserUnavailable          no page holds the browser peer (also a TimeoutError)
-    └── BrowserError                a browser error with no closer class; ``name`` is the DOMException's
+    ├── BrowserError                a browser error with no closer class; ``name`` is the DOMException's
+    ├── LabUnavailable              peerlab.natlab cannot make its lab on this machine: a tool is missing
+    │                               or network namespaces are not permitted (``missing``, ``install``)
+    └── LabError                    a step of making or using the lab failed (``command``, ``output``)
 
 And the notes (warnings, not errors): ``PeerlabNote``, with ``HeldCandidatesNote`` and
 ``LateCandidateNote`` below it.
@@ -84,6 +87,8 @@ __all__ = [
     "StepCheckFailed",
     "BrowserUnavailable",
     "BrowserError",
+    "LabUnavailable",
+    "LabError",
     "PeerlabNote",
     "HeldCandidatesNote",
     "LateCandidateNote",
@@ -345,6 +350,31 @@ class BrowserUnavailable(PeerlabError, TimeoutError):
 
 class BrowserError(PeerlabError):
     """A browser error peerlab has no closer class for; ``name`` is the DOMException's."""
+
+
+class LabUnavailable(PeerlabError):
+    """:mod:`peerlab.natlab` cannot make its lab here: a tool is missing, or namespaces are not permitted.
+
+    ``missing`` names what is missing (``"coturn"``, ``"nftables"``, ``"network namespaces"``...);
+    ``install`` is the command that gets it (``"apt-get install coturn nftables"``), or ``""`` when no
+    package will do (another operating system, user namespaces turned off).
+    """
+
+    name = "NotSupportedError"
+
+    def __init__(self, message: str, *, missing: list[str], install: str = "") -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.install = install
+
+
+class LabError(PeerlabError):
+    """A step of making or using the lab failed; ``command`` is what ran, ``output`` what it said."""
+
+    def __init__(self, message: str, *, command: str = "", output: str = "") -> None:
+        super().__init__(message)
+        self.command = command
+        self.output = output
 
 
 class PeerlabNote(UserWarning):

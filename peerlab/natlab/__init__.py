@@ -1,0 +1,19 @@
+"""peerlab.natlab: two private networks behind NATs, with real STUN and TURN (coturn) between them.
+
+Everything a peer connection meets on the way across the Internet, on one Linux machine:
+
+- :class:`Lab` builds the network of :mod:`peerlab.natlab.topology` in network namespaces (a bridge
+  for "the Internet", two NAT routers of a chosen kind, coturn, ``peerlab serve``), runs processes
+  in it, impairs a link (delay and loss), and tears it all down, even when its builder is killed
+  (:mod:`peerlab.natlab.lab` says how);
+- :func:`ice_configuration` is step 1's configuration for each experiment (:data:`ICE_MODES`);
+
+It needs Linux, ``ip`` (iproute2), ``nft`` (nftables) and ``turnserver`` (coturn), and root or
+unprivileged user namespaces; :class:`~peerlab.errors.LabUnavailable` says what is missing.
+"""
+
+from .ice import ICE_MODES, ice_configuration
+from .lab import Lab, check_requirements, missing_tools
+from .topology import BLOCK_UDP, NAT_KINDS
+
+__all__ = ["Lab", "ice_configuration", "ICE_MODES", "NAT_KINDS", "BLOCK_UDP", "check_requirements", "missing_tools"]

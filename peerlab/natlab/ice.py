@@ -1,0 +1,75 @@
+"""Step 1's "suitable ICE configuration", one per experiment of the lab: which servers, which policy.
+
+Pure data: each mode of ``python -m peerlab.natlab demo --ice MODE`` is the browser's
+``RTCConfiguration`` dict a learner would write, with the lab's coturn as STUN and TURN server.
+
+========  ==========================================================  =============================
+mode      iceServers                                                   candidates it can gather
+========  ==========================================================  =============================
+none      none                                                         host
+stun      ``stun:198.18.0.3:3478``                                     host, srflx
+turn      STUN, and ``turn:198.18.0.3:3478`` (UDP) with credentials   host, srflx, relay
+turn-tcp  ``turn:198.18.0.3:3478?transport=tcp`` with credentials     host, relay (over TCP to coturn)
+relay     TURN (UDP), with ``iceTransportPolicy: "relay"``            relay
+========  ==========================================================  =============================
+
+aiortc takes one STUN and one TURN server (it skips the rest), so each mode lists at most one
+of each. ``turn-tcp`` lists no STUN server: with UDP blocked, a STUN request would only hold
+gathering up for aioice's 5 s timeout before giving nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCIceServer
+from aiortc.rtcconfiguration import RTCIceTransportPolicy
+
+from .topology import TURN_ADDRESS
+from .turn import TURN_PORT
+
+__all__ = ["ICE_MODES", "ice_configuration", "check_ice", "uses_turn", "to_aiortc"]
+
+ICE_MODES = ("none", "stun", "turn", "turn-tcp", "relay")
+
+
+def check_ice(ice: str) -> str:
+    """``ice`` if it is one of :data:`ICE_MODES`, else a ValueError naming them."""
+    if ice not in ICE_MODES:
+        raise ValueError(f"ice is one of {', '.join(map(repr, ICE_MODES))}, not {ice!r}")
+    return ice
+
+
+def uses_turn(ice: str) -> str | None:
+    """The transport a mode reaches TURN by (``"udp"`` or ``"tcp"``), or ``None`` if it has no TURN server."""
+    return {"turn": "udp", "relay": "udp", "turn-tcp": "tcp"}.get(check_ice(ice))
+
+
+def ice_configuration(ice: str, *, username: str, password: str, server: str = TURN_ADDRESS,
+                      port: int = TURN_PORT) -> dict[str, Any]:
+    """The configuration dict for mode ``ice``, TURN credentials included where it uses TURN."""
+    stun = {"urls": f"stun:{server}:{port}"}
+
+    def turn(transport: str) -> dict[str, str]:
+        return {"urls": f"turn:{server}:{port}?transport={transport}", "username": username, "credential": password}
+
+    servers = {
+        "none": [],
+        "stun": [stun],
+        "turn": [stun, turn("udp")],
+        "turn-tcp": [turn("tcp")],
+        "relay": [turn("udp")],
+    }[check_ice(ice)]
+    configuration: dict[str, Any] = {"iceServers": servers}
+    if ice == "relay":
+        configuration["iceTransportPolicy"] = "relay"
+    return configuration
+
+
+def to_aiortc(configuration: dict[str, Any]) -> RTCConfiguration:
+    """aiortc's ``RTCConfiguration`` for a configuration dict, ``iceTransportPolicy`` included
+    (peerlab's ``RTCPeerConnection`` takes either; its dict form knows ``iceServers`` and ``bundlePolicy``)."""
+    servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+               for s in configuration.get("iceServers", [])]
+    policy = RTCIceTransportPolicy(configuration.get("iceTransportPolicy", "all"))
+    return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
