@@ -48,8 +48,8 @@ from typing import Any
 from aiortc.sdp import SessionDescription
 
 from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError, StepOrderError
-from ..signalling.endpoint import LearnerSide, PlayableEndpoint
-from ..signalling.loopback import Endpoint, Message
+from ..signalling.endpoint import LearnerSide, Message, PlayableEndpoint
+from ..signalling.loopback import Endpoint
 from ..webrtc.connection import RTCPeerConnection
 from . import far_side
 from .rerun import Replacements
