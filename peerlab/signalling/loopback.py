@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from ..teaching.rerun import Replacements, current_cell, show_instead_of_traceba
 from ..teaching.steps import sender_of, step
 from .handlers import MessageHandlers
 from .messages import dumps
-from .transcript import Transcript, TranscriptEntry, summarize, summarize_value
+from .transcript import Transcript, TranscriptEntry, summarize_value
 
 __all__ = ["Loopback", "Endpoint", "Player", "DEFAULT_TIMEOUT", "MESSAGE_TYPES"]
 
@@ -502,7 +501,6 @@ class Loopback:
         self._stopping: set[asyncio.Future[Any]] = set()
         self._closed = False
         self._replaced = False
-        self._start = time.monotonic()
         old = _loopbacks.swap(_loopbacks.place(name), self)
         if old is not None and not old.closed:
             old._close_replaced()
@@ -519,11 +517,10 @@ class Loopback:
         self._cancel_all(SignallingClosed("the signalling service was reset while a receive() was waiting"))
         self._closed = False
         self._replaced = False
-        self.transcript._clear()
+        self.transcript.clear()
         self._handler_errors.clear()
         for endpoint in (self.caller, self.callee):
             endpoint._taken.clear()
-        self._start = time.monotonic()
 
     def close(self) -> None:
         """Stop carrying messages: waiting ``receive()`` calls fail with :class:`SignallingClosed`,
@@ -619,18 +616,7 @@ class Loopback:
         wire = json.loads(text)
         self._check_data(wire)
         receiver = sender.peer
-        self.transcript._append(
-            TranscriptEntry(
-                seq=len(self.transcript) + 1,
-                time=time.monotonic() - self._start,
-                sender=sender.name,
-                receiver=receiver.name,
-                type=wire["type"],
-                size=len(text.encode()),
-                summary=summarize(wire),
-                message=wire,
-            )
-        )
+        self.transcript.record(sender.name, receiver.name, wire, len(text.encode()))
         wait = self.delay + (self._random.uniform(0, self.jitter) if self.jitter else 0.0)
         if wait <= 0:
             receiver._deliver(wire)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from aiortc.sdp import SessionDescription, candidate_to_sdp
@@ -46,7 +45,7 @@ from ..webrtc.candidate import RTCIceCandidate, parse_candidate
 from .loopback import MESSAGE_TYPES
 from .messages import dumps, to_json
 from .network import Inbox
-from .transcript import Transcript, TranscriptEntry, summarize, summarize_value
+from .transcript import Transcript, summarize_value
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -260,7 +259,6 @@ class TcpEndpoint(Inbox):
         self._on_line = asyncio.Event()
         super().__init__()
         self._closing: asyncio.Task[None] | None = None
-        self._start = time.monotonic()
         self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         self._read_task = loop.create_task(self._read())
@@ -479,10 +477,7 @@ class TcpEndpoint(Inbox):
         self._hand_over(message)
 
     def _record(self, sender: str, receiver: str, message: Message, size: int, how: str = "") -> None:
-        summary = summarize(message) + (f", {how}" if how else "")
-        self.transcript._append(TranscriptEntry(
-            seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
-            type=message["type"], size=size, summary=summary, message=message))
+        self.transcript.record(sender, receiver, message, size, how)
 
     # -- why nothing came ----------------------------------------------------------
 

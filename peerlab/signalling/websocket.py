@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from ..teaching.steps import sender_of
 from .messages import dumps
 from .network import Inbox
 from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other_role, split_url
-from .transcript import Transcript, TranscriptEntry, summarize
+from .transcript import Transcript
 
 if TYPE_CHECKING:
     from .loopback import Player
@@ -125,7 +124,6 @@ class WebSocketEndpoint(Inbox):
         super().__init__()
         self._sent = 0
         self._closing: asyncio.Task[None] | None = None
-        self._start = time.monotonic()
         self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.teaching.scripted)
         self._far_watchers: list[Callable[[], None]] = []
         self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
@@ -342,9 +340,7 @@ class WebSocketEndpoint(Inbox):
         self._hand_over(message)
 
     def _record(self, sender: str, receiver: str, message: Message, size: int) -> None:
-        self.transcript._append(TranscriptEntry(
-            seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
-            type=message["type"], size=size, summary=summarize(message), message=message))
+        self.transcript.record(sender, receiver, message, size)
 
     # -- why nothing came ----------------------------------------------------------
 
