@@ -541,14 +541,14 @@ async def test_the_status_page_needs_the_token_when_there_is_one():
 # -- the command ----------------------------------------------------------------------------
 
 def test_the_readme_documents_every_server_message_code_and_close_code():
-    from peerlab.signalling import server_wire
+    from peerlab.signalling import messages, server_wire
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## The signalling server's wire", 1)[1].split("\n## ", 1)[0]
     names = (server_wire.SERVER_TYPES + server_wire.ERROR_CODES + server_wire.UNDELIVERED_REASONS
-             + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + server_wire.ROLES)
+             + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + messages.ROLES)
     assert [name for name in names if f"`{name}`" not in section] == []
-    assert [kind for kind in server_wire.RELAYED_TYPES if f'{{"type": "{kind}"' not in section] == []
+    assert [kind for kind in messages.MESSAGE_TYPES if f'{{"type": "{kind}"' not in section] == []
     codes = [value for key, value in vars(CloseCode).items() if key.isupper()]
     assert [code for code in codes if str(code) not in section] == []
     for param in ("room=", "role=", "client=", "token="):

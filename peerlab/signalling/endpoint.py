@@ -17,11 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
 from .loopback import Player
+from .messages import Message
 from .transcript import Transcript
 
 __all__ = ["SignallingEndpoint", "PlayableEndpoint", "LearnerSide", "Message"]
-
-Message = dict[str, Any]
 
 
 @runtime_checkable

@@ -18,7 +18,6 @@ something), and re-running the cell that made a Loopback closes the one it made 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -38,16 +37,10 @@ from ..errors import (
 from ..teaching.rerun import Replacements, current_cell, show_instead_of_traceback
 from ..teaching.steps import sender_of, step
 from .handlers import MessageHandlers
-from .messages import dumps
-from .transcript import Transcript, TranscriptEntry, summarize_value
+from .messages import MESSAGE_TYPES, Message, Problem, a_message, check_type, encode, refuse
+from .transcript import Transcript, TranscriptEntry
 
-__all__ = ["Loopback", "Endpoint", "Player", "DEFAULT_TIMEOUT", "MESSAGE_TYPES"]
-
-DEFAULT_TIMEOUT = DEFAULT_WAIT
-MESSAGE_TYPES = ("offer", "answer", "candidate")
-
-Message = dict[str, Any]
-Callback = Callable[[Message], Any]
+__all__ = ["Loopback", "Endpoint", "Player"]
 
 
 class Player(Protocol):
@@ -91,11 +84,11 @@ _WAITING_STEP = {("caller", "answer"): 7, ("caller", "candidate"): 8,
                  ("callee", "offer"): 2, ("callee", "candidate"): 7}
 
 
-def _a(kind: str | None) -> str:
-    """``an 'answer' message``, ``a 'candidate' message``, ``any message``."""
-    if kind is None:
-        return "any message"
-    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind!r} message"
+def _refuse(problem: Problem) -> Exception:
+    """A Loopback allows more message types when asked: it says how."""
+    if problem.rule == "unknown-type":
+        return SignallingError(f"{problem.words} (Loopback(extra_types=[...]) allows others)")
+    return refuse(problem)
 
 
 # ipykernel turns the stop button into a callback scheduled from its SIGINT handler without waking
@@ -160,7 +153,7 @@ class Endpoint(MessageHandlers):
         self._loopback._raise_handler_error()
         self._loopback._carry(self, message)
 
-    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
+    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_WAIT) -> Message:
         """Wait for the next message (of ``type``, if given) and return it as plain JSON data.
 
         Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``:
@@ -320,7 +313,7 @@ class Endpoint(MessageHandlers):
         """
         number = _WAITING_STEP.get((self.name, kind or ""))
         label = f" ({step(self.name, number).label})" if number else ""  # type: ignore[arg-type]
-        line = (f"The {self.name} stopped waiting for {_a(kind)}{label} after {elapsed:.1f} s: the wait was "
+        line = (f"The {self.name} stopped waiting for {a_message(kind)}{label} after {elapsed:.1f} s: the wait was "
                 "interrupted. Nothing is broken: a message that arrives meanwhile is kept for the next "
                 "receive(), so run the cell again to wait again.")
         if not show_instead_of_traceback(cancelled, line):
@@ -367,15 +360,16 @@ class Endpoint(MessageHandlers):
         consumed = self._consumed(kind, cell, list(self._loopback.transcript))
         if consumed:
             status = self.peer._player.status(kind)
-            raise SignallingTimeout(f"The {self.name} cannot receive {_a(kind)}: none will come. {consumed} {status}",
-                                    endpoint=self.name, type=kind, timeout=0, reason="consumed")
+            raise SignallingTimeout(
+                f"The {self.name} cannot receive {a_message(kind)}: none will come. {consumed} {status}",
+                endpoint=self.name, type=kind, timeout=0, reason="consumed")
 
     def _expire(self, waiter: _Waiter, timeout: float) -> None:
         if waiter.future.done():
             return
         reason, why = self._explain(waiter.type, waiter.cell)
         waiter.future.set_exception(SignallingTimeout(
-            f"The {self.name} waited {timeout:g} s for {_a(waiter.type)} and none came. {why}".rstrip(),
+            f"The {self.name} waited {timeout:g} s for {a_message(waiter.type)} and none came. {why}".rstrip(),
             endpoint=self.name, type=waiter.type, timeout=timeout, reason=reason))
 
     def _fail_waiters(self, error: Exception) -> None:
@@ -417,7 +411,7 @@ class Endpoint(MessageHandlers):
         consumed = self._consumed(kind, cell, entries)
         if consumed:
             return "consumed", consumed + status
-        waits = sorted({_a(w.type) for w in self.peer._waiters if not w.future.done()})
+        waits = sorted({a_message(w.type) for w in self.peer._waiters if not w.future.done()})
         if waits:
             sends = " ".join(sender_of(w.type, far) for w in self.peer._waiters
                              if not w.future.done() and w.type is not None)
@@ -589,11 +583,9 @@ class Loopback:
             raise SignallingClosed(f"{what}: the signalling service is closed. Make a new Loopback(), or call reset().")
 
     def _check_type(self, kind: Any) -> None:
-        if not isinstance(kind, str) or kind not in self.types:
-            raise SignallingError(
-                f"unknown message type {kind!r}: expected one of {', '.join(self.types)}"
-                " (Loopback(extra_types=[...]) allows others)"
-            )
+        problem = check_type(kind, self.types)
+        if problem is not None:
+            raise _refuse(problem)
 
     def _raise_handler_error(self) -> None:
         if self._handler_errors:
@@ -602,19 +594,7 @@ class Loopback:
 
     def _carry(self, sender: Endpoint, message: Any) -> None:
         self._check_open(f"{sender.name}.send()")
-        if not isinstance(message, dict):
-            raise SignallingError(
-                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}"
-            )
-        if "type" not in message:
-            raise SignallingError(
-                f"the message has no 'type' (it has {sorted(map(str, message))}); "
-                "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}"
-            )
-        self._check_type(message["type"])
-        text = dumps(message)
-        wire = json.loads(text)
-        self._check_data(wire)
+        wire, text = encode(message, self.types, _refuse)
         receiver = sender.peer
         self.transcript.record(sender.name, receiver.name, wire, len(text.encode()))
         wait = self.delay + (self._random.uniform(0, self.jitter) if self.jitter else 0.0)
@@ -631,25 +611,6 @@ class Loopback:
 
         handle = loop.call_later(wait, arrive)
         self._timers[handle] = (receiver, wire["type"])
-
-    def _check_data(self, wire: Message) -> None:
-        kind, data = wire["type"], wire.get("data")
-        if kind in ("offer", "answer"):
-            if not isinstance(data, dict) or not isinstance(data.get("sdp"), str):
-                raise SignallingError(
-                    f"an {kind!r} message carries a description: {{'type': {kind!r}, 'data': {kind}}}, "
-                    f"where {kind} came from create{kind.capitalize()}(); its data here is {summarize_value(data)}"
-                )
-            if data.get("type") != kind:
-                raise SignallingError(
-                    f"the message says {kind!r} but carries a description of type {data.get('type')!r}"
-                )
-        elif kind == "candidate" and data is not None:
-            if not isinstance(data, dict) or "candidate" not in data:
-                raise SignallingError(
-                    "a 'candidate' message carries event.candidate (or None at the end); "
-                    f"its data here is {summarize_value(data)}"
-                )
 
     def _cancel_all(self, error: Exception) -> None:
         for handle in self._timers:

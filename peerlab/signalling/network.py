@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from typing import Any
 
+from ..defaults import DEFAULT_WAIT
 from ..errors import MessageHandlerError, SignallingClosed, SignallingError, SignallingTimeout
 from .handlers import MessageHandlers
-from .loopback import DEFAULT_TIMEOUT, Message, _a
+from .messages import MESSAGE_TYPES, Message, a_message, check_type
 
 __all__ = ["Inbox"]
-
-Callback = Callable[[Message], Any]
 
 
 class Inbox(MessageHandlers):
@@ -26,7 +23,7 @@ class Inbox(MessageHandlers):
 
     name: str
     #: the message types ``receive(type)`` accepts
-    types: tuple[str, ...] = ("offer", "answer", "candidate")
+    types: tuple[str, ...] = MESSAGE_TYPES
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,15 +37,16 @@ class Inbox(MessageHandlers):
         """Messages that arrived and that no ``receive()`` has taken yet."""
         return list(self._inbox)
 
-    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Message:
+    async def receive(self, type: str | None = None, timeout: float | None = DEFAULT_WAIT) -> Message:
         """Wait for the next message (of ``type``, if given) from the far side and return it.
 
         Raises :class:`SignallingTimeout` if none comes within ``timeout`` seconds (``None``: wait
         forever), saying why; :class:`SignallingClosed` at once when the connection ends; first, an
         error kept from before (a message the far side refused or could not read, a handler that raised).
         """
-        if type is not None and type not in self.types:
-            raise SignallingError(f"unknown message type {type!r}: expected one of {', '.join(self.types)}")
+        problem = None if type is None else check_type(type, self.types)
+        if problem is not None:
+            raise SignallingError(problem.words)
         self._raise_problem()
         for message in self._inbox:
             if type is None or message["type"] == type:
@@ -66,7 +64,7 @@ class Inbox(MessageHandlers):
                 return future.result()
             reason, why = self._explain(type)
             raise SignallingTimeout(
-                f"The {self.name} waited {timeout:g} s for {_a(type)} and none came. {why}".rstrip(),
+                f"The {self.name} waited {timeout:g} s for {a_message(type)} and none came. {why}".rstrip(),
                 endpoint=self.name, type=type, timeout=timeout or 0.0, reason=reason) from None
         except asyncio.CancelledError:
             if future.done() and not future.cancelled() and future.exception() is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiortc.sdp import SessionDescription, candidate_to_sdp
 
@@ -42,28 +42,18 @@ from ..errors import (
 )
 from ..teaching.steps import sender_of
 from ..webrtc.candidate import RTCIceCandidate, parse_candidate
-from .loopback import MESSAGE_TYPES
-from .messages import dumps, to_json
+from .messages import MESSAGE_TYPES, ROLES, Message, check_message, encode, other_role, to_json
 from .network import Inbox
-from .transcript import Transcript, summarize_value
+from .transcript import Transcript
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["CONNECT_TIMEOUT", "ROLES", "TcpEndpoint", "from_line", "tcp_signalling", "to_line"]
+__all__ = ["TcpEndpoint", "from_line", "tcp_signalling", "to_line"]
 
-#: How long ``tcp_signalling(..., role="callee")`` keeps trying to reach a far side that is not listening yet.
-CONNECT_TIMEOUT = DEFAULT_WAIT
-ROLES = ("caller", "callee")
 _RETRY_EVERY = 0.05
 _BYE = b'{"type": "bye"}\n'  # what aiortc's close() sends
 _LINE_LIMIT = 2**20  # SDP is a few KiB; aiortc's reader takes up to 64 KiB per line
-
-Message = dict[str, Any]
-
-
-def _other(role: str) -> str:
-    return "callee" if role == "caller" else "caller"
 
 
 def _cli(role: str, host: str, port: int) -> str:
@@ -82,34 +72,29 @@ def to_line(message: Message) -> str | None:
     Raises :class:`SignallingError` for what aiortc's reader cannot take.
     """
     kind, data = message.get("type"), message.get("data")
+    if kind not in MESSAGE_TYPES:
+        raise SignallingError(f"aiortc's signalling carries only offer, answer and candidate messages (and bye), "
+                              f"not {kind!r}: this message was not sent")
+    if kind == "candidate" and isinstance(data, dict) and not data.get("candidate"):
+        return None  # an end-of-candidates as some browsers send it: {"candidate": ""}
+    problem = check_message(message)
+    if problem is not None:
+        raise SignallingError(problem.words)
+    if data is None:
+        return None
     if kind in ("offer", "answer"):
-        if not isinstance(data, dict) or not isinstance(data.get("sdp"), str):
-            raise SignallingError(
-                f"an {kind!r} message carries a description: {{'type': {kind!r}, 'data': {kind}}}, "
-                f"where {kind} came from create{kind.capitalize()}(); its data here is {summarize_value(data)}")
-        if data.get("type") != kind:
-            raise SignallingError(
-                f"the message says {kind!r} but carries a description of type {data.get('type')!r}")
         return json.dumps({"sdp": data["sdp"], "type": kind}, sort_keys=True)
-    if kind == "candidate":
-        if data is None or (isinstance(data, dict) and not data.get("candidate")):
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("candidate"), str):
-            raise SignallingError("a 'candidate' message carries event.candidate (or None at the end); "
-                                  f"its data here is {summarize_value(data)}")
-        try:
-            parsed = parse_candidate(data["candidate"])
-        except InvalidCandidateError as exc:
-            raise SignallingError(f"the candidate was not sent: aiortc's reader would fail on it: {exc}") from exc
-        mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
-        if mid is None and index is None:
-            raise SignallingError("the candidate was not sent: it has neither 'sdpMid' nor 'sdpMLineIndex', "
-                                  "and aiortc's reader needs them (as 'id' and 'label')")
-        parsed.sdpMid, parsed.sdpMLineIndex = mid, index
-        line = {"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}
-        return json.dumps(line, sort_keys=True)
-    raise SignallingError(f"aiortc's signalling carries only offer, answer and candidate messages (and bye), "
-                          f"not {kind!r}: this message was not sent")
+    try:
+        parsed = parse_candidate(data["candidate"])
+    except InvalidCandidateError as exc:
+        raise SignallingError(f"the candidate was not sent: aiortc's reader would fail on it: {exc}") from exc
+    mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
+    if mid is None and index is None:
+        raise SignallingError("the candidate was not sent: it has neither 'sdpMid' nor 'sdpMLineIndex', "
+                              "and aiortc's reader needs them (as 'id' and 'label')")
+    parsed.sdpMid, parsed.sdpMLineIndex = mid, index
+    line = {"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}
+    return json.dumps(line, sort_keys=True)
 
 
 def _not_ours(line: str, why: str) -> UnreadableMessage:
@@ -174,7 +159,7 @@ _open: dict[tuple[str, int], TcpEndpoint] = {}  # the open endpoint of each host
 
 
 async def tcp_signalling(host: str, port: int, role: str = "caller", *,
-                         timeout: float = CONNECT_TIMEOUT) -> TcpEndpoint:
+                         timeout: float = DEFAULT_WAIT) -> TcpEndpoint:
     """An endpoint on aiortc's TCP signalling at ``host:port``, playing ``role``: ``await`` it.
 
     In aiortc's ``TcpSocketSignaling`` the side that sends first listens and the other connects:
@@ -271,7 +256,7 @@ class TcpEndpoint(Inbox):
 
     @property
     def far(self) -> str:
-        return _other(self.name)
+        return other_role(self.name)
 
     @property
     def far_connected(self) -> bool:
@@ -292,13 +277,7 @@ class TcpEndpoint(Inbox):
         self._raise_problem()
         if self._closed is not None:
             raise SignallingClosed(f"{self.name}.send(): {self._closed}")
-        if not isinstance(message, dict):
-            raise SignallingError(
-                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
-        if "type" not in message:
-            raise SignallingError(f"the message has no 'type' (it has {sorted(map(str, message))}); "
-                                  "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}")
-        wire = json.loads(dumps(message))
+        wire, _ = encode(message, self.types)
         line = to_line(wire)
         if line is None:
             self._record(self.name, self.far, wire, 0, "not sent: aiortc's signalling has no end-of-candidates "

@@ -8,15 +8,14 @@ event logs: that is how a timeline puts messages and calls in one order.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TranscriptEntry", "Transcript", "format_entries", "summarize", "summarize_value"]
+from .messages import Message, summarize_value
 
-Message = dict[str, Any]
+__all__ = ["TranscriptEntry", "Transcript", "format_entries", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -144,8 +143,3 @@ def summarize(message: Message) -> str:
             proto = bits[2].lower() if len(bits) > 2 else "?"
             return f"{typ} candidate, {proto}, sdpMid {data.get('sdpMid')}"
     return summarize_value(data)
-
-
-def summarize_value(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."

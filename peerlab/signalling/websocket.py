@@ -30,26 +30,23 @@ from ..errors import (
     note,
 )
 from ..teaching.steps import sender_of
-from .messages import dumps
+from .messages import MESSAGE_TYPES, Message, encode, other_role
 from .network import Inbox
-from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other_role, split_url
+from .server_wire import SERVER_TYPES, CloseCode, join_url, split_url
 from .transcript import Transcript
 
 if TYPE_CHECKING:
     from .loopback import Player
 
-__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "JOIN_TIMEOUT"]
+__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID"]
 
 #: This process's client id, made once: a re-run of a join cell in the same kernel replaces
 #: the socket the last run opened (same room and role) instead of being refused.
 CLIENT_ID = uuid.uuid4().hex
-JOIN_TIMEOUT = DEFAULT_WAIT
-
-Message = dict[str, Any]
 
 
 async def join(url: str, room: str, role: str = "caller", token: str | None = None, *,
-               client_id: str | None = None, timeout: float = JOIN_TIMEOUT) -> WebSocketEndpoint:
+               client_id: str | None = None, timeout: float = DEFAULT_WAIT) -> WebSocketEndpoint:
     """Join ``room`` on the signalling server at ``url`` as ``role``; return the endpoint.
 
     ``url`` is what ``peerlab serve`` printed (``ws://HOST:PORT/``, maybe with ``?token=...``).
@@ -119,10 +116,9 @@ class WebSocketEndpoint(Inbox):
         self.transcript = Transcript()
         self.events: list[Message] = [{"type": "joined", "data": joined}]
         self.limits: dict[str, Any] = dict(joined.get("limits") or {})
-        self.types: tuple[str, ...] = tuple(joined.get("types") or ("offer", "answer", "candidate"))
+        self.types: tuple[str, ...] = tuple(joined.get("types") or MESSAGE_TYPES)
         self.far_present = joined.get("peer") is not None
         super().__init__()
-        self._sent = 0
         self._closing: asyncio.Task[None] | None = None
         self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.teaching.scripted)
         self._far_watchers: list[Callable[[], None]] = []
@@ -145,23 +141,12 @@ class WebSocketEndpoint(Inbox):
         self._send(message)
 
     def _send(self, message: Message) -> None:
-        if not isinstance(message, dict):
-            raise SignallingError(
-                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
-        if "type" not in message:
-            raise SignallingError(f"the message has no 'type' (it has {sorted(map(str, message))}); "
-                                  "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}")
-        text = dumps(message)
-        wire = json.loads(text)
-        problem = check_message(wire, self.types)
-        if problem is not None:
-            raise SignallingError(problem[1])
+        wire, text = encode(message, self.types)
         size = len(text.encode())
         cap = self.limits.get("max_message_bytes")
         if cap is not None and size > cap:
             raise MessageRefused(f"the {wire['type']!r} message is {size} bytes and the server at {self.url} takes "
                                  f"up to {cap}: it was not sent", code="too-big", type=wire["type"])
-        self._sent += 1
         self._record(self.name, other_role(self.name), wire, size)
         self._outgoing.put_nowait(text)
 
