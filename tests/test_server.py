@@ -483,9 +483,18 @@ async def test_a_wait_that_runs_out_says_whether_the_far_side_is_there(server, o
         await caller.receive("answer", timeout=0.05)
     assert timeout.value.reason == "far-absent"
     callee = await join(opened, server.url, "table-7", "callee", client_id="callee-7")
+    with pytest.raises(SignallingTimeout) as timeout:
+        await caller.receive("answer", timeout=0.05)  # before the caller's own step 4, as on the Loopback
+    assert str(timeout.value) == (
+        "The caller waited 0.05 s for an 'answer' message and none came. The callee is in room 'table-7'. The "
+        "caller has not sent an offer yet, so the callee has nothing to answer: caller step 4 "
+        '(send({"type": "offer", "data": offer})) comes first.')
+    assert timeout.value.reason == "own-step"
+    caller.send(OFFER)
     with pytest.raises(SignallingTimeout, match="The callee is in room 'table-7'. An 'answer' message is sent by "
-                                                "callee step 4"):
+                                                "callee step 4") as timeout:
         await caller.receive("answer", timeout=0.05)
+    assert timeout.value.reason == "not-sent"
     await callee.close()
     while caller.far_present:  # the server tells the caller
         await asyncio.sleep(0.01)
