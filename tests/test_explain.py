@@ -13,7 +13,7 @@ import pytest
 
 import peerlab
 from peerlab import Loopback, PeerlabNote, SignallingTimeout
-from peerlab.signalling.facts import FarSide, Taken, WaitFacts
+from peerlab.signalling.facts import REASONS, FarSide, Taken, WaitFacts
 from peerlab.signalling.hooks import Hooks, NoPlaces, hooks, install, plain_words
 from peerlab.signalling.transcript import Transcript
 from peerlab.teaching.explain import explain, install_hooks, interrupted_line
@@ -36,15 +36,19 @@ def facts(*sent: tuple[str, str, dict], kind: str = "answer", taken: tuple[Taken
 
 def test_the_reason_is_decided_from_the_facts_in_one_order():
     answered = (("caller", "callee", OFFER), ("callee", "caller", ANSWER))
-    assert facts().reason == "own-step"
-    assert facts(answered[0]).reason == "not-sent"
-    assert facts(*answered, taken=(Taken("answer", "cell-7"),)).reason == "consumed"
-    assert facts(*answered, outstanding=1).reason == "not-sent"  # another answer is on its way
-    assert facts(*answered, ("caller", "callee", OFFER)).reason == "not-sent"  # the latest offer is not answered
-    assert facts(answered[0], far_side=FarSide(waits_for=("candidate",))).reason == "far-waiting"
-    assert facts(far_side=FarSide(present=False)).reason == "far-absent"
     failed = peerlab.ScriptedPeerError("it failed", role="callee")
-    assert facts(far_side=FarSide(present=False, failure=failed)).reason == "far-failed"
+    cases = [
+        (facts(), "own-step"),
+        (facts(answered[0]), "not-sent"),
+        (facts(*answered, taken=(Taken("answer", "cell-7"),)), "consumed"),
+        (facts(*answered, outstanding=1), "not-sent"),  # another answer is on its way
+        (facts(*answered, ("caller", "callee", OFFER)), "not-sent"),  # the latest offer is not answered yet
+        (facts(answered[0], far_side=FarSide(waits_for=("candidate",))), "far-waiting"),
+        (facts(far_side=FarSide(present=False)), "far-absent"),
+        (facts(far_side=FarSide(present=False, failure=failed)), "far-failed"),
+    ]
+    assert [case.reason for case, _ in cases] == [reason for _, reason in cases]
+    assert {reason for _, reason in cases} == set(REASONS)
 
 
 def test_who_took_the_message_is_told_by_cell():
