@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import SignallingError
-from .signalling.server_wire import ROLES
+from .signalling.messages import ROLES, other_role
 from .signalling.websocket import join
 from .teaching.scripted import play_callee, play_caller
 
@@ -67,7 +67,7 @@ async def run(url: str, room: str, role: str = "callee", token: str | None = Non
             loop.add_signal_handler(signum, stop_on, signum)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows, or not the main thread
             pass
-    far = "caller" if role == "callee" else "callee"
+    far = other_role(role)
     present = f"the {far} is here" if endpoint.far_present else f"waiting for the {far}"
     _say(f"{role}: joined room {room!r} on {endpoint.url} ({present})")
     play = play_callee if role == "callee" else play_caller

@@ -17,7 +17,8 @@ import dns.exception
 import dns.message
 import dns.rdatatype
 
-from .signalling.loopback import DEFAULT_TIMEOUT, Endpoint, Loopback
+from .defaults import DEFAULT_WAIT
+from .signalling.loopback import Endpoint, Loopback
 from .webrtc.candidate import RTCIceCandidate
 from .webrtc.connection import RTCPeerConnection
 from .webrtc.mdns import MDNS_GROUP
@@ -25,7 +26,7 @@ from .webrtc.mdns import MDNS_GROUP
 __all__ = ["add_queued_candidates", "add_remote_candidates", "negotiate", "MdnsResponder", "chromium_answer"]
 
 
-async def add_remote_candidates(pc: RTCPeerConnection, endpoint: Endpoint, timeout: float = DEFAULT_TIMEOUT) -> int:
+async def add_remote_candidates(pc: RTCPeerConnection, endpoint: Endpoint, timeout: float = DEFAULT_WAIT) -> int:
     """The guide's last step: add the far side's candidates until end-of-candidates; returns how many."""
     count = 0
     while True:

@@ -15,7 +15,9 @@ from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.sdp import SessionDescription
 from nbval.plugin import get_sanitize_patterns
 
+import peerlab
 from peerlab import Loopback, RTCPeerConnection, display, wait_for_datachannel
+from peerlab.display import timeline_rows
 
 from .conftest import add_remote_candidates, negotiate
 
@@ -151,6 +153,38 @@ async def test_the_timeline_picture_and_table_show_every_entry_with_times(pair):
     assert len(times) == entries and times[0] == 0.0 and times == sorted(times)
     assert html.startswith('<div class="peerlab-timeline">')
     assert view._repr_mimebundle_()["text/plain"] == repr(view)
+
+
+@pytest.mark.parametrize("transport", ["loopback", "tcp"])
+async def test_the_timeline_draws_a_message_after_the_call_that_made_what_it_carries(transport):
+    """Every transport's transcript counts its times from ``transcript.started``, on the event logs' clock.
+
+    The timeline used to give a TcpEndpoint's messages an origin of 0.0, which drew an offer sent
+    after createOffer() before the connection even existed.
+    """
+    loopback = None
+    if transport == "loopback":
+        loopback = Loopback()
+        endpoint = loopback.caller
+    else:
+        endpoint = await peerlab.tcp_signalling("127.0.0.1", 0, role="caller")  # nobody connects: it waits
+    pc = RTCPeerConnection({"iceServers": []}, name="caller")
+    try:
+        pc.createDataChannel("chat")
+        offer = await pc.createOffer()
+        await pc.setLocalDescription(offer)
+        endpoint.send({"type": "offer", "data": offer})
+        assert pc.events[0].time >= endpoint.transcript.started
+        rows = timeline_rows([pc], endpoint)
+        order = [row.name for row in rows if row.name in ("createOffer", "offer")]
+        assert order == ["createOffer", "offer"]
+        assert rows[-1].kind == "message" and rows[-1].time >= pc.events[-1].time
+    finally:
+        await pc.close()
+        if loopback is not None:
+            loopback.close()
+        else:
+            await endpoint.close()
 
 
 # -- sequence diagram --------------------------------------------------------------------------

@@ -273,7 +273,7 @@ async def test_playing_a_second_peer_on_an_endpoint_closes_the_first():
         second = play_callee(loopback.callee)
         await asyncio.sleep(0.01)
         assert first._stopping is not None and first._stopping.done()
-        assert loopback.callee._player is second
+        assert loopback.callee.player is second
         caller = Caller(loopback)
         await caller.all_steps()
         assert second.negotiations == 1 and first.negotiations == 0
@@ -400,7 +400,7 @@ def test_a_scripted_peer_made_outside_a_running_loop_says_where_to_make_it():
             f"play_{role}() plays in the background, on the running event loop, and there is none here. Call "
             "it in a notebook cell or inside an async function (in a script: inside the coroutine you run with "
             "asyncio.run() or peerlab.blocking.wait()).")
-    assert loopback.callee._player is None and loopback.caller._player is None
+    assert loopback.callee.player is None and loopback.caller.player is None
 
 
 # -- 3. every wait that runs out says which case it is ---------------------------------

@@ -483,9 +483,18 @@ async def test_a_wait_that_runs_out_says_whether_the_far_side_is_there(server, o
         await caller.receive("answer", timeout=0.05)
     assert timeout.value.reason == "far-absent"
     callee = await join(opened, server.url, "table-7", "callee", client_id="callee-7")
+    with pytest.raises(SignallingTimeout) as timeout:
+        await caller.receive("answer", timeout=0.05)  # before the caller's own step 4, as on the Loopback
+    assert str(timeout.value) == (
+        "The caller waited 0.05 s for an 'answer' message and none came. The callee is in room 'table-7'. The "
+        "caller has not sent an offer yet, so the callee has nothing to answer: caller step 4 "
+        '(send({"type": "offer", "data": offer})) comes first.')
+    assert timeout.value.reason == "own-step"
+    caller.send(OFFER)
     with pytest.raises(SignallingTimeout, match="The callee is in room 'table-7'. An 'answer' message is sent by "
-                                                "callee step 4"):
+                                                "callee step 4") as timeout:
         await caller.receive("answer", timeout=0.05)
+    assert timeout.value.reason == "not-sent"
     await callee.close()
     while caller.far_present:  # the server tells the caller
         await asyncio.sleep(0.01)
@@ -541,14 +550,14 @@ async def test_the_status_page_needs_the_token_when_there_is_one():
 # -- the command ----------------------------------------------------------------------------
 
 def test_the_readme_documents_every_server_message_code_and_close_code():
-    from peerlab.signalling import server_wire
+    from peerlab.signalling import messages, server_wire
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## The signalling server's wire", 1)[1].split("\n## ", 1)[0]
     names = (server_wire.SERVER_TYPES + server_wire.ERROR_CODES + server_wire.UNDELIVERED_REASONS
-             + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + server_wire.ROLES)
+             + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + messages.ROLES)
     assert [name for name in names if f"`{name}`" not in section] == []
-    assert [kind for kind in server_wire.RELAYED_TYPES if f'{{"type": "{kind}"' not in section] == []
+    assert [kind for kind in messages.MESSAGE_TYPES if f'{{"type": "{kind}"' not in section] == []
     codes = [value for key, value in vars(CloseCode).items() if key.isupper()]
     assert [code for code in codes if str(code) not in section] == []
     for param in ("room=", "role=", "client=", "token="):

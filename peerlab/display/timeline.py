@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..signalling.endpoint import SignallingEndpoint
-from ..signalling.loopback import Endpoint, Loopback
-from ..signalling.websocket import WebSocketEndpoint
+from ..signalling.loopback import Loopback
 from ..webrtc.connection import RTCPeerConnection
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 
@@ -63,17 +62,6 @@ class TimelineRow:
         return named and self.value not in ("", "end-of-candidates")
 
 
-def _origin(service: Loopback | SignallingEndpoint) -> float:
-    """When ``service``'s transcript times start, on the event logs' monotonic clock."""
-    if isinstance(service, Loopback):
-        return service._start
-    if isinstance(service, Endpoint):
-        return service._loopback._start
-    if isinstance(service, WebSocketEndpoint):
-        return service._start
-    return 0.0
-
-
 def timeline_rows(pcs: Sequence[RTCPeerConnection],
                   loopback: Loopback | SignallingEndpoint | None = None) -> list[TimelineRow]:
     """The entries of every peer (and every signalling message of ``loopback``, a Loopback or an
@@ -81,7 +69,7 @@ def timeline_rows(pcs: Sequence[RTCPeerConnection],
     rows = [TimelineRow(e.time, lane, pc.name, e.kind, e.name, e.value)
             for lane, pc in enumerate(pcs) for e in pc.events]
     if loopback is not None:
-        start = _origin(loopback)  # transcript times count from here, on the event logs' monotonic clock
+        start = loopback.transcript.started  # transcript times count from here, on the event logs' clock
         rows += [TimelineRow(start + m.time, len(pcs), SIGNALLING_LANE, "message", m.type,
                              f"{m.sender} → {m.receiver}: {m.summary}") for m in loopback.transcript]
     return sorted(rows, key=lambda row: row.time)

@@ -1,27 +1,48 @@
 """The one interface of a signalling endpoint, whoever carries the messages.
 
-A :class:`~peerlab.signalling.loopback.Loopback` endpoint (both peers in one kernel) and a
-:func:`peerlab.join` endpoint (a WebSocket to ``peerlab serve``) both satisfy
-:class:`SignallingEndpoint`, so a lesson's cells work with either one unchanged.
-Code that only needs to signal should ask for this type, never for one implementation.
+A :class:`~peerlab.signalling.loopback.Loopback` endpoint (both peers in one kernel), a
+:func:`peerlab.join` endpoint (a WebSocket to ``peerlab serve``) and a :func:`peerlab.tcp_signalling`
+endpoint (aiortc's TCP wire) all satisfy :class:`SignallingEndpoint`, so a lesson's cells work with
+any of them unchanged. Code that only needs to signal should ask for this type, never for one
+implementation.
 
 A scripted peer (:mod:`peerlab.teaching.scripted`) needs a little more of the endpoint it plays:
-:class:`PlayableEndpoint`, which both implement too. Where the learner's endpoint lives in the
-same process as the scripted peer (a Loopback), it also offers :class:`LearnerSide`, so that the
-scripted peer can explain and cut short the learner's waits; across a network it cannot.
+:class:`PlayableEndpoint`, which all three implement too, and it is a :class:`Player` to them.
+Where the learner's endpoint lives in the same process as the scripted peer (a Loopback), it also
+offers :class:`LearnerSide`, so that the scripted peer can explain and cut short the learner's
+waits; across a network it cannot.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
-from .loopback import Player
+from ..errors import ScriptedPeerError
+from .messages import Message
 from .transcript import Transcript
 
-__all__ = ["SignallingEndpoint", "PlayableEndpoint", "LearnerSide", "Message"]
+__all__ = ["SignallingEndpoint", "PlayableEndpoint", "LearnerSide", "Player", "Message"]
 
-Message = dict[str, Any]
+
+class Player(Protocol):
+    """What an endpoint asks of a scripted peer playing it (:mod:`peerlab.teaching.scripted`)."""
+
+    role: str
+
+    def deliver(self, message: Message) -> None:
+        """Take a message that arrived at the endpoint it plays (it is handed over, not received)."""
+
+    def failure(self, kind: str | None) -> ScriptedPeerError | None:
+        """A new error to raise on the learner's side for a wait for ``kind`` while this peer is
+        failed; None if it is not failed, or if that wait is what makes it start again."""
+
+    def status(self, kind: str | None) -> str:
+        """One sentence: what it is doing now, with what matters for a wait for ``kind``."""
+
+    def stop(self) -> asyncio.Future[None] | None:
+        """Stop playing and close its connection in the background; the future ends when done."""
 
 
 @runtime_checkable

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import MessageHandlerError, SignallingError
+from .messages import Message
 
 __all__ = ["MessageHandlers"]
 
-Message = dict[str, Any]
 Callback = Callable[[Message], Any]
 
 

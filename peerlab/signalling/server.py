@@ -33,7 +33,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..errors import ServerStartError
-from .server_wire import RELAYED_TYPES, ROLES, CloseCode, check_message, check_name, other_role
+from .messages import MESSAGE_TYPES, ROLES, check_message, other_role
+from .server_wire import CloseCode, check_name
 from .status_page import STATUS_PAGE, room_state
 
 __all__ = [
@@ -487,7 +488,7 @@ class SignallingServer:
         problem = check_message(message, self.types)
         if problem is not None:
             kind = message.get("type") if isinstance(message, dict) else None
-            return self._error(client, seq, kind if isinstance(kind, str) else None, *problem)
+            return self._error(client, seq, kind if isinstance(kind, str) else None, problem.code, problem.wire_words)
         self._route(client, _Item(frame, client, seq, message["type"]), now)
 
     def _route(self, sender: _Client, item: _Item, now: float) -> None:
@@ -643,7 +644,7 @@ def local_addresses() -> list[str]:
 
 
 async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, token: str | None = None, *,
-                types: Iterable[str] = RELAYED_TYPES, **limits: Any) -> SignallingServer:
+                types: Iterable[str] = MESSAGE_TYPES, **limits: Any) -> SignallingServer:
     """Start a signalling server on ``host:port`` (port 0: any free one) and return it, running.
 
     Any ``host`` but 127.0.0.1 / localhost / ::1 needs a token: one is made when none is given

@@ -1,25 +1,22 @@
 """What ``peerlab serve`` and its clients say to each other, in one place for both sides.
 
-The relayed messages are the Loopback's JSON (``{"type": ..., "data": ...}``), one per
-WebSocket text frame. The server adds its own messages (:data:`SERVER_TYPES`) and closes
-sockets with the codes below. README.md, "The signalling server's wire", describes it all
-for someone writing a client in another language.
+The relayed messages are the Loopback's JSON (``{"type": ..., "data": ...}``, checked by the same
+rules: :func:`peerlab.signalling.messages.check_message`), one per WebSocket text frame, between
+the two :data:`~peerlab.signalling.messages.ROLES`. The server adds its own messages
+(:data:`SERVER_TYPES`) and closes sockets with the codes below. README.md, "The signalling
+server's wire", describes it all for someone writing a client in another language.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 __all__ = [
-    "ROLES", "RELAYED_TYPES", "SERVER_TYPES", "ERROR_CODES", "UNDELIVERED_REASONS", "REFUSED_REASONS",
-    "LEFT_REASONS", "CloseCode", "check_message", "check_name",
-    "join_url", "split_url", "other_role",
+    "SERVER_TYPES", "ERROR_CODES", "UNDELIVERED_REASONS", "REFUSED_REASONS",
+    "LEFT_REASONS", "CloseCode", "check_name", "join_url", "split_url",
 ]
 
-ROLES = ("caller", "callee")
-RELAYED_TYPES = ("offer", "answer", "candidate")
 SERVER_TYPES = ("joined", "left", "replaced", "refused", "error")
 #: ``error`` messages' ``data.code``: what was wrong with a frame, or that it was not delivered.
 ERROR_CODES = ("binary", "too-big", "rate-limit", "not-json", "not-object", "unknown-type", "bad-message",
@@ -49,11 +46,6 @@ class CloseCode:
     ROLE_TAKEN = 4009       # another client has this role in this room
 
 
-def other_role(role: str) -> str:
-    """``"callee"`` for ``"caller"`` and the other way round."""
-    return "callee" if role == "caller" else "caller"
-
-
 def check_name(value: str | None, what: str) -> str | None:
     """Why ``value`` cannot be a room name or client id, or None if it can."""
     if value is None or value == "":
@@ -62,37 +54,6 @@ def check_name(value: str | None, what: str) -> str | None:
         return (f"the {what} {value[:70]!r} is not 1-64 letters, digits, '_', '.' or '-' "
                 "(starting with a letter or digit)")
     return None
-
-
-def check_message(message: Any, types: tuple[str, ...] = RELAYED_TYPES) -> tuple[str, str] | None:
-    """Why a decoded frame cannot be relayed, as (error code, words), or None if it can.
-
-    The same rules as the Loopback's: an object with a known ``type``; offers and answers
-    carry a description ``{"type", "sdp"}``; a candidate carries ``{"candidate", ...}`` or null.
-    """
-    if not isinstance(message, dict):
-        return "not-object", f"a message is a JSON object {{\"type\": ..., \"data\": ...}}, not {_kind(message)}"
-    kind = message.get("type")
-    if not isinstance(kind, str):
-        return "unknown-type", f"the message has no \"type\" string (its keys: {sorted(map(str, message))[:8]})"
-    if kind not in types:
-        return "unknown-type", f"unknown message type {kind[:40]!r}: the server relays {', '.join(types)}"
-    data = message.get("data")
-    if kind in ("offer", "answer"):
-        if not isinstance(data, dict) or not isinstance(data.get("sdp"), str):
-            return "bad-message", f"an {kind!r} message's data is a description {{\"type\": {kind!r}, \"sdp\": ...}}"
-        if data.get("type") != kind:
-            return "bad-message", f"the message says {kind!r} but its description's type is {data.get('type')!r}"
-    elif kind == "candidate" and data is not None:
-        if not isinstance(data, dict) or not isinstance(data.get("candidate"), str):
-            return "bad-message", ("a 'candidate' message's data is {\"candidate\": \"candidate:...\", "
-                                   "\"sdpMid\": ..., \"sdpMLineIndex\": ...}, or null at the end")
-    return None
-
-
-def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false",
-            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def join_url(url: str, *, room: str, role: str, client: str, token: str | None) -> str:

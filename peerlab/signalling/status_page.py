@@ -6,6 +6,8 @@ internet); the script reads ``/status.json`` every second and redraws the table.
 
 from __future__ import annotations
 
+from .messages import ROLES
+
 __all__ = ["STATUS_PAGE", "room_state", "POLL_MS"]
 
 POLL_MS = 1000
@@ -13,14 +15,14 @@ POLL_MS = 1000
 
 def room_state(present: set[str], sent: dict[str, set[str]]) -> str:
     """Where a pair is in the guide's steps, from who is in the room and what each has sent."""
-    for role in ("caller", "callee"):
+    for role in ROLES:
         if role not in present:
             return f"waiting for the {role} to join"
     if "offer" not in sent["caller"]:
         return "both here; no offer yet (caller step 4)"
     if "answer" not in sent["callee"]:
         return "offer sent; no answer yet (callee step 4)"
-    missing = [role for role in ("caller", "callee") if "candidate" not in sent[role]]
+    missing = [role for role in ROLES if "candidate" not in sent[role]]
     if missing:
         return f"answered; no candidates from the {' or the '.join(missing)} yet (step 6)"
     return "offer, answer and candidates exchanged"

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from typing import TYPE_CHECKING, Any
 
 from aiortc.sdp import SessionDescription, candidate_to_sdp
 
@@ -41,30 +39,17 @@ from ..errors import (
     UnreadableMessage,
     note,
 )
-from ..teaching.steps import sender_of
 from ..webrtc.candidate import RTCIceCandidate, parse_candidate
-from .loopback import MESSAGE_TYPES
-from .messages import dumps, to_json
-from .network import Inbox
-from .transcript import Transcript, TranscriptEntry, summarize, summarize_value
+from .facts import FarSide
+from .messages import MESSAGE_TYPES, ROLES, Message, check_message, other_role, to_json
+from .network import Frame, NetworkEndpoint
 
-if TYPE_CHECKING:
-    from typing_extensions import Self
+__all__ = ["TcpEndpoint", "from_line", "tcp_signalling", "to_line"]
 
-__all__ = ["CONNECT_TIMEOUT", "ROLES", "TcpEndpoint", "from_line", "tcp_signalling", "to_line"]
-
-#: How long ``tcp_signalling(..., role="callee")`` keeps trying to reach a far side that is not listening yet.
-CONNECT_TIMEOUT = DEFAULT_WAIT
-ROLES = ("caller", "callee")
 _RETRY_EVERY = 0.05
 _BYE = b'{"type": "bye"}\n'  # what aiortc's close() sends
+_BYE_NOTE = "aiortc's end of signalling"
 _LINE_LIMIT = 2**20  # SDP is a few KiB; aiortc's reader takes up to 64 KiB per line
-
-Message = dict[str, Any]
-
-
-def _other(role: str) -> str:
-    return "callee" if role == "caller" else "caller"
 
 
 def _cli(role: str, host: str, port: int) -> str:
@@ -83,34 +68,29 @@ def to_line(message: Message) -> str | None:
     Raises :class:`SignallingError` for what aiortc's reader cannot take.
     """
     kind, data = message.get("type"), message.get("data")
+    if kind not in MESSAGE_TYPES:
+        raise SignallingError(f"aiortc's signalling carries only offer, answer and candidate messages (and bye), "
+                              f"not {kind!r}: this message was not sent")
+    if kind == "candidate" and isinstance(data, dict) and not data.get("candidate"):
+        return None  # an end-of-candidates as some browsers send it: {"candidate": ""}
+    problem = check_message(message)
+    if problem is not None:
+        raise SignallingError(problem.words)
+    if data is None:
+        return None
     if kind in ("offer", "answer"):
-        if not isinstance(data, dict) or not isinstance(data.get("sdp"), str):
-            raise SignallingError(
-                f"an {kind!r} message carries a description: {{'type': {kind!r}, 'data': {kind}}}, "
-                f"where {kind} came from create{kind.capitalize()}(); its data here is {summarize_value(data)}")
-        if data.get("type") != kind:
-            raise SignallingError(
-                f"the message says {kind!r} but carries a description of type {data.get('type')!r}")
         return json.dumps({"sdp": data["sdp"], "type": kind}, sort_keys=True)
-    if kind == "candidate":
-        if data is None or (isinstance(data, dict) and not data.get("candidate")):
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("candidate"), str):
-            raise SignallingError("a 'candidate' message carries event.candidate (or None at the end); "
-                                  f"its data here is {summarize_value(data)}")
-        try:
-            parsed = parse_candidate(data["candidate"])
-        except InvalidCandidateError as exc:
-            raise SignallingError(f"the candidate was not sent: aiortc's reader would fail on it: {exc}") from exc
-        mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
-        if mid is None and index is None:
-            raise SignallingError("the candidate was not sent: it has neither 'sdpMid' nor 'sdpMLineIndex', "
-                                  "and aiortc's reader needs them (as 'id' and 'label')")
-        parsed.sdpMid, parsed.sdpMLineIndex = mid, index
-        line = {"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}
-        return json.dumps(line, sort_keys=True)
-    raise SignallingError(f"aiortc's signalling carries only offer, answer and candidate messages (and bye), "
-                          f"not {kind!r}: this message was not sent")
+    try:
+        parsed = parse_candidate(data["candidate"])
+    except InvalidCandidateError as exc:
+        raise SignallingError(f"the candidate was not sent: aiortc's reader would fail on it: {exc}") from exc
+    mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
+    if mid is None and index is None:
+        raise SignallingError("the candidate was not sent: it has neither 'sdpMid' nor 'sdpMLineIndex', "
+                              "and aiortc's reader needs them (as 'id' and 'label')")
+    parsed.sdpMid, parsed.sdpMLineIndex = mid, index
+    line = {"candidate": "candidate:" + candidate_to_sdp(parsed), "id": mid, "label": index, "type": "candidate"}
+    return json.dumps(line, sort_keys=True)
 
 
 def _not_ours(line: str, why: str) -> UnreadableMessage:
@@ -175,7 +155,7 @@ _open: dict[tuple[str, int], TcpEndpoint] = {}  # the open endpoint of each host
 
 
 async def tcp_signalling(host: str, port: int, role: str = "caller", *,
-                         timeout: float = CONNECT_TIMEOUT) -> TcpEndpoint:
+                         timeout: float = DEFAULT_WAIT) -> TcpEndpoint:
     """An endpoint on aiortc's TCP signalling at ``host:port``, playing ``role``: ``await`` it.
 
     In aiortc's ``TcpSocketSignaling`` the side that sends first listens and the other connects:
@@ -201,22 +181,30 @@ async def tcp_signalling(host: str, port: int, role: str = "caller", *,
     if old is not None and not old.closed:
         await old._close_replaced()
     endpoint = TcpEndpoint(host, port, role)
-    if role == "caller":
-        try:
-            endpoint._server = await asyncio.start_server(endpoint._accept, host, port, limit=_LINE_LIMIT)
-        except OSError as exc:
-            raise ServerStartError(
-                f"The caller cannot listen on {host}:{port} ({exc.strerror or exc}): another program uses that "
-                "port (a far peer started first? In aiortc's signalling the caller listens and the far side "
-                "connects), or the address is not this machine's. Pick another port, or stop that program."
-            ) from exc
-        if port == 0:
-            endpoint.port = endpoint._server.sockets[0].getsockname()[1]
-    else:
-        reader, writer = await _connect(host, port, timeout)
-        endpoint._connected(reader, writer)
+    try:
+        if role == "caller":
+            endpoint._server = await _listen(endpoint, host, port)
+            if port == 0:
+                endpoint.port = endpoint._server.sockets[0].getsockname()[1]
+        else:
+            reader, writer = await _connect(host, port, timeout)
+            endpoint._connected(reader, writer)
+    except Exception:
+        await endpoint.close()  # its reader and writer end: nothing will connect
+        raise
     _open[(host, endpoint.port)] = endpoint
     return endpoint
+
+
+async def _listen(endpoint: TcpEndpoint, host: str, port: int) -> asyncio.Server:
+    try:
+        return await asyncio.start_server(endpoint._accept, host, port, limit=_LINE_LIMIT)
+    except OSError as exc:
+        raise ServerStartError(
+            f"The caller cannot listen on {host}:{port} ({exc.strerror or exc}): another program uses that "
+            "port (a far peer started first? In aiortc's signalling the caller listens and the far side "
+            "connects), or the address is not this machine's. Pick another port, or stop that program."
+        ) from exc
 
 
 async def _connect(host: str, port: int, timeout: float) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -237,7 +225,7 @@ async def _connect(host: str, port: int, timeout: float) -> tuple[asyncio.Stream
         await asyncio.sleep(_RETRY_EVERY)
 
 
-class TcpEndpoint(Inbox):
+class TcpEndpoint(NetworkEndpoint):
     """One side of aiortc's TCP signalling: ``send``, ``await receive``, ``on("message")``, ``close()``.
 
     Made by :func:`tcp_signalling`. ``name`` is the role (``"caller"`` or ``"callee"``);
@@ -245,26 +233,15 @@ class TcpEndpoint(Inbox):
     ``far_connected`` says whether the far side is on the line.
     """
 
-    types = MESSAGE_TYPES
-
     def __init__(self, host: str, port: int, role: str) -> None:
         self.host = host
         self.port = port
-        self.name = role
-        self.transcript = Transcript()
         self.far_address: str | None = None
         self.far_said_bye = False
         self._server: asyncio.Server | None = None
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._on_line = asyncio.Event()
-        super().__init__()
-        self._closing: asyncio.Task[None] | None = None
-        self._start = time.monotonic()
-        self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-        self._read_task = loop.create_task(self._read())
-        self._write_task = loop.create_task(self._write())
+        super().__init__(role, MESSAGE_TYPES, on_line=False)
 
     @property
     def address(self) -> str:
@@ -273,61 +250,20 @@ class TcpEndpoint(Inbox):
 
     @property
     def far(self) -> str:
-        return _other(self.name)
+        """The far side's role."""
+        return other_role(self.name)
 
     @property
     def far_connected(self) -> bool:
+        """Whether the far side is on the line now."""
         return self._writer is not None and self._closed is None
-
-    @property
-    def closed(self) -> bool:
-        return self._closed is not None
-
-    # -- the Loopback endpoint's interface -------------------------------------
-
-    def send(self, message: Message) -> None:
-        """Send ``message`` (``{"type": ..., "data": ...}``) to the far side as aiortc's line; returns at once.
-
-        End-of-candidates is not sent (aiortc's wire has none: its SDP says it); the transcript shows it
-        as not sent. Before the far side connects, messages wait and go out when it does.
-        """
-        self._raise_problem()
-        if self._closed is not None:
-            raise SignallingClosed(f"{self.name}.send(): {self._closed}")
-        if not isinstance(message, dict):
-            raise SignallingError(
-                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
-        if "type" not in message:
-            raise SignallingError(f"the message has no 'type' (it has {sorted(map(str, message))}); "
-                                  "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}")
-        wire = json.loads(dumps(message))
-        line = to_line(wire)
-        if line is None:
-            self._record(self.name, self.far, wire, 0, "not sent: aiortc's signalling has no end-of-candidates "
-                                                       "message (its SDP says it)")
-            return
-        data = (line + "\n").encode()
-        self._record(self.name, self.far, wire, len(data))
-        self._outgoing.put_nowait(data)
 
     def close(self) -> asyncio.Task[None]:
         """Say ``bye`` to the far side and close the connection; ``await`` the result to wait until closed."""
-        if self._closing is None:
-            self._set_closed(SignallingClosed(
-                f"this endpoint on {self.address} was closed (close() was called): make a new one with "
-                f"await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r})"))
-            bye = self._writer is not None and not self.far_said_bye
-            if bye:
-                self._record(self.name, self.far, {"type": "bye", "data": None}, len(_BYE),
-                             "aiortc's end of signalling")
-            self._closing = asyncio.get_running_loop().create_task(self._close(bye))
-        return self._closing
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        if self._closing is None and self._writer is not None and not self.far_said_bye:
+            self.transcript.record(self.name, self.far, {"type": "bye", "data": None}, len(_BYE), _BYE_NOTE)
+            self._outgoing.put_nowait(_BYE)
+        return super().close()
 
     def __repr__(self) -> str:
         if self._closed is not None:
@@ -338,7 +274,7 @@ class TcpEndpoint(Inbox):
             state = f"listening for the {self.far}" if self.name == "caller" else "connecting"
         return f"<TcpEndpoint {self.name} on {self.address} (aiortc's signalling): {state}, {len(self._inbox)} waiting>"
 
-    # -- the socket --------------------------------------------------------------
+    # -- the connection ---------------------------------------------------------------
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """The listening caller's side: the first connection is the far side; any other is closed."""
@@ -354,9 +290,29 @@ class TcpEndpoint(Inbox):
         peer = writer.get_extra_info("peername")
         self.far_address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self._on_line.set()
+        self._far_joined()
 
-    async def _read(self) -> None:
-        await self._on_line.wait()
+    async def _close_replaced(self) -> None:
+        """Close this endpoint because a new one for the same host:port takes its place, and say so."""
+        bye = f" and said bye to the {self.far}" if self._writer is not None and not self.far_said_bye else ""
+        await self.close()
+        note(f"The signalling endpoint on {self.address} made earlier was still open; peerlab closed it{bye}, "
+             "since the new one replaces it (re-running the cell starts over).", PeerlabNote)
+
+    def _far_words(self) -> str:
+        return f"the far peer {'connected to' if self.name == 'caller' else 'listening on'} {self.address}"
+
+    # -- how bytes move ---------------------------------------------------------------
+
+    def _framed(self, wire: Message, text: str) -> tuple[Frame | None, int, str]:
+        """aiortc's line; end-of-candidates is not sent (aiortc's wire has none: its SDP says it)."""
+        line = to_line(wire)
+        if line is None:
+            return None, 0, "not sent: aiortc's signalling has no end-of-candidates message (its SDP says it)"
+        data = (line + "\n").encode()
+        return data, len(data), ""
+
+    async def _read_frames(self) -> SignallingClosed:
         reader = self._reader
         assert reader is not None
         why = f"the {self.far} ({self._far_words()}) closed the connection without saying bye: it stopped"
@@ -384,125 +340,49 @@ class TcpEndpoint(Inbox):
                 continue
             if messages is None:
                 self.far_said_bye = True
-                self._record(self.far, self.name, {"type": "bye", "data": None}, len(raw), "aiortc's end of signalling")
+                self.transcript.record(self.far, self.name, {"type": "bye", "data": None}, len(raw), _BYE_NOTE)
                 why = (f"the {self.far} ({self._far_words()}) said bye: it has ended the call, and nothing more "
                        "comes from it")
                 break
             for index, message in enumerate(messages):
                 derived = f"from the {messages[0]['type']}'s SDP" if index else ""
-                self._deliver(message, 0 if index else len(raw), derived)
-        self._set_closed(SignallingClosed(
-            f"{why}. To call again, start it again and make a new endpoint: "
-            f"await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r})."))
-        if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close(bye=False))
+                self._arrived(message, 0 if index else len(raw), derived)
+        return SignallingClosed(f"{why}. To call again, start it again and make a new endpoint: "
+                                f"await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r}).")
 
-    async def _write(self) -> None:
-        await self._on_line.wait()
+    async def _write_frame(self, frame: Frame) -> bool:
         writer = self._writer
-        assert writer is not None
-        while True:
-            data = await self._outgoing.get()
-            if data is None:
-                return
-            try:
-                writer.write(data)
-                await writer.drain()
-            except ConnectionError:
-                return  # the reader says why, to every waiting receive()
+        assert writer is not None and isinstance(frame, bytes)
+        try:
+            writer.write(frame)
+            await writer.drain()
+        except ConnectionError:
+            return False
+        return True
 
-    async def _close(self, bye: bool) -> None:
+    async def _shut(self) -> None:
         if self._server is not None:
             self._server.close()
         writer = self._writer
-        if writer is not None and bye:
-            self._outgoing.put_nowait(_BYE)
-        self._outgoing.put_nowait(None)
-        if not self._on_line.is_set():
-            self._write_task.cancel()
-        try:
-            await self._write_task
-        except asyncio.CancelledError:
-            pass
         if writer is not None:
             writer.close()
             try:
                 await writer.wait_closed()
             except ConnectionError:
                 pass
-        if asyncio.current_task() is not self._read_task:
-            self._read_task.cancel()
-            try:
-                await self._read_task
-            except asyncio.CancelledError:
-                pass
-        for task in list(self._handler_tasks):
-            task.cancel()
-        if self._handler_tasks:
-            await asyncio.gather(*self._handler_tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
         if _open.get((self.host, self.port)) is self:
             del _open[(self.host, self.port)]
 
-    async def _close_replaced(self) -> None:
-        """Close this endpoint because a new one for the same host:port takes its place, and say so."""
-        bye = f" and said bye to the {self.far}" if self._writer is not None and not self.far_said_bye else ""
-        await self.close()
-        note(f"The signalling endpoint on {self.address} made earlier was still open; peerlab closed it{bye}, "
-             "since the new one replaces it (re-running the cell starts over).", PeerlabNote)
+    def _closed_by_us(self) -> SignallingClosed:
+        return SignallingClosed(f"this endpoint on {self.address} was closed (close() was called): make a new one "
+                                f"with await peerlab.tcp_signalling({self.host!r}, {self.port}, role={self.name!r})")
 
-    def _far_words(self) -> str:
-        return f"the far peer {'connected to' if self.name == 'caller' else 'listening on'} {self.address}"
-
-    def _set_closed(self, error: SignallingClosed) -> None:
-        if self._closed is None:
-            self._closed = error
-        waiters, self._waiters = self._waiters, []
-        for _, future in waiters:
-            if not future.done():
-                future.set_exception(self._closed)
-
-    # -- what arrives ------------------------------------------------------------
-
-    def _problem(self, error: SignallingError) -> None:
-        """Raise ``error`` in every waiting receive(); with none waiting, in the next send() or receive()."""
-        waiters, self._waiters = self._waiters, []
-        live = [f for _, f in waiters if not f.done()]
-        for future in live:
-            future.set_exception(error)
-        if not live:
-            self._problems.append(error)
-
-    def _deliver(self, message: Message, size: int, how: str = "") -> None:
-        self._record(self.far, self.name, message, size, how)
-        self._hand_over(message)
-
-    def _record(self, sender: str, receiver: str, message: Message, size: int, how: str = "") -> None:
-        summary = summarize(message) + (f", {how}" if how else "")
-        self.transcript._append(TranscriptEntry(
-            seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
-            type=message["type"], size=size, summary=summary, message=message))
-
-    # -- why nothing came ----------------------------------------------------------
-
-    def _explain(self, kind: str | None) -> tuple[str, str]:
-        """Why no ``kind`` message came, as far as this side can tell: (reason, words)."""
+    def _far_side(self, kind: str | None) -> FarSide:
         if self._writer is None:
-            return "far-absent", (
+            return FarSide(present=False, words=(
                 f"Nothing has connected to {self.address} yet, where the {self.name} listens: in aiortc's "
                 f"signalling the side that sends first listens and the other connects. Start the far side, "
-                f"e.g. `{_cli(self.name, self.host, self.port)}`.")
-        got = [e for e in self.transcript if e.receiver == self.name and e.type == kind]
-        queued = any(m["type"] == kind for m in self._inbox)
-        if kind in ("offer", "answer") and got and not queued:
-            return "consumed", (f"The {kind} the {self.far} sent was already received by an earlier receive(), "
-                                f"and no other is on its way: the {self.far} sends one per negotiation.")
-        if kind == "candidate" and got and got[-1].message.get("data") is None and not queued:
-            return "consumed", (f"The candidates the {self.far} sent, up to its end-of-candidates, were already "
-                                "received by an earlier receive().")
-        if kind == "candidate" and not got:
-            return "not-sent", (f"The {self.far} ({self._far_words()}) is connected. aiortc's programs send their "
-                                "candidates inside the SDP of their offer or answer, and this endpoint hands "
-                                "them out as candidate messages once that description has come.")
-        return "not-sent", f"The {self.far} ({self._far_words()}) is connected. {sender_of(kind, self.name)}"
+                f"e.g. `{_cli(self.name, self.host, self.port)}`."))
+        return FarSide(words=f"The {self.far} ({self._far_words()}) is connected.", trickles=False)

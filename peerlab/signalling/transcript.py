@@ -1,19 +1,21 @@
 """What a signalling service carried: every message in order, as the display layer draws it.
 
 Shared by every transport (the Loopback, the WebSocket and TCP endpoints), so a sequence
-diagram or a timeline reads the same whoever carried the messages.
+diagram or a timeline reads the same whoever carried the messages. Each entry's ``time`` counts
+from :attr:`Transcript.started`, on ``time.monotonic()``'s clock, the clock of the connections'
+event logs: that is how a timeline puts messages and calls in one order.
 """
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TranscriptEntry", "Transcript", "format_entries", "summarize", "summarize_value"]
+from .messages import Message, summarize_value
 
-Message = dict[str, Any]
+__all__ = ["TranscriptEntry", "Transcript", "format_entries", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,29 @@ class Transcript:
 
     def __init__(self) -> None:
         self._entries: list[TranscriptEntry] = []
+        self._started = time.monotonic()
+
+    @property
+    def started(self) -> float:
+        """When this transcript's clock started (``time.monotonic()``): each entry's ``time`` counts from here."""
+        return self._started
+
+    def record(self, sender: str, receiver: str, message: Message, size: int, note: str = "") -> TranscriptEntry:
+        """Add ``message``, sent now by ``sender`` to ``receiver`` in ``size`` bytes; return its entry.
+
+        ``note`` is added to the summary (how it was carried, or that it was not sent).
+        """
+        summary = summarize(message) + (f", {note}" if note else "")
+        entry = TranscriptEntry(seq=len(self._entries) + 1, time=time.monotonic() - self._started, sender=sender,
+                                receiver=receiver, type=message["type"], size=size, summary=summary,
+                                message=message)
+        self._entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        """Forget every entry and start the clock again (``Loopback.reset()``: a lesson from the top)."""
+        self._entries.clear()
+        self._started = time.monotonic()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -71,12 +96,6 @@ class Transcript:
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
-
-    def _append(self, entry: TranscriptEntry) -> None:
-        self._entries.append(entry)
-
-    def _clear(self) -> None:
-        self._entries.clear()
 
 
 def format_entries(entries: list[TranscriptEntry]) -> str:
@@ -124,8 +143,3 @@ def summarize(message: Message) -> str:
             proto = bits[2].lower() if len(bits) > 2 else "?"
             return f"{typ} candidate, {proto}, sdpMid {data.get('sdpMid')}"
     return summarize_value(data)
-
-
-def summarize_value(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -5,17 +5,17 @@ so a lesson's cells do not change when the far peer moves to another kernel or a
 The server's own messages (``joined``, ``left``, ``replaced``, ``error``) never reach
 ``receive()``: they are kept in ``events``, explain a wait that runs out, and an ``error`` about
 a message this endpoint sent is raised by its next ``send()`` or ``receive()``.
+
+What a frame means (:func:`read_frame`, :func:`far_presence`, :func:`refusal`, :func:`closed_error`)
+is decided by pure functions, apart from the socket; :class:`WebSocketEndpoint` only moves frames.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -26,31 +26,23 @@ from ..errors import (
     MessageRefused,
     PeerlabNote,
     SignallingClosed,
-    SignallingError,
     SignallingUnreachable,
     note,
 )
-from ..teaching.steps import sender_of
-from .messages import dumps
-from .network import Inbox
-from .server_wire import SERVER_TYPES, CloseCode, check_message, join_url, other_role, split_url
-from .transcript import Transcript, TranscriptEntry, summarize
+from .facts import FarSide
+from .messages import MESSAGE_TYPES, Message, other_role
+from .network import Frame, NetworkEndpoint
+from .server_wire import SERVER_TYPES, CloseCode, join_url, split_url
 
-if TYPE_CHECKING:
-    from .loopback import Player
-
-__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "JOIN_TIMEOUT"]
+__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "read_frame", "far_presence", "refusal", "closed_error"]
 
 #: This process's client id, made once: a re-run of a join cell in the same kernel replaces
 #: the socket the last run opened (same room and role) instead of being refused.
 CLIENT_ID = uuid.uuid4().hex
-JOIN_TIMEOUT = DEFAULT_WAIT
-
-Message = dict[str, Any]
 
 
 async def join(url: str, room: str, role: str = "caller", token: str | None = None, *,
-               client_id: str | None = None, timeout: float = JOIN_TIMEOUT) -> WebSocketEndpoint:
+               client_id: str | None = None, timeout: float = DEFAULT_WAIT) -> WebSocketEndpoint:
     """Join ``room`` on the signalling server at ``url`` as ``role``; return the endpoint.
 
     ``url`` is what ``peerlab serve`` printed (``ws://HOST:PORT/``, maybe with ``?token=...``).
@@ -103,11 +95,70 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
     return endpoint
 
 
-class WebSocketEndpoint(Inbox):
+# -- what a frame means (no socket) ------------------------------------------------------------
+
+def read_frame(frame: str | bytes) -> tuple[str, Message] | None:
+    """A frame from the server as ``("server", message)`` (one of the server's own messages) or
+    ``("relayed", message)`` (from the far side); None for anything else, which is not for the learner
+    (a peerlab server sends JSON objects with a ``type``)."""
+    try:
+        message = json.loads(frame)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return None
+    return ("server" if message["type"] in SERVER_TYPES else "relayed"), message
+
+
+def far_presence(message: Message, role: str) -> bool | None:
+    """What one of the server's messages to ``role`` says of the far side: True, it came (a new
+    client, or the same one again); False, it left; None, nothing."""
+    kind, data = message["type"], message.get("data") or {}
+    if (kind == "joined" and not data.get("you")) or (kind == "replaced" and data.get("role") != role):
+        return True
+    if kind == "left":
+        return False
+    return None
+
+
+def refusal(data: dict[str, Any], url: str) -> MessageRefused:
+    """The server's ``error`` message (its ``data``) as the error the learner's next call raises."""
+    seq, about = data.get("seq"), data.get("type")
+    what = f"your message #{seq}" + (f" ({about!r})" if about else "")
+    words = data.get("message") or "no reason given"
+    if not words.startswith("your message"):
+        words = f"{what} was refused: {words}"
+    return MessageRefused(f"The server at {url} says: {words}", code=data.get("code", ""), seq=seq, type=about,
+                          reason=data.get("reason"))
+
+
+def closed_error(code: int | None, reason: str, url: str, room: str, role: str) -> SignallingClosed:
+    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs."""
+    where = f"room {room!r} on {url}"
+    again = f"peerlab.join({url!r}, room={room!r}, role={role!r})"
+    if code == CloseCode.REPLACED:
+        return SignallingClosed(f"this connection to {where} was replaced: this process joined the room "
+                                f"as the {role} again (a re-run cell). Use the endpoint that join returned.")
+    if code == CloseCode.IDLE:
+        return SignallingClosed(f"the server closed this connection to {where}: {reason}. "
+                                f"Join again: await {again}.")
+    if code == CloseCode.POLICY:
+        return SignallingClosed(f"the server closed this connection to {where}: {reason}. Read what it "
+                                f"sends (receive()), then join again: await {again}.")
+    return SignallingClosed(
+        f"the signalling server at {url} stopped or the connection to it was lost "
+        f"(close code {code}{', ' + repr(reason) if reason else ''}), so nothing more comes in {where}. "
+        f"When the server runs again (`peerlab serve`), join again: await {again} (re-run your join cell).")
+
+
+# -- the endpoint -------------------------------------------------------------------------------
+
+class WebSocketEndpoint(NetworkEndpoint):
     """One side of a room on ``peerlab serve``: ``send``, ``await receive``, ``on("message")``, ``close()``.
 
     Made by :func:`join`. ``name`` is the role (``"caller"`` or ``"callee"``); ``transcript``
-    holds what this endpoint sent and received; ``events`` the server's own messages.
+    holds what this endpoint sent and received; ``events`` the server's own messages;
+    ``far_present`` whether the other role is in the room.
     """
 
     def __init__(self, ws: ClientConnection, url: str, room: str, role: str, client_id: str,
@@ -115,253 +166,77 @@ class WebSocketEndpoint(Inbox):
         self._ws = ws
         self.url = url
         self.room = room
-        self.name = role
         self.client_id = client_id
-        self.transcript = Transcript()
         self.events: list[Message] = [{"type": "joined", "data": joined}]
         self.limits: dict[str, Any] = dict(joined.get("limits") or {})
-        self.types: tuple[str, ...] = tuple(joined.get("types") or ("offer", "answer", "candidate"))
         self.far_present = joined.get("peer") is not None
-        super().__init__()
-        self._sent = 0
-        self._closing: asyncio.Task[None] | None = None
-        self._start = time.monotonic()
-        self._player: Player | None = None  # a scripted peer playing this endpoint (peerlab.teaching.scripted)
-        self._far_watchers: list[Callable[[], None]] = []
-        self._outgoing: asyncio.Queue[str | None] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-        self._reader = loop.create_task(self._read())
-        self._writer = loop.create_task(self._write())
+        super().__init__(role, tuple(joined.get("types") or MESSAGE_TYPES))
 
-    # -- the Loopback endpoint's interface -------------------------------------
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else (
+            f"the {other_role(self.name)} {'is here' if self.far_present else 'has not joined'}")
+        return (f"<WebSocketEndpoint {self.name} in room {self.room!r} on {self.url}: {state}, "
+                f"{len(self._inbox)} waiting>")
 
-    def send(self, message: Message) -> None:
-        """Send ``message`` (``{"type": ..., "data": ...}``) to the far side as one JSON text frame.
+    # -- how bytes move ---------------------------------------------------------------
 
-        Returns at once. Raises :class:`MessageRefused` first if the server refused an earlier
-        message, :class:`SignallingClosed` if the connection is closed.
-        """
-        self._raise_problem()
-        if self._closed is not None:
-            raise SignallingClosed(f"{self.name}.send(): {self._closed}")
-        self._send(message)
-
-    def _send(self, message: Message) -> None:
-        if not isinstance(message, dict):
-            raise SignallingError(
-                f"send() takes a dict like {{'type': 'offer', 'data': offer}}, not a {type(message).__name__}")
-        if "type" not in message:
-            raise SignallingError(f"the message has no 'type' (it has {sorted(map(str, message))}); "
-                                  "send {'type': 'offer' | 'answer' | 'candidate', 'data': ...}")
-        text = dumps(message)
-        wire = json.loads(text)
-        problem = check_message(wire, self.types)
-        if problem is not None:
-            raise SignallingError(problem[1])
+    def _framed(self, wire: Message, text: str) -> tuple[Frame | None, int, str]:
+        """One JSON text frame; refused here if the server would refuse it for its size."""
         size = len(text.encode())
         cap = self.limits.get("max_message_bytes")
         if cap is not None and size > cap:
             raise MessageRefused(f"the {wire['type']!r} message is {size} bytes and the server at {self.url} takes "
                                  f"up to {cap}: it was not sent", code="too-big", type=wire["type"])
-        self._sent += 1
-        self._record(self.name, other_role(self.name), wire, size)
-        self._outgoing.put_nowait(text)
+        return text, size, ""
 
-    def close(self) -> asyncio.Task[None]:
-        """Leave the room and close the socket; ``await`` the result to wait until it is closed."""
-        if self._closing is None:
-            self._set_closed(SignallingClosed(
-                f"this endpoint left room {self.room!r} on {self.url} (close() was called): "
-                f"join again for a new one"))
-            self._closing = asyncio.get_running_loop().create_task(self._close())
-        return self._closing
-
-    @property
-    def closed(self) -> bool:
-        """Whether this endpoint's connection to the server has ended."""
-        return self._closed is not None
-
-    async def wait_closed(self) -> SignallingClosed:
-        """Wait until the connection ends (close(), the server stopped, it was lost); returns why."""
-        await asyncio.shield(self._reader)
-        assert self._closed is not None
-        return self._closed
-
-    # -- what a scripted peer asks (peerlab.signalling.endpoint.PlayableEndpoint) -------------
-
-    @property
-    def player(self) -> Player | None:
-        """The scripted peer playing this endpoint, if any."""
-        return self._player
-
-    def attach(self, player: Player) -> None:
-        """``player`` plays this endpoint from now on: it gets every message, those waiting first."""
-        self._player = player
-        waiting, self._inbox = self._inbox, deque()
-        for message in waiting:
-            player.deliver(message)
-
-    def detach(self, player: Player) -> None:
-        """``player`` stops playing this endpoint."""
-        if self._player is player:
-            self._player = None
-            self._far_watchers.clear()
-
-    def relay(self, message: Message) -> None:
-        """Send ``message`` for the scripted peer playing here; nothing if the connection has ended."""
-        if self._closed is None:
-            self._send(message)
-
-    def learner(self) -> None:
-        """The learner's endpoint is across the network: a scripted peer here cannot look at it."""
-        return None
-
-    def watch_far(self, callback: Callable[[], None]) -> bool:
-        """Call ``callback()`` whenever the other role joins the room, or its client joins again."""
-        self._far_watchers.append(callback)
-        return self.far_present
-
-    async def __aenter__(self) -> WebSocketEndpoint:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed is not None else (
-            f"the {other_role(self.name)} {'is here' if self.far_present else 'has not joined'}")
-        return (f"<WebSocketEndpoint {self.name} in room {self.room!r} on {self.url}: {state}, "
-                f"{len(self._inbox)} waiting>")
-
-    # -- the socket --------------------------------------------------------------
-
-    async def _read(self) -> None:
+    async def _read_frames(self) -> SignallingClosed:
         try:
             async for frame in self._ws:
-                try:
-                    message = json.loads(frame)
-                except ValueError:
-                    continue  # a peerlab server sends JSON; anything else is not for the learner
-                if not isinstance(message, dict):
+                read = read_frame(frame)
+                if read is None:
                     continue
-                if message.get("type") in SERVER_TYPES:
+                kind, message = read
+                if kind == "server":
                     self._server_said(message)
                 else:
-                    self._deliver(message, len(frame) if isinstance(frame, str) else 0)
+                    self._arrived(message, len(frame) if isinstance(frame, str) else 0)
         except ConnectionClosed:
             pass
-        finally:
-            self._set_closed(self._closed_error())
+        ws = self._ws
+        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name)
 
-    async def _write(self) -> None:
-        while True:
-            text = await self._outgoing.get()
-            if text is None:
-                return
-            try:
-                await self._ws.send(text)
-            except ConnectionClosed:
-                return  # the reader says why, to every waiting receive()
+    async def _write_frame(self, frame: Frame) -> bool:
+        try:
+            await self._ws.send(frame)
+        except ConnectionClosed:
+            return False
+        return True
 
-    async def _close(self) -> None:
-        self._outgoing.put_nowait(None)
-        await self._writer
+    async def _shut(self) -> None:
         await self._ws.close()
-        await self._reader
-        for task in list(self._handler_tasks):
-            task.cancel()
-        if self._handler_tasks:
-            await asyncio.gather(*self._handler_tasks, return_exceptions=True)
 
-    def _closed_error(self) -> SignallingClosed:
-        """Why the socket closed, and what to do, in the words a learner needs."""
-        code, reason = self._ws.close_code, self._ws.close_reason or ""
-        where = f"room {self.room!r} on {self.url}"
-        again = f"peerlab.join({self.url!r}, room={self.room!r}, role={self.name!r})"
-        if code == CloseCode.REPLACED:
-            return SignallingClosed(f"this connection to {where} was replaced: this process joined the room "
-                                    f"as the {self.name} again (a re-run cell). Use the endpoint that join returned.")
-        if code == CloseCode.IDLE:
-            return SignallingClosed(f"the server closed this connection to {where}: {reason}. "
-                                    f"Join again: await {again}.")
-        if code == CloseCode.POLICY:
-            return SignallingClosed(f"the server closed this connection to {where}: {reason}. Read what it "
-                                    f"sends (receive()), then join again: await {again}.")
-        return SignallingClosed(
-            f"the signalling server at {self.url} stopped or the connection to it was lost "
-            f"(close code {code}{', ' + repr(reason) if reason else ''}), so nothing more comes in {where}. "
-            f"When the server runs again (`peerlab serve`), join again: await {again} (re-run your join cell).")
+    def _closed_by_us(self) -> SignallingClosed:
+        return SignallingClosed(f"this endpoint left room {self.room!r} on {self.url} (close() was called): "
+                                "join again for a new one")
 
-    def _set_closed(self, error: SignallingClosed) -> None:
-        if self._closed is None:
-            self._closed = error
-            if self._player is not None:
-                self._player.stop()  # a scripted peer plays as long as its signalling is open
-        waiters, self._waiters = self._waiters, []
-        for _, future in waiters:
-            if not future.done():
-                future.set_exception(self._closed)
-
-    # -- what arrives ------------------------------------------------------------
+    # -- what the server says -----------------------------------------------------------
 
     def _server_said(self, message: Message) -> None:
         self.events.append(message)
-        kind, data = message["type"], message.get("data") or {}
-        if (kind == "joined" and not data.get("you")) or (kind == "replaced" and data.get("role") != self.name):
-            self.far_present = True
-            for watcher in list(self._far_watchers):
-                watcher()
-        elif kind == "left":
-            self.far_present = False
-        elif kind == "error":
-            seq, about = data.get("seq"), data.get("type")
-            what = f"your message #{seq}" + (f" ({about!r})" if about else "")
-            words = data.get("message") or "no reason given"
-            if not words.startswith("your message"):
-                words = f"{what} was refused: {words}"
-            self._problem(MessageRefused(f"The server at {self.url} says: {words}", code=data.get("code", ""),
-                                         seq=seq, type=about, reason=data.get("reason")))
+        present = far_presence(message, self.name)
+        if present is not None:
+            self.far_present = present
+            if present:
+                self._far_joined()
+        if message["type"] == "error":
+            self._problem(refusal(message.get("data") or {}, self.url))
 
-    def _problem(self, error: SignallingError) -> None:
-        """Raise ``error`` in every waiting receive(); with none waiting, in the next send() or receive()."""
-        waiters, self._waiters = self._waiters, []
-        live = [f for _, f in waiters if not f.done()]
-        for future in live:
-            future.set_exception(error)
-        if not live:
-            self._problems.append(error)
-
-    def _deliver(self, message: Message, size: int) -> None:
-        if "type" not in message:
-            return
-        self._record(other_role(self.name), self.name, message, size)
-        if self._player is not None:
-            self._player.deliver(message)
-            self._call_handlers(message)
-            return
-        self._hand_over(message)
-
-    def _record(self, sender: str, receiver: str, message: Message, size: int) -> None:
-        self.transcript._append(TranscriptEntry(
-            seq=len(self.transcript) + 1, time=time.monotonic() - self._start, sender=sender, receiver=receiver,
-            type=message["type"], size=size, summary=summarize(message), message=message))
-
-    # -- why nothing came ----------------------------------------------------------
-
-    def _explain(self, kind: str | None) -> tuple[str, str]:
-        """Why no ``kind`` message came, as far as this side can tell: (reason, words)."""
+    def _far_side(self, kind: str | None) -> FarSide:
         far = other_role(self.name)
-        if not self.far_present:
-            left = next((e for e in reversed(self.events) if e["type"] == "left"), None)
-            was = (f"The {far} left room {self.room!r} ({left['data'].get('reason')})" if left
-                   else f"The {far} has not joined room {self.room!r}")
-            return "far-absent", (f"{was} on {self.url}: messages reach it only once it joins "
-                                  f"(peerlab.join(..., room={self.room!r}, role={far!r})).")
-        got = [e for e in self.transcript if e.receiver == self.name and e.type == kind]
-        if kind in ("offer", "answer") and got and not any(m["type"] == kind for m in self._inbox):
-            return "consumed", (f"The {kind} the {far} sent was already received by an earlier receive(), and "
-                                f"no other is on its way: the {far} sends one per negotiation.")
-        if kind == "candidate" and got and got[-1].message.get("data") is None:
-            return "consumed", (f"The candidates the {far} sent, up to its end-of-candidates, were already "
-                                "received by an earlier receive().")
-        return "not-sent", f"The {far} is in room {self.room!r}. {sender_of(kind, self.name)}"
+        if self.far_present:
+            return FarSide(words=f"The {far} is in room {self.room!r}.")
+        left = next((e for e in reversed(self.events) if e["type"] == "left"), None)
+        was = (f"The {far} left room {self.room!r} ({left['data'].get('reason')})" if left
+               else f"The {far} has not joined room {self.room!r}")
+        return FarSide(present=False, words=f"{was} on {self.url}: messages reach it only once it joins "
+                                            f"(peerlab.join(..., room={self.room!r}, role={far!r})).")

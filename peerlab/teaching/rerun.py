@@ -10,6 +10,9 @@ A cell is known by the id the front end sends with it (JupyterLab does), else by
 IPython gives its code (the same for the same text). Only code running inside the cell counts,
 including functions it calls and awaits; callbacks and background tasks do not. Outside IPython
 nothing is replaced implicitly; an explicit name (``Loopback(name=...)``) works everywhere.
+
+Signalling knows nothing of cells: :func:`peerlab.teaching.explain.install_hooks` puts
+:func:`cell_key` and a :class:`Replacements` for Loopbacks into its hooks.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Cell", "current_cell", "Replacements", "show_instead_of_traceback"]
+__all__ = ["Cell", "current_cell", "cell_key", "Replacements", "show_instead_of_traceback"]
 
 T = TypeVar("T")
 
@@ -59,6 +62,12 @@ def current_cell() -> Cell | None:
             return Cell(cell_id or frame.f_code.co_filename, result)
         frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+def cell_key() -> Hashable | None:
+    """The key of the IPython cell whose code is running now, or None (signalling's ``cell`` hook)."""
+    cell = current_cell()
+    return None if cell is None else cell.key
 
 
 class Replacements(Generic[T]):

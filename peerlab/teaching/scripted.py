@@ -46,8 +46,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError, StepOrderError
-from ..signalling.endpoint import LearnerSide, PlayableEndpoint
-from ..signalling.loopback import Endpoint, Message
+from ..signalling.endpoint import LearnerSide, Message, PlayableEndpoint
+from ..signalling.loopback import Endpoint
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.sdp import ice_ufrag, media_sections
 from .hints import register_far_peer
