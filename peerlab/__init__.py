@@ -51,7 +51,6 @@ from .signalling.server import SignallingServer, serve
 from .signalling.tcp import TcpEndpoint, tcp_signalling
 from .signalling.websocket import WebSocketEndpoint, join
 from .teaching.checks import check
-from .teaching.explain import install_hooks as _install_teaching_hooks
 from .teaching.scripted import ScriptedPeer, play_callee, play_caller
 from .teaching.steps import CALLEE_STEPS, CALLER_STEPS
 from .teaching.waits import send_and_receive, wait_for_datachannel, wait_for_open
@@ -64,7 +63,6 @@ from .webrtc.promise import Promise
 __version__ = "0.1.0"
 
 preload()  # what the first DTLS handshake would import in the background, where a file limit kills it
-_install_teaching_hooks()  # the teaching layer's words and notebook cells in signalling's waits and re-runs
 
 __all__ = [
     "CALLEE_STEPS",

@@ -100,7 +100,7 @@ class Bridge:
         if peer is None:
             await ws.close(4004, "no such browser peer in this kernel")
             return
-        if not peer._attach(ws, hello):
+        if not peer.attach_page(ws, hello):
             await ws.close(4009, "another page already holds this browser peer")
             return
         try:
@@ -110,11 +110,11 @@ class Bridge:
                 except ValueError:
                     continue
                 if isinstance(message, dict):
-                    peer._on_page_message(message)
+                    peer.on_page_message(message)
         except ConnectionClosed:
             pass
         finally:
-            peer._detach(ws)
+            peer.detach_page(ws)
 
     async def close(self) -> None:
         """Stop listening and close every page's socket."""

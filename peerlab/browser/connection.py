@@ -439,7 +439,8 @@ class RTCPeerConnection(PeerConnectionBase):
         if self._lost is not None:
             raise BrowserUnavailable(f"{call}: {self._lost}")
 
-    def _attach(self, ws: ServerConnection, hello: dict[str, Any]) -> bool:
+    def attach_page(self, ws: ServerConnection, hello: dict[str, Any]) -> bool:
+        """The bridge: a page linked up (``hello`` says who it is); False if another page holds this peer."""
         if self._page is not None or self._lost is not None:
             return False
         self._page = ws
@@ -462,7 +463,8 @@ class RTCPeerConnection(PeerConnectionBase):
         except ConnectionClosed:
             pass
 
-    def _detach(self, ws: ServerConnection) -> None:
+    def detach_page(self, ws: ServerConnection) -> None:
+        """The bridge: the page's socket closed (a reload, a closed tab); the calls waiting on it fail."""
         if self._page is not ws:
             return
         self._page = None
@@ -495,7 +497,8 @@ class RTCPeerConnection(PeerConnectionBase):
             self._linked.set_result(None)  # a call waiting for a page wakes up and reads why there is none
         # The widget stays: its view keeps showing the page's connection, now closed.
 
-    def _on_page_message(self, message: dict[str, Any]) -> None:
+    def on_page_message(self, message: dict[str, Any]) -> None:
+        """The bridge: one message from the page (a call's result or error, an event, a state)."""
         kind = message.get("type")
         if kind in ("result", "error"):
             pending = self._pending.get(int(message.get("id") or 0))

@@ -26,9 +26,9 @@ from typing import Any
 
 from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
-from aiortc.sdp import candidate_to_sdp
 
 from ..errors import SignallingError
+from ..webrtc.internals import candidate_to_sdp
 
 __all__ = [
     "Message", "ROLES", "MESSAGE_TYPES", "other_role", "a_message", "Problem", "check_type", "check_message",

@@ -26,8 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-from aiortc.sdp import SessionDescription, candidate_to_sdp
-
 from ..defaults import DEFAULT_WAIT
 from ..errors import (
     InvalidCandidateError,
@@ -40,6 +38,8 @@ from ..errors import (
     note,
 )
 from ..webrtc.candidate import RTCIceCandidate, parse_candidate
+from ..webrtc.internals import candidate_to_sdp
+from ..webrtc.sdp import media_sections
 from .facts import FarSide
 from .messages import MESSAGE_TYPES, ROLES, Message, check_message, other_role, to_json
 from .network import Frame, NetworkEndpoint
@@ -136,15 +136,13 @@ def from_line(line: str) -> list[Message] | None:
 def _candidates_inside(sdp: str) -> list[Message]:
     """The candidates of an SDP as peerlab candidate messages, then None if every section ended them."""
     try:
-        media = SessionDescription.parse(sdp).media
+        media = media_sections(sdp)
     except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # setRemoteDescription says why
         return []
-    found: list[Message] = []
-    for index, section in enumerate(media):
-        for candidate in section.ice_candidates:
-            candidate.sdpMid, candidate.sdpMLineIndex = section.rtp.muxId, index
-            found.append({"type": "candidate", "data": to_json(RTCIceCandidate.from_aiortc(candidate))})
-    if media and all(section.ice_candidates_complete for section in media):
+    # aiortc's wire carries no ufrag with a candidate, so none is added here (usernameFragment None)
+    found: list[Message] = [{"type": "candidate", "data": to_json(RTCIceCandidate.from_aiortc(candidate))}
+                            for section in media for candidate in section.ice_candidates]
+    if media and all(section.ended for section in media):
         found.append({"type": "candidate", "data": None})
     return found
 

@@ -52,7 +52,7 @@ class _Context:
             if isinstance(value, Loopback):
                 return value
             if isinstance(value, Endpoint):
-                return value._loopback
+                return value.loopback
             if not isinstance(value, type) and isinstance(value, SignallingEndpoint):
                 endpoints.append(value)
         mine = [e for e in endpoints if e.name == self.side]
