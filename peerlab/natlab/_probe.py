@@ -4,7 +4,7 @@
 from; prints ``{"ready": true}`` once bound, stops at end-of-file on stdin or after LIFETIME s.
 
 ``python -I _probe.py ping ADDRESS PORT COUNT INTERVAL WAIT``: sends COUNT numbered datagrams,
-INTERVAL seconds apart, collects the echoes until WAIT seconds after the last one, and prints
+INTERVAL seconds apart, collects the echoes until all came or WAIT seconds after the last one, and prints
 ``{"sent": COUNT, "received": N, "rtt_ms": [...]}``, one round-trip time per echo received.
 
 Run as a script, importing nothing of peerlab, inside a namespace of the lab.
@@ -43,7 +43,7 @@ def ping(address: str, port: int, count: int, interval: float, wait: float) -> i
         start = time.monotonic()
         sent = 0
         end = start + interval * count + wait
-        while (now := time.monotonic()) < end:
+        while (now := time.monotonic()) < end and len(rtts) < count:
             if sent < count and now >= start + sent * interval:
                 sock.send(struct.pack("!Id", sent, now))
                 sent += 1

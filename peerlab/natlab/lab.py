@@ -342,10 +342,13 @@ class Lab:
         line = read_line(keeper.stdout, START_TIMEOUT)
         answer = json.loads(line) if line.startswith("{") else {}
         if not answer.get("ok"):
-            finish(keeper)
-            stderr = keeper.stderr.read() if keeper.stderr is not None and not keeper.stderr.closed else ""
+            try:  # closes its stdin: a keeper still starting ends at once
+                _, stderr = keeper.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                keeper.kill()
+                _, stderr = keeper.communicate()
             error = answer.get("error") or stderr
-            if "Operation not permitted" in error or "Permission denied" in error or "uid_map" in error:
+            if any(word in error.lower() for word in ("not permitted", "permission denied", "uid_map")):
                 raise _namespaces_refused(error)
             raise LabError(f"the lab's keeper did not start: {error.strip() or 'no answer'}",
                            command=" ".join(argv), output=stderr)
