@@ -215,7 +215,7 @@ class Lab:
             assert keeper.stdin is not None
             keeper.stdin.close()  # end-of-file: the keeper exits, and the kernel does the rest
         for process in processes:
-            _finish(process)
+            finish(process)
 
     def __enter__(self) -> Lab:
         return self.build()
@@ -304,9 +304,9 @@ class Lab:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env=self.environment)
         assert reader.stdout is not None
-        line = _read_line(reader.stdout, START_TIMEOUT)
+        line = read_line(reader.stdout, START_TIMEOUT)
         if not json.loads(line or "{}").get("ready"):
-            _finish(reader)
+            finish(reader)
             raise LabError(f"the impaired link's reader did not start on {router}: {line.strip() or 'no answer'}",
                            output=line)
         self._impairment = reader
@@ -323,8 +323,8 @@ class Lab:
         self.run(self._impaired_router, [self._tool("iptables"), "-t", "mangle", "-F", "FORWARD"], check=False)
         assert reader.stdin is not None and reader.stdout is not None
         reader.stdin.close()
-        counts: dict[str, int] = json.loads(_read_line(reader.stdout, START_TIMEOUT) or "{}")
-        _finish(reader)
+        counts: dict[str, int] = json.loads(read_line(reader.stdout, START_TIMEOUT) or "{}")
+        finish(reader)
         return counts
 
     # -- the pieces ------------------------------------------------------------------------------
@@ -339,13 +339,16 @@ class Lab:
         keeper = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env=self.environment)
         assert keeper.stdout is not None and keeper.stderr is not None
-        line = _read_line(keeper.stdout, START_TIMEOUT)
+        line = read_line(keeper.stdout, START_TIMEOUT)
         answer = json.loads(line) if line.startswith("{") else {}
         if not answer.get("ok"):
-            _finish(keeper)
-            stderr = keeper.stderr.read() if keeper.stderr is not None and not keeper.stderr.closed else ""
+            try:  # closes its stdin: a keeper still starting ends at once
+                _, stderr = keeper.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                keeper.kill()
+                _, stderr = keeper.communicate()
             error = answer.get("error") or stderr
-            if "Operation not permitted" in error or "Permission denied" in error or "uid_map" in error:
+            if any(word in error.lower() for word in ("not permitted", "permission denied", "uid_map")):
                 raise _namespaces_refused(error)
             raise LabError(f"the lab's keeper did not start: {error.strip() or 'no answer'}",
                            command=" ".join(argv), output=stderr)
@@ -373,13 +376,13 @@ class Lab:
                            output=json.dumps(logs)) from exc
 
 
-def _read_line(stream: Any, timeout: float) -> str:
+def read_line(stream: Any, timeout: float) -> str:
     """The next line of a child's pipe, or ``""`` if it ends or says nothing for ``timeout`` seconds."""
     ready, _, _ = select.select([stream], [], [], timeout)
     return str(stream.readline()) if ready else ""
 
 
-def _finish(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+def finish(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
     """Wait for ``process`` (kill it if it takes more than ``timeout`` s) and close its pipes."""
     try:
         process.wait(timeout)

@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
-    "NAT_KINDS", "BLOCK_UDP", "NatKind", "BlockUdp", "Site", "LEFT", "RIGHT", "SITES", "HOSTS", "PUBLIC_PREFIX",
-    "TURN_ADDRESS", "SIGNAL_ADDRESS", "SINK_ADDRESS", "ROUTER_TABLE", "build_script", "router_rules",
+    "NAT_KINDS", "BLOCK_UDP", "NatKind", "BlockUdp", "Site", "LEFT", "RIGHT", "SITES", "HOSTS", "ADDRESSES",
+    "PUBLIC_PREFIX", "TURN_ADDRESS", "SIGNAL_ADDRESS", "SINK_ADDRESS", "ROUTER_TABLE", "build_script", "router_rules",
     "check_nat", "check_block_udp",
 ]
 
@@ -84,6 +84,8 @@ SITES = (LEFT, RIGHT)
 PUBLIC_HOSTS = {"turn": TURN_ADDRESS, "signal": SIGNAL_ADDRESS, "sink": SINK_ADDRESS}
 #: Every namespace of the lab, the switch first.
 HOSTS = ("internet", *PUBLIC_HOSTS, *(s.router for s in SITES), *(s.name for s in SITES))
+#: Each host's address (a router's: its public one).
+ADDRESSES = {**PUBLIC_HOSTS, **{s.router: s.wan for s in SITES}, **{s.name: s.address for s in SITES}}
 
 
 def check_nat(nat: str) -> NatKind:

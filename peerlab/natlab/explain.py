@@ -1,0 +1,76 @@
+"""Why no candidate pair can work, in words, from the lab's set-up and the candidates gathered.
+
+Pure functions: the demo asks :func:`why_no_pair` once both peers have gathered, and if it has an
+answer it stops after a short grace instead of waiting out ICE's own timeout (about a minute
+with aioice). :func:`why_no_relay` reads a TURN server's answer (the peer asked it for an
+allocation itself, since aiortc says nothing when TURN fails, the issue's fact 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .ice import uses_turn
+from .topology import SITES
+
+__all__ = ["why_no_pair", "why_no_relay"]
+
+_PRIVATE = " and ".join(site.address for site in SITES)
+
+
+def why_no_relay(sides: Sequence[str], ice: str, answer: str | None) -> str:
+    """What it means that ``sides`` gathered no relay candidate although mode ``ice`` has a TURN server.
+
+    ``answer`` is what the TURN server said to the peer's own allocation request, with the same
+    credentials (``None``: it gave one, so gathering lost the relay for another reason).
+    """
+    who = f"the {sides[0]} peer" if len(sides) == 1 else "neither peer"
+    got = "gathered no relay candidate" if len(sides) == 1 else "gathered a relay candidate"
+    head = f"{who} {got} although a TURN server was configured"
+    if answer is None:
+        return f"{head}; asked again, coturn gave an allocation: gathering ran out of time before it answered."
+    said = f"{head}. aiortc says nothing of it, but asked again with the same credentials, coturn answered: {answer}"
+    if "401" in answer:
+        return (f"{said}. 401 means the TURN username or password is wrong. With coturn's use-auth-secret the "
+                "password is base64(HMAC-SHA1(secret, username)) and the username 'EXPIRY:NAME', EXPIRY a Unix "
+                "time still to come: check the secret the credentials were made with, and the clock.")
+    if "438" in answer:
+        return f"{said} (a stale nonce: try again)."
+    if "no answer" in answer:
+        transport = (uses_turn(ice) or "udp").upper()
+        return (f"{said}. Nothing reached the TURN server over {transport}: a firewall drops it (TURN over "
+                "TCP may get through: --ice turn-tcp), or the address is wrong.")
+    return f"{said}."
+
+
+def why_no_pair(nat: str, ice: str, block_udp: str | None, gathered: Mapping[str, Sequence[str]]) -> str | None:
+    """Why no pair of these candidates can connect the two peers of this lab, or ``None`` if one can.
+
+    ``gathered`` maps each side (``"left"``, ``"right"``) to the types of the candidates it gathered.
+    """
+    empty = [side for side, types in gathered.items() if not types]
+    if empty:
+        policy = " (iceTransportPolicy 'relay' keeps only relay candidates)" if ice == "relay" else ""
+        who = f"the {empty[0]} peer" if len(empty) == 1 else "neither peer"
+        gathered_none = "gathered no candidate" if len(empty) == 1 else "gathered any candidate"
+        return f"{who} {gathered_none} at all{policy}: there is nothing to pair."
+    relays = [side for side, types in gathered.items() if "relay" in types]
+    if relays and (block_udp != "all" or len(relays) == len(gathered)):
+        return None
+    if block_udp is not None:
+        allowed = "" if block_udp == "all" else " except to the TURN server"
+        return (f"the routers drop all UDP from the private networks{allowed}, and ICE's checks between "
+                "the peers are UDP: none gets through. Only a TURN relay can carry the connection "
+                + ("(TURN over TCP: --ice turn-tcp)." if block_udp == "all" else "(--ice turn or relay)."))
+    if any("srflx" not in types for types in gathered.values()):
+        return ("each peer has only its host candidates, private addresses (" + _PRIVATE + ") that the other "
+                "network cannot reach, and each NAT drops packets it was not expecting. A STUN server would "
+                "give each peer its public address (srflx; --ice stun), which works through cone NATs; "
+                "a TURN relay (--ice turn) works through any.")
+    if nat == "symmetric":
+        return ("both NATs are symmetric: each gives a socket a new public port for every address it sends "
+                "to, so the port STUN saw (the srflx candidate, the mapping towards coturn) is not the port "
+                "the far peer's checks must reach, and a check sent to it is dropped, as is each check that "
+                "comes from a port this side never sent to. No pair of host or srflx candidates can work; "
+                "a TURN relay can (--ice turn, or --ice relay).")
+    return None
