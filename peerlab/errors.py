@@ -46,6 +46,9 @@ rewords an aiortc error, the original is kept as ``__cause__``.
 Each error also has ``name``: the name a browser gives the same failure
 (``DOMException.name``, or ``"TypeError"``), so code ported from JavaScript can
 check ``error.name == "OperationError"`` as it would check ``e.name``.
+
+The classes look alike on purpose (``duplicates`` pairs their shapes): a docstring, a ``name``, and
+for those that carry details, the keyword arguments they keep as attributes.
 """
 
 from __future__ import annotations
@@ -193,6 +196,7 @@ class MessageRefused(SignallingError):
 #    └── SignallingError
 #        └── UnreadableMessage       the far side sent a line that is not aiortc's signalling JSON
 
+
 class UnreadableMessage(SignallingError):
     """The far side sent something that is not a message of aiortc's TCP signalling.
 
@@ -334,13 +338,16 @@ class PromiseNotAwaitedError(PeerlabError, TypeError):
 
     name = "TypeError"
 
+
 class FileLimitError(PeerlabError, OSError):
     """The process may open no more files (EMFILE): too many connections are open for its limit."""
 
     name = "OperationError"
 
+
 class StepCheckFailed(PeerlabError):
     """A step check found the step not done; the message is the hint."""
+
 
 class BrowserUnavailable(PeerlabError, TimeoutError):
     """No page holds the browser peer: not open in a browser (nbval, nbclient), or the tab closed."""
