@@ -3,7 +3,8 @@
 ``peerlab.natlab`` starts it as ``unshare [--user --map-root-user] --net --mount --pid --fork
 --kill-child python -I _keeper.py LAB_ID LIFETIME``, with its stdin a pipe from the process that
 built the lab. It mounts a tmpfs on ``/run`` (its mount namespace is private, so the lab's named
-namespaces and files live there and nowhere else), prints one JSON line ``{"pid": ..., "ok": true}``
+namespaces and files live there and nowhere else) and its PID namespace's own ``/proc`` (so a PID
+file written in the lab names a process there), prints one JSON line ``{"pid": ..., "ok": true}``
 with its PID as the builder sees it (what ``nsenter --target`` needs), then waits.
 
 It exits when its stdin reaches end-of-file (the builder called ``teardown()``, or died: the kernel
@@ -41,11 +42,14 @@ def _reap() -> None:
 def main(argv: list[str]) -> int:
     lab_id, lifetime = argv[0], float(argv[1])
     pid = int(os.readlink("/proc/self"))  # /proc is still the builder's: its PID for this process
-    mount = subprocess.run(["mount", "-n", "-t", "tmpfs", "-o", "mode=0755,size=16m", f"natlab-{lab_id}", "/run"],
-                           capture_output=True, text=True)
-    if mount.returncode != 0:
-        print(json.dumps({"ok": False, "error": f"mount -t tmpfs on /run: {mount.stderr.strip()}"}), flush=True)
-        return 1
+    for mount in (["-t", "tmpfs", "-o", "mode=0755,size=16m", f"natlab-{lab_id}", "/run"],
+                  ["-t", "proc", "-o", "nosuid,nodev,noexec", "proc", "/proc"]):
+        # -n: no entry in /run/mount/utab, which would be written on the machine's /run before the tmpfs hides it
+        done = subprocess.run(["mount", "-n", *mount], capture_output=True, text=True)
+        if done.returncode != 0:
+            error = f"mount {' '.join(mount)}: {done.stderr.strip()}"
+            print(json.dumps({"ok": False, "error": error}), flush=True)
+            return 1
     os.makedirs("/run/natlab", exist_ok=True)
     print(json.dumps({"ok": True, "pid": pid}), flush=True)
     end = time.monotonic() + lifetime
