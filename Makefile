@@ -16,6 +16,10 @@ help:
 	@echo "make bench      run the benchmarks"
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	    echo "peerlab needs Python 3.11 or newer (aiortc 1.16 does), and $(PYTHON) is $$($(PYTHON) -V 2>&1):" \
+	         "install Python 3.11+ (python.org, or your system's python3.12 package), then run make PYTHON=python3.12 ..."; \
+	    exit 1; }
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || $(PYTHON) -m venv --without-pip $(VENV)
 	@if $(BIN)/python -m pip --version >/dev/null 2>&1; then \
 	    $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]'; \

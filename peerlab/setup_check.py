@@ -58,10 +58,10 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def check_python() -> Result:
-    """Python 3.10 or newer."""
-    ok = sys.version_info >= (3, 10)
-    return Result(ok, "Python is 3.10 or newer",
-                  f"this is Python {sys.version.split()[0]}; install Python 3.10+ and run `make lab` again")
+    """Python 3.11 or newer: aiortc 1.16 needs it."""
+    ok = sys.version_info >= (3, 11)
+    return Result(ok, "Python is 3.11 or newer",
+                  f"this is Python {sys.version.split()[0]}; install Python 3.11+ and run `make lab` again")
 
 
 def check_packages() -> list[Result]:

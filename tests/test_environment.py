@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from peerlab import setup_check
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -39,3 +36,21 @@ def test_environment_yml_lists_what_pyproject_requires():
 
 def test_environment_yml_installs_peerlab_itself():
     assert "      - -e ." in (ROOT / "environment.yml").read_text().splitlines()
+
+
+def test_every_document_names_the_python_the_project_requires():
+    """requires-python, environment.yml, the type checker, the linter, the Makefile, the set-up check, README and
+    INSTRUCTOR.md say the same lowest Python."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    lowest = re.fullmatch(r">=(\d+)\.(\d+)", config["project"]["requires-python"])
+    assert lowest, config["project"]["requires-python"]
+    major, minor = lowest.groups()
+    dotted, joined = f"{major}.{minor}", f"{major}{minor}"
+    assert config["tool"]["mypy"]["python_version"] == dotted
+    assert config["tool"]["ruff"]["target-version"] == f"py{joined}"
+    assert f"sys.version_info < ({major}, {minor})" in (ROOT / "Makefile").read_text()
+    assert setup_check.check_python().ok and f"Python is {dotted} or newer" in str(setup_check.check_python())
+    for document in ("README.md", "notebooks/INSTRUCTOR.md"):
+        text = (ROOT / document).read_text(encoding="utf-8")
+        assert f"Python ≥ {dotted}" in text, document
+        assert not re.search(r"Python ≥ 3\.(?!" + minor + r"\b)\d+", text), document

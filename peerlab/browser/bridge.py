@@ -95,7 +95,7 @@ class Bridge:
         try:
             hello = json.loads(await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT))
             peer = self._peers.get(hello.get("peer", "")) if isinstance(hello, dict) else None
-        except (asyncio.TimeoutError, ConnectionClosed, ValueError, TypeError):
+        except (TimeoutError, ConnectionClosed, ValueError, TypeError):
             return
         if peer is None:
             await ws.close(4004, "no such browser peer in this kernel")

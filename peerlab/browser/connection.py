@@ -415,7 +415,7 @@ class RTCPeerConnection(PeerConnectionBase):
         self._post_call(method, list(args), call_id)
         try:
             return await asyncio.wait_for(reply, self.reply_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if reply.done() and not reply.cancelled():
                 raise  # the page's own answer (BrowserUnavailable is a TimeoutError too)
             raise BrowserUnavailable(
@@ -431,7 +431,7 @@ class RTCPeerConnection(PeerConnectionBase):
             return
         try:
             await asyncio.wait_for(asyncio.shield(self._linked), self.connect_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise BrowserUnavailable(
                 f"{call}: {NEEDS_A_BROWSER} linked up with the kernel within {self.connect_timeout:g} s. Open this "
                 "notebook in JupyterLab in a browser and run the cell there (nbval, nbclient and `jupyter "

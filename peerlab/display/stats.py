@@ -162,7 +162,7 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
                 await self._updated.wait()
         try:
             await asyncio.wait_for(enough(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise WaitTimeout(f"the statistics were read {self.updates} time(s) within {timeout:g} s, "
                               f"not {count}: {self.error or 'is the connection open?'}") from None
 

@@ -133,7 +133,7 @@ class _Follower:
                 await self._frames_seen.wait()
         try:
             await asyncio.wait_for(enough(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             counts = ", ".join(str(r.count) for r in self.received)
             raise WaitTimeout(f"no {count} frame(s) within {timeout:g} s (frames so far: {counts}): is the "
                               "connection 'connected', and did the far side addTrack() before its offer "

@@ -150,7 +150,7 @@ async def run(queue: int, delay: float, loss: float, lifetime: float) -> dict[st
     print(json.dumps({"ready": True}), flush=True)
     try:
         await asyncio.wait_for(stop.wait(), lifetime)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     loop.remove_reader(sock.fileno())
     loop.remove_reader(sys.stdin.fileno())

@@ -57,7 +57,7 @@ async def probe_turn(server: dict[str, Any]) -> str | None:
             turn.create_turn_endpoint(asyncio.DatagramProtocol, server_addr=(host, int(port)),
                                       username=server.get("username"), password=server.get("credential"),
                                       transport=transport), TURN_PROBE_TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return f"no answer from {host}:{port} over {transport.upper()} in {TURN_PROBE_TIMEOUT:g} s"
     except Exception as exc:  # aioice's TransactionFailed says the error code coturn sent
         return f"{type(exc).__name__}: {exc}"

@@ -175,7 +175,7 @@ class _Watch:
             wait = (self.deadline if deadline is None else deadline) - time.monotonic()
             try:
                 role, event = await asyncio.wait_for(self.queue.get(), max(0.0, wait))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return
             self.handle(role, event)
 
@@ -236,7 +236,7 @@ async def run_demo(lab: Lab, ice: str, *, password: str | None = None, grace: fl
         for peer in peers.values():
             try:
                 await asyncio.wait_for(peer.wait(), 10.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 peer.kill()  # nsenter only: what runs in the lab ends with its lifetime, or the lab
                 await peer.wait()
         await asyncio.gather(*readers, return_exceptions=True)

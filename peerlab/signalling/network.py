@@ -23,7 +23,7 @@ from .messages import MESSAGE_TYPES, Message, encode, other_role
 from .transcript import Transcript
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 __all__ = ["NetworkEndpoint", "Frame"]
 

@@ -212,7 +212,7 @@ async def _connect(host: str, port: int, timeout: float) -> tuple[asyncio.Stream
         try:
             return await asyncio.wait_for(asyncio.open_connection(host, port, limit=_LINE_LIMIT),
                                           max(deadline - loop.time(), 0.01))
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             if loop.time() + _RETRY_EVERY >= deadline:
                 why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 raise SignallingUnreachable(

@@ -64,14 +64,14 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
     except InvalidURI as exc:
         raise SignallingUnreachable(f"{url!r} is not a WebSocket URL: it looks like ws://HOST:PORT/, as "
                                     "`peerlab serve` prints it.", url=base) from exc
-    except (OSError, asyncio.TimeoutError, InvalidHandshake) as exc:
+    except (TimeoutError, OSError, InvalidHandshake) as exc:
         raise SignallingUnreachable(
             f"Nothing answers at {base} ({type(exc).__name__}: {exc}). Is `peerlab serve` running there? "
             "Check the address and port it printed, and that both machines are on the same network.",
             url=base) from exc
     try:
         first = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-    except (ConnectionClosed, asyncio.TimeoutError, ValueError) as exc:
+    except (TimeoutError, ConnectionClosed, ValueError) as exc:
         await ws.close()
         raise SignallingUnreachable(f"The server at {base} did not answer the {role}'s join of room {room!r} "
                                     f"({type(exc).__name__}: {exc}): is it a peerlab server?", url=base) from exc

@@ -33,7 +33,7 @@ async def wait_for_open(channel: RTCDataChannel, timeout: float = DEFAULT_WAIT) 
     channel.addEventListener("open", on_open)
     try:
         await asyncio.wait_for(opened, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise WaitTimeout(
             f"the data channel {channel.label!r} did not open within {timeout:g} s (readyState "
             f"{channel.readyState!r}): is the connection 'connected'? Check the last step of each peer."
@@ -55,7 +55,7 @@ async def wait_for_datachannel(pc: RTCPeerConnection, timeout: float = DEFAULT_W
     pc.addEventListener("datachannel", on_datachannel)
     try:
         return await asyncio.wait_for(arrived, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise WaitTimeout(
             f"no data channel reached the {pc.name} within {timeout:g} s: the caller creates it "
             "before createOffer(), and it arrives once the connection is up."
@@ -77,7 +77,7 @@ async def send_and_receive(channel: RTCDataChannel, message: str, timeout: float
     try:
         channel.send(message)
         return await asyncio.wait_for(reply, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise WaitTimeout(f"no reply to {message!r} came back within {timeout:g} s") from None
     finally:
         channel.removeEventListener("message", on_message)

@@ -166,7 +166,7 @@ class Resolver:
                     transport.sendto(question, self.responder)
                 try:
                     return await asyncio.wait_for(asyncio.shield(reply.answer), min(self.resend, left))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
             return reply.answer.result()
         finally:
