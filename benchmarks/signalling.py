@@ -180,7 +180,7 @@ async def clients(url: str, first: int, count: int, messages: int, rate: float |
     jobs = asyncio.gather(*(p.run() for p in pairs))
     try:
         await asyncio.wait_for(jobs, DEADLINE)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass  # what did not arrive counts as lost
     elapsed = time.perf_counter() - start
     print(json.dumps({"received": tally["received"], "errors": tally["errors"], "seconds": elapsed,
@@ -215,7 +215,7 @@ async def stop(process: asyncio.subprocess.Process, grace: float = 30) -> None:
             pass
         try:
             await asyncio.wait_for(process.wait(), grace)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
 

@@ -97,11 +97,11 @@ class FarPeer:
         process = self.process
         try:
             await asyncio.wait_for(process.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.terminate()
             try:
                 await asyncio.wait_for(process.wait(), 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 process.kill()
         out, err = await asyncio.wait_for(process.communicate(), 10)
         self.lines += out.decode().splitlines()

@@ -59,7 +59,7 @@ async def within(awaitable: Awaitable[Any], timeout: float = WAIT, what: str = "
     """Await ``awaitable``, failing the test if it takes longer than ``timeout`` seconds."""
     try:
         return await asyncio.wait_for(_await(awaitable), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass  # failed below, outside the except block: a short traceback, no exception chain
     pytest.fail(f"{what} did not settle within {timeout:g} s")
 
@@ -73,7 +73,7 @@ async def rejects_dom(awaitable: Awaitable[Any], name: str, timeout: float = WAI
     value = None
     try:
         value = await asyncio.wait_for(_await(awaitable), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         value = _PENDING
     except Exception as exc:
         error = exc
@@ -93,7 +93,7 @@ async def rejects_js(awaitable: Awaitable[Any], kind: type[BaseException] = Type
     value = None
     try:
         value = await asyncio.wait_for(_await(awaitable), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         value = _PENDING
     except Exception as exc:
         error = exc
@@ -164,7 +164,7 @@ async def next_event(target: Any, type: str, timeout: float = WAIT) -> Any:
     stop = listen(target, type, on_event)
     try:
         return await asyncio.wait_for(future, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     finally:
         stop()
