@@ -18,12 +18,16 @@ def _stub(folder: Path, name: str, body: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def _run_ci(tmp_path: Path, *, fonts_installed: bool) -> list[str]:
+PACKAGES = ["fonts-noto-cjk", "coturn", "nftables", "iptables", "iproute2"]
+
+
+def _run_ci(tmp_path: Path, *, installed: set[str]) -> list[str]:
     log = tmp_path / "log"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     _stub(bin_dir, "chromium", "exit 0")
-    _stub(bin_dir, "dpkg", f'echo "dpkg $*" >> {log}; exit {0 if fonts_installed else 1}')
+    cases = "".join(f"  {name}) exit 0 ;;\n" for name in sorted(installed))
+    _stub(bin_dir, "dpkg", f'echo "dpkg $*" >> {log}\ncase "$2" in\n{cases}esac\nexit 1')
     _stub(bin_dir, "apt-get", f'echo "apt-get $*" >> {log}')
     _stub(bin_dir, "sudo", '"$@"')
     _stub(bin_dir, "make", f'echo "make $*" >> {log}')
@@ -32,15 +36,17 @@ def _run_ci(tmp_path: Path, *, fonts_installed: bool) -> list[str]:
     return log.read_text().splitlines()
 
 
-@pytest.mark.parametrize("fonts_installed", [False, True])
-def test_ci_installs_noto_cjk_for_the_korean_screenshots_only_when_missing(tmp_path, fonts_installed):
-    log = _run_ci(tmp_path, fonts_installed=fonts_installed)
-    assert "dpkg -s fonts-noto-cjk" in log
+@pytest.mark.parametrize("installed", [set(), {"fonts-noto-cjk", "iproute2"}, set(PACKAGES)],
+                         ids=["none", "some", "all"])
+def test_ci_installs_the_debian_packages_it_needs_only_when_missing(tmp_path, installed):
+    log = _run_ci(tmp_path, installed=installed)
+    assert [line for line in log if line.startswith("dpkg")] == [f"dpkg -s {name}" for name in PACKAGES]
     installs = [line for line in log if line.startswith("apt-get") and " install " in line]
-    if fonts_installed:
-        assert installs == []
+    wanted = [name for name in PACKAGES if name not in installed]
+    if wanted:
+        assert installs == ["apt-get install -y -qq " + " ".join(wanted)]
     else:
-        assert installs == ["apt-get install -y -qq fonts-noto-cjk"]
+        assert installs == [] and not any(line.startswith("apt-get update") for line in log)
     assert log[-1] == "make test"
 
 
