@@ -22,8 +22,8 @@ from peerlab.errors import LabUnavailable
 from peerlab.natlab import Lab, check_requirements, run_demo
 from peerlab.natlab.cli import block_udp_for
 from peerlab.natlab.explain import why_no_pair
-from peerlab.natlab.lab import IMPAIR_TOOLS, missing_tools
 from peerlab.natlab.probe import udp_ping
+from peerlab.natlab.requirements import IMPAIR_TOOLS, missing_tools
 from peerlab.natlab.topology import router_rules
 from peerlab.natlab.turn import credentials
 from tests.conftest import skip_or_fail

@@ -10,7 +10,8 @@ Everything a peer connection meets on the way across the Internet, on one Linux 
 - :func:`run_demo` (``python -m peerlab.natlab demo``) connects two peers across the lab and says
   which candidates they gathered, which pair ICE selected and how long it took, or why no pair
   could work;
-- :func:`selected_pair` reads the pair ICE selected from aioice, which aiortc's stats do not show.
+- :func:`selected_pair` reads the pair ICE selected from aioice, which aiortc's stats do not show;
+- :func:`udp_ping` measures a path through the lab (round trips, losses), the impaired one say.
 
 It needs Linux, ``ip`` (iproute2), ``nft`` (nftables) and ``turnserver`` (coturn), and root or
 unprivileged user namespaces; :class:`~peerlab.errors.LabUnavailable` says what is missing.
@@ -19,8 +20,10 @@ unprivileged user namespaces; :class:`~peerlab.errors.LabUnavailable` says what 
 from ._ice import selected_pair
 from .demo import DemoResult, run_demo
 from .ice import ICE_MODES, ice_configuration
-from .lab import Lab, check_requirements, missing_tools
+from .lab import Lab
+from .probe import PingResult, udp_ping
+from .requirements import check_requirements, missing_tools
 from .topology import BLOCK_UDP, NAT_KINDS
 
-__all__ = ["Lab", "run_demo", "DemoResult", "ice_configuration", "selected_pair", "ICE_MODES", "NAT_KINDS",
-           "BLOCK_UDP", "check_requirements", "missing_tools"]
+__all__ = ["Lab", "run_demo", "DemoResult", "ice_configuration", "selected_pair", "udp_ping", "PingResult",
+           "ICE_MODES", "NAT_KINDS", "BLOCK_UDP", "check_requirements", "missing_tools"]

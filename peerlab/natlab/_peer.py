@@ -168,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("configuration", help="the RTCConfiguration, as JSON")
     parser.add_argument("--lifetime", type=float, default=60.0)
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.role, args.url, args.room, json.loads(args.configuration), args.lifetime))
+    try:
+        return asyncio.run(run(args.role, args.url, args.room, json.loads(args.configuration), args.lifetime))
+    except Exception as exc:  # could not join, say: the demo reads this line rather than a traceback
+        _say("error", error=f"{type(exc).__name__}: {exc}")
+        return 1
 
 
 if __name__ == "__main__":

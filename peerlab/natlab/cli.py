@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from ..errors import LabError, LabUnavailable
 from .demo import run_demo
 from .ice import ICE_MODES, uses_turn
-from .lab import IMPAIR_TOOLS, TOOLS, Lab, check_requirements, missing_tools
+from .lab import Lab
+from .requirements import IMPAIR_TOOLS, TOOLS, check_requirements, missing_tools
 from .topology import BLOCK_UDP, NAT_KINDS
 
 __all__ = ["main", "block_udp_for"]

@@ -4,7 +4,8 @@ How it lives and dies (why nothing is left behind, even when the builder is kill
 
 - :meth:`Lab.build` starts one *keeper* process (:mod:`peerlab.natlab._keeper`) with ``unshare``
   in new mount and PID namespaces (and, for an ordinary user, a new user namespace mapping the
-  user to root, as ``unshare -rnm`` does). The keeper is PID 1 there and mounts a tmpfs on ``/run``.
+  user to root, as ``unshare -rnm`` does). The keeper is PID 1 there and mounts a tmpfs on ``/run``
+  (and the PID namespace's own ``/proc``).
   The lab's named network namespaces (``ip netns add``), coturn's configuration and log, and
   every process of the lab (started with ``nsenter`` into those namespaces, then ``ip netns exec``)
   live there: none of it is visible in the machine's ``ip netns list`` or under its ``/run``.
@@ -32,8 +33,6 @@ import atexit
 import json
 import os
 import secrets
-import select
-import shutil
 import subprocess
 import sys
 import time
@@ -42,67 +41,27 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import LabError, LabUnavailable
+from ..errors import LabError
 from . import topology
 from .ice import ice_configuration
+from .impair import ImpairedLink
+from .processes import finish, read_line
+from .requirements import check_requirements, namespaces_refused, search_path, tool
 from .topology import SIGNAL_ADDRESS, SITES, BlockUdp, NatKind, build_script, router_rules
 from .turn import TURN_PORT, credentials, turnserver_conf
 
-__all__ = ["Lab", "DEFAULT_LIFETIME", "SIGNAL_PORT", "TOOLS", "missing_tools", "check_requirements"]
+__all__ = ["Lab", "DEFAULT_LIFETIME", "SIGNAL_PORT"]
 
 HERE = Path(__file__).resolve().parent
 KEEPER = HERE / "_keeper.py"
-NFQUEUE_READER = HERE / "_nfqueue.py"
 RUN = "/run/natlab"  # the lab's own directory, in its private /run
 SIGNAL_PORT = 8765
 DEFAULT_LIFETIME = 4 * 3600.0
 START_TIMEOUT = 15.0      # the keeper's start, the build script, coturn and peerlab serve listening
 COMMAND_TIMEOUT = 20.0
-SBIN = "/usr/local/sbin:/usr/sbin:/sbin"  # where ip and nft live, often not on an ordinary user's PATH
-#: The tools the lab runs, and the Debian package of each.
-TOOLS = {"ip": "iproute2", "ss": "iproute2", "nft": "nftables", "turnserver": "coturn",
-         "unshare": "util-linux", "nsenter": "util-linux", "mount": "mount"}
-IMPAIR_TOOLS = {"iptables": "iptables"}
-IMPAIR_QUEUE = 0
 
 _built: dict[str, Lab] = {}
 _alive: weakref.WeakSet[Lab] = weakref.WeakSet()
-
-
-def _path() -> str:
-    return os.environ.get("PATH", "/usr/bin:/bin") + ":" + SBIN
-
-
-def missing_tools(tools: dict[str, str] = TOOLS) -> dict[str, str]:
-    """The tools of ``tools`` not found (on PATH or in the sbin directories), each with its package."""
-    return {tool: package for tool, package in tools.items() if shutil.which(tool, path=_path()) is None}
-
-
-def check_requirements(tools: dict[str, str] = TOOLS) -> None:
-    """Raise :class:`LabUnavailable` saying what is missing and how to get it; return if nothing is."""
-    if not sys.platform.startswith("linux"):
-        raise LabUnavailable(
-            f"peerlab.natlab builds its networks with Linux network namespaces, and this is {sys.platform}. "
-            "Run it on Linux (a virtual machine will do; a container only if it may create namespaces), "
-            "or read the lesson's stored outputs.", missing=["Linux network namespaces"])
-    missing = missing_tools(tools)
-    if missing:
-        packages = sorted(set(missing.values()))
-        install = "apt-get install " + " ".join(packages)
-        raise LabUnavailable(
-            f"peerlab.natlab needs {', '.join(f'`{tool}` ({missing[tool]})' for tool in missing)}, not found on "
-            f"this machine. On Debian or Ubuntu: `sudo {install}` (coturn's package may start a system service; "
-            "the lab needs none: `sudo systemctl disable --now coturn`).", missing=packages, install=install)
-
-
-def _namespaces_refused(stderr: str) -> LabUnavailable:
-    return LabUnavailable(
-        "peerlab.natlab could not create its namespaces as this user: "
-        f"{stderr.strip() or 'unshare failed'}. Unprivileged user namespaces are turned off here (Debian: "
-        "`sudo sysctl kernel.unprivileged_userns_clone=1`; Ubuntu 24.04: "
-        "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`), or this is a container that may "
-        "not create them. Run it as root, or read the lesson's stored outputs.",
-        missing=["network namespaces"])
 
 
 class Lab:
@@ -128,10 +87,7 @@ class Lab:
         self._keeper: subprocess.Popen[str] | None = None
         self._pid: int | None = None
         self._services: list[subprocess.Popen[bytes]] = []
-        self._impairment: subprocess.Popen[str] | None = None
-        self._impaired_router = ""
-        #: ``{"delay": seconds, "loss": fraction}`` while :meth:`impair` is in effect.
-        self.impairment: dict[str, float] | None = None
+        self._impaired: ImpairedLink | None = None
         self.build_seconds: float | None = None
 
     # -- what learners and the demo use -------------------------------------------------------
@@ -178,7 +134,7 @@ class Lab:
         try:
             self.script(build_script(self.nat, self.block_udp))
             self.script(f"cat > {RUN}/turnserver.conf", input=turnserver_conf(self.secret, RUN))
-            self._services.append(self._service("turn", [self._tool("turnserver"), "-c", f"{RUN}/turnserver.conf"],
+            self._services.append(self._service("turn", [tool("turnserver"), "-c", f"{RUN}/turnserver.conf"],
                                                 "turnserver.out"))
             self._services.append(self._service("signal", [sys.executable, "-m", "peerlab", "serve", "--host",
                                                            SIGNAL_ADDRESS, "--port", str(SIGNAL_PORT),
@@ -207,15 +163,16 @@ class Lab:
         if _built.get(self.name) is self:
             del _built[self.name]
         processes: list[subprocess.Popen[Any]] = [*self._services]
-        if self._impairment is not None:
-            processes.append(self._impairment)
-        self._services, self._impairment, self.impairment, self._pid = [], None, None, None
+        impaired, self._impaired = self._impaired, None
+        self._services, self._pid = [], None
         if keeper is not None:
             processes.insert(0, keeper)
             assert keeper.stdin is not None
             keeper.stdin.close()  # end-of-file: the keeper exits, and the kernel does the rest
         for process in processes:
             finish(process)
+        if impaired is not None:
+            impaired.stop()  # its reader ended with the lab: this only collects it
 
     def __enter__(self) -> Lab:
         return self.build()
@@ -244,14 +201,14 @@ class Lab:
         # the mount namespace (the lab's /run), the PID namespace (so it ends with the lab) and the keeper's
         # own network namespace, which the lab's user namespace owns (`ip netns add` goes back to it).
         user = ["--user", "--preserve-credentials"] if self.unprivileged else []
-        enter = [self._tool("nsenter"), f"--target={self._pid}", *user, "--mount", "--pid", "--net", "--"]
-        inside = [self._tool("ip"), "netns", "exec", host] if host is not None else []
+        enter = [tool("nsenter"), f"--target={self._pid}", *user, "--mount", "--pid", "--net", "--"]
+        inside = [tool("ip"), "netns", "exec", host] if host is not None else []
         return enter + inside + list(argv)
 
     @property
     def environment(self) -> dict[str, str]:
         """The environment of the lab's processes: this one's, with the sbin directories on PATH."""
-        return {**os.environ, "PATH": _path()}
+        return {**os.environ, "PATH": search_path()}
 
     def run(self, host: str | None, argv: Sequence[str], *, input: str | None = None,
             timeout: float = COMMAND_TIMEOUT, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -282,59 +239,32 @@ class Lab:
     def impair(self, delay: float = 0.05, loss: float = 0.01, *, site: str = "left") -> None:
         """Delay (seconds) and lose (a fraction) every packet ``site``'s router forwards, either way.
 
-        A round trip across that router takes ``2 * delay`` more. Without netem, this is an
-        iptables ``NFQUEUE`` rule on the router and a reader (:mod:`peerlab.natlab._nfqueue`) that
-        holds each packet ``delay`` seconds and drops a random ``loss`` of them.
-        ``impair(0, 0)`` (or :meth:`repair`) gives the plain link back.
+        A round trip across that router takes ``2 * delay`` more (:mod:`peerlab.natlab.impair` says
+        how, without netem). ``impair(0, 0)`` (or :meth:`repair`) gives the plain link back.
         """
-        if not 0 <= loss <= 1 or delay < 0:
-            raise ValueError(f"delay is >= 0 seconds and loss a fraction in [0, 1], not {delay!r} and {loss!r}")
         router = {s.name: s.router for s in SITES}.get(site)
         if router is None:
             raise ValueError(f"site is 'left' or 'right', not {site!r}")
         self.repair()
-        if delay == 0 and loss == 0:
-            return
-        check_requirements(IMPAIR_TOOLS)
-        rule = ["-t", "mangle", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(IMPAIR_QUEUE),
-                "--queue-bypass"]
-        reader = subprocess.Popen(
-            self.command(router, [sys.executable, "-I", str(NFQUEUE_READER), str(IMPAIR_QUEUE), repr(delay),
-                                  repr(loss), repr(self.lifetime)]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            env=self.environment)
-        assert reader.stdout is not None
-        line = read_line(reader.stdout, START_TIMEOUT)
-        if not json.loads(line or "{}").get("ready"):
-            finish(reader)
-            raise LabError(f"the impaired link's reader did not start on {router}: {line.strip() or 'no answer'}",
-                           output=line)
-        self._impairment = reader
-        self.run(router, [self._tool("iptables"), *rule])
-        self.impairment = {"delay": delay, "loss": loss}
-        self._impaired_router = router
+        if delay or loss:
+            self._impaired = ImpairedLink(self, router, delay, loss)
+
+    @property
+    def impairment(self) -> dict[str, float] | None:
+        """``{"delay": seconds, "loss": fraction}`` while :meth:`impair` is in effect, else ``None``."""
+        link = self._impaired
+        return None if link is None else {"delay": link.delay, "loss": link.loss}
 
     def repair(self) -> dict[str, int] | None:
         """Take the impairment away; returns how many packets its reader passed and dropped."""
-        reader, self._impairment = self._impairment, None
-        if reader is None:
-            return None
-        self.impairment = None
-        self.run(self._impaired_router, [self._tool("iptables"), "-t", "mangle", "-F", "FORWARD"], check=False)
-        assert reader.stdin is not None and reader.stdout is not None
-        reader.stdin.close()
-        counts: dict[str, int] = json.loads(read_line(reader.stdout, START_TIMEOUT) or "{}")
-        finish(reader)
-        return counts
+        link, self._impaired = self._impaired, None
+        return None if link is None else link.stop()
 
     # -- the pieces ------------------------------------------------------------------------------
 
-    def _tool(self, name: str) -> str:
-        return shutil.which(name, path=_path()) or name
-
     def _start_keeper(self) -> None:
         flags = ["--user", "--map-root-user"] if self.unprivileged else []
-        argv = [self._tool("unshare"), *flags, "--net", "--mount", "--pid", "--fork", "--kill-child",
+        argv = [tool("unshare"), *flags, "--net", "--mount", "--pid", "--fork", "--kill-child",
                 sys.executable, "-I", str(KEEPER), self.id, repr(self.lifetime)]
         keeper = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env=self.environment)
@@ -349,7 +279,7 @@ class Lab:
                 _, stderr = keeper.communicate()
             error = answer.get("error") or stderr
             if any(word in error.lower() for word in ("not permitted", "permission denied", "uid_map")):
-                raise _namespaces_refused(error)
+                raise namespaces_refused(error)
             raise LabError(f"the lab's keeper did not start: {error.strip() or 'no answer'}",
                            command=" ".join(argv), output=stderr)
         keeper.stdout.close()
@@ -374,24 +304,6 @@ class Lab:
             raise LabError("coturn or peerlab serve did not start listening in the lab: " +
                            "; ".join(f"{name}: {text.strip()}" for name, text in logs.items() if text.strip()),
                            output=json.dumps(logs)) from exc
-
-
-def read_line(stream: Any, timeout: float) -> str:
-    """The next line of a child's pipe, or ``""`` if it ends or says nothing for ``timeout`` seconds."""
-    ready, _, _ = select.select([stream], [], [], timeout)
-    return str(stream.readline()) if ready else ""
-
-
-def finish(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
-    """Wait for ``process`` (kill it if it takes more than ``timeout`` s) and close its pipes."""
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    for stream in (process.stdin, process.stdout, process.stderr):
-        if stream is not None:
-            stream.close()
 
 
 @atexit.register

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LabError
-from .lab import Lab, finish, read_line
+from .lab import Lab
+from .processes import finish, read_line
 from .topology import ADDRESSES
 
 __all__ = ["PingResult", "udp_ping", "ECHO_PORT"]
