@@ -20,6 +20,7 @@ peerlab, inside the router's network namespace.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import random
@@ -126,8 +127,10 @@ async def run(queue: int, delay: float, loss: float, lifetime: float) -> dict[st
                 data = sock.recv(65536)
             except BlockingIOError:
                 return
-            except OSError:  # ENOBUFS: the kernel dropped messages (the queue was too long); go on
-                continue
+            except OSError as exc:
+                if exc.errno == errno.ENOBUFS:  # the kernel dropped messages (the reader fell behind): go on
+                    continue
+                raise
             judge(_parse(data)[1])
 
     def judge(packets: list[int]) -> None:
