@@ -63,8 +63,9 @@ def test_make_refuses_an_older_python_in_one_line(tmp_path):
     old = tmp_path / "python3.10"
     old.write_text("#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Python 3.10.13'; exit 0; }\nexit 1\n")
     old.chmod(0o755)
-    done = subprocess.run(["make", "install", f"PYTHON={old}"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # not a sub-make
+    done = subprocess.run(["make", "--no-print-directory", "install", f"PYTHON={old}"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     said = [line for line in done.stdout.splitlines() if line.strip()]
     assert said == [f"peerlab needs Python 3.11 or newer (aiortc 1.16 does), and {old} is Python 3.10.13: install "
