@@ -404,10 +404,8 @@ async def test_a_line_that_is_not_json_raises_a_clear_error_and_the_next_line_st
 
 async def test_a_callee_with_no_far_side_listening_says_what_to_start():
     port = free_port()
-    started = time.perf_counter()
     with pytest.raises(SignallingUnreachable, match=rf"Nothing listens on 127\.0\.0\.1:{port} after 0\.3 s") as caught:
         await peerlab.tcp_signalling(HOST, port, role="callee", timeout=0.3)
-    assert time.perf_counter() - started < 5
     assert f"python cli.py offer --signaling tcp-socket --signaling-host 127.0.0.1 --signaling-port {port}" in str(
         caught.value)
     assert caught.value.url == f"tcp://127.0.0.1:{port}"
