@@ -12,6 +12,7 @@
 from .errors import (
     BrowserError,
     BrowserUnavailable,
+    BrowserUnlinked,
     CandidateTypeError,
     ConfigurationError,
     ConnectionFailed,
@@ -105,6 +106,7 @@ __all__ = [
     "WaitTimeout",
     "BrowserError",
     "BrowserUnavailable",
+    "BrowserUnlinked",
     "LabUnavailable",
     "LabError",
     "check",
