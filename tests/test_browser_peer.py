@@ -439,3 +439,21 @@ async def test_the_pages_track_events_and_the_video_it_plays_reach_python():
         failed = await _settle(quiet.wait_for_video_in_page(timeout=0.3))
         assert isinstance(failed, peerlab.WaitTimeout) and "the page received no track" in str(failed)
     await quiet.close()
+
+
+async def test_a_wait_for_connected_that_ends_in_checking_says_a_hub_may_need_a_turn_server(monkeypatch):
+    monkeypatch.delenv("PEERLAB_ICE_SERVERS", raising=False)
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc) as page:
+        await page.post({"type": "state", "name": "iceConnectionState", "value": "checking"})
+        await pc.addIceCandidate(None)  # a round trip: the state has arrived
+        with pytest.raises(peerlab.WaitTimeout) as caught:
+            await pc.wait_for_state("connected", timeout=0.2)
+        assert str(caught.value).startswith("the browser waited 0.2 s for connectionState 'connected'; it is 'new'. "
+                                            "ICE found no path between your browser and the kernel")
+        assert "ask whoever runs this JupyterLab to set PEERLAB_ICE_SERVERS" in str(caught.value)
+        monkeypatch.setenv("PEERLAB_ICE_SERVERS", '[{"urls": "turn:turn.example.org:3478", "username": "u", '
+                                                  '"credential": "p"}]')
+        with pytest.raises(peerlab.WaitTimeout, match=r"set for the lessons \(turn:turn.example.org:3478\) did not"):
+            await pc.wait_for_state("connected", timeout=0.2)
+        await pc.close()

@@ -55,6 +55,7 @@ from ..webrtc.candidate import RTCIceCandidate
 from ..webrtc.connection import RTCDataChannelEvent
 from ..webrtc.datachannel import ChannelEvents, MessageEvent
 from ..webrtc.events import Event, EventHandler, EventLog
+from ..webrtc.ice_servers import ice_servers
 from ..webrtc.promise import Promise, promising
 from ..webrtc.sdp import to_description
 from ..webrtc.trickle import RTCPeerConnectionIceEvent
@@ -82,6 +83,18 @@ CAMERA_HINTS = {
     "NotSupportedError": "this page cannot ask for a camera",
     "TimeoutError": "nobody answered the browser's camera prompt in time: answer it, then run the cell again",
 }
+
+
+def no_path_hint(servers: list[dict[str, Any]]) -> str:
+    """What to say when ICE found no path between the page and the far side: likely a hub that blocks UDP."""
+    if servers:
+        urls = ", ".join(str(u) for s in servers for u in ([s["urls"]] if isinstance(s["urls"], str) else s["urls"]))
+        given = f"The ICE servers set for the lessons ({urls}) did not give one either: is the TURN server up?"
+    else:
+        given = ("None is set here (peerlab.ice_servers() is []): ask whoever runs this JupyterLab to set "
+                 "PEERLAB_ICE_SERVERS for the lessons, then restart the kernel and run the lesson again.")
+    return (". ICE found no path between your browser and the kernel: where JupyterLab runs on a server (a hub, "
+            "Binder, a container), UDP between them may be blocked, and only a TURN relay gets through. " + given)
 
 
 def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
@@ -406,9 +419,11 @@ class RTCPeerConnection(PeerConnectionBase):
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``, as peerlab's own."""
         done = state_reached(self, attribute, state)
+        who = "the browser" if self.name == "browser" else f"the {self.name} (the browser)"
         await self._until(done, timeout, lambda: (
-            f"the {self.name} (the browser) waited {timeout:g} s for {attribute} {state!r}; it is "
-            f"{getattr(self, attribute)!r}"))
+            f"{who} waited {timeout:g} s for {attribute} {state!r}; it is {getattr(self, attribute)!r}"
+            + (no_path_hint(ice_servers()) if state == "connected" and self.iceConnectionState in (
+                "new", "checking", "failed") else "")))
 
     @promising
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
