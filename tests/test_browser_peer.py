@@ -220,8 +220,9 @@ async def test_a_page_that_reports_every_way_failed_makes_the_call_fail_at_once_
     assert isinstance(caught.value, browser.BrowserUnavailable)
     text = str(caught.value)
     assert text.startswith("createOffer(): the page that shows this notebook holds the browser, but could not "
-                           "link up with the kernel (the widget's comm, through Jupyter: no answer within 3 s; ")
-    assert "jupyter-server-proxy installed where the Jupyter server runs" in text and "ipykernel 7.4" in text
+                           "link up with the kernel: the widget's comm, through Jupyter: no answer within 3 s; ")
+    assert "can give one of these: a kernel with ipykernel 7.4 or newer" in text
+    assert "; or jupyter-server-proxy where the Jupyter server runs" in text and "127.0.0.1:..." not in text
     assert "open this notebook" not in text.lower()
     await pc.close()
 

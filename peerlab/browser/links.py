@@ -37,7 +37,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ..errors import ConfigurationError
 
-__all__ = ["CHANNELS", "CHANNEL_WORDS", "PageLink", "WebSocketLink", "CommLink", "allowed_channels",
+__all__ = ["CHANNELS", "CHANNEL_WORDS", "LINKS_VARIABLE", "PageLink", "WebSocketLink", "CommLink", "allowed_channels",
            "listen_on_comm"]
 
 CHANNELS = ("comm", "proxy", "direct")

@@ -20,19 +20,20 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import BrowserUnavailable, BrowserUnlinked, PeerlabError
-from .links import CHANNEL_WORDS, PageLink
+from .links import CHANNEL_WORDS, LINKS_VARIABLE, PageLink
 
 __all__ = ["Page", "NEEDS_A_BROWSER", "comm_delivers_while_a_cell_runs", "no_page_message", "unlinked_message"]
 
 NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
                    "page's own RTCPeerConnection, and no page")
-#: What to do about each way the page could not link, by the channel's name.
+#: What to do about each way the page tried and could not link, by the channel's name.
 LINK_FIXES = {
     "comm": "a kernel with ipykernel 7.4 or newer (`%pip install 'ipykernel>=7.4'`, then restart the kernel)",
-    "proxy": "jupyter-server-proxy installed where the Jupyter server runs (`pip install jupyter-server-proxy`, "
-             "then restart the server; on a hub, the single-user image)",
-    "direct": "JupyterLab opened from this computer itself (http://127.0.0.1:...)",
+    "proxy": "jupyter-server-proxy where the Jupyter server runs (`pip install jupyter-server-proxy`, then restart "
+             "the server; on a hub, in the single-user image)",
+    "direct": "a kernel on the browser's own computer",
 }
+UNTRIED = ("not allowed here", "not tried")  # how the page says it did not try a way
 
 
 def comm_delivers_while_a_cell_runs() -> bool | None:
@@ -63,10 +64,16 @@ def no_page_message(call: str, timeout: float) -> str:
 
 def unlinked_message(call: str, name: str, failures: dict[str, str]) -> str:
     """What a call says when a page holds the peer and told the kernel why none of its ways linked."""
-    lines = "; ".join(f"{CHANNEL_WORDS.get(channel, channel)}: {why}" for channel, why in failures.items())
-    fixes = " or ".join(LINK_FIXES[channel] for channel in LINK_FIXES if channel in failures)
-    return (f"{call}: the page that shows this notebook holds the {name}, but could not link up with the kernel "
-            f"({lines}). It needs one of these: {fixes}. Then run the cell that makes it again.")
+    ordered = [channel for channel in CHANNEL_WORDS if channel in failures]
+    lines = "; ".join(f"{CHANNEL_WORDS[channel]}: {failures[channel]}" for channel in ordered)
+    tried = [channel for channel in ordered if not failures[channel].startswith(UNTRIED)]
+    if tried:
+        fix = ("Whoever runs this JupyterLab can give one of these: "
+               + "; or ".join(LINK_FIXES[channel] for channel in tried) + ".")
+    else:
+        fix = f"Whoever runs this JupyterLab allows one of these ways ({LINKS_VARIABLE})."
+    return (f"{call}: the page that shows this notebook holds the {name}, but could not link up with the kernel: "
+            f"{lines}. {fix} Then run the cell that makes the {name} again.")
 
 
 class Page:
