@@ -198,7 +198,7 @@ def test_a_hub_can_narrow_the_ways_a_page_links(monkeypatch):
 @pytest.mark.parametrize("channel", ["direct", "comm"])
 async def test_the_first_way_to_say_hello_links_and_the_kernel_says_which(channel):
     pc = browser.RTCPeerConnection()
-    assert pc.link is None and "(not linked)" in repr(pc)
+    assert pc.link is None and "(not linked yet)" in repr(pc)
     async with FakePage(pc, {"createOffer": lambda: {"type": "offer", "sdp": "v=0\r\n"}}, channel=channel) as page:
         assert await page.linked == channel and pc.link == channel
         assert f"(linked by {channel})" in repr(pc)

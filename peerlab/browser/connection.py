@@ -266,9 +266,18 @@ class RTCPeerConnection(PeerConnectionBase):
         return bundle
 
     def __repr__(self) -> str:
-        link = f"linked by {self.link}" if self.link else "not linked"
-        return f"<browser RTCPeerConnection {self.name} ({link}): " + ", ".join(
+        return f"<browser RTCPeerConnection {self.name} ({self._link_words()}): " + ", ".join(
             f"{k}={v!r}" for k, v in self.states().items()) + ">"
+
+    def _link_words(self) -> str:
+        """How the page talks to the kernel, in a few words: ``linked by comm``, ``not linked yet``, ..."""
+        if self._page.link is not None:
+            return f"linked by {self._page.link.channel}"
+        if self._closed:
+            return "closed"
+        if self._page.lost is not None:
+            return "its page is gone"
+        return "could not link" if self._page.report else "not linked yet"
 
     # -- the four states, as the page last told them ----------------------------
 
