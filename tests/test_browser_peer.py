@@ -50,7 +50,7 @@ class FakePage:
 
     async def __aenter__(self) -> FakePage:
         hello = {"type": "hello", "peer": self.pc.peer_id, "key": self.pc.widget.key, "channel": self.channel,
-                 "userAgent": "fake"}
+                 "page": "fake-page", "userAgent": "fake"}
         if self.channel == "comm":
             self.inbox: asyncio.Queue[str] = asyncio.Queue()
             loop = asyncio.get_running_loop()
@@ -164,11 +164,15 @@ async def test_the_bridge_refuses_a_hello_without_the_key_and_a_second_link():
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
         assert closed.value.rcvd.code == 4003
-    async with FakePage(pc), connect(url) as ws:
-        await ws.send(json.dumps({"type": "hello", "peer": pc.peer_id, "key": pc.widget.key, "channel": "proxy"}))
-        with pytest.raises(ConnectionClosed) as closed:
-            await ws.recv()
-        assert closed.value.rcvd.code == 4009 and pc.link == "direct"
+    async with FakePage(pc):
+        for page, says in (("fake-page", "this page is linked by direct already"), ("another", "another page")):
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "hello", "peer": pc.peer_id, "key": pc.widget.key,
+                                          "channel": "proxy", "page": page}))
+                with pytest.raises(ConnectionClosed) as closed:
+                    await ws.recv()
+                assert closed.value.rcvd.code == 4009 and closed.value.rcvd.reason.startswith(says)
+        assert pc.link == "direct"
     await pc.close()
 
 

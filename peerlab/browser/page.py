@@ -93,6 +93,7 @@ class Page:
         self.lost: str | None = None  # why the page is gone
         self.report: dict[str, str] = {}  # the page's word on each way that did not link
         self.user_agent: str | None = None
+        self.page_id: Any = None  # the linked page's own random id (peer.js makes one per page and peer)
         self._settled: asyncio.Future[None] = loop.create_future()  # linked, stopped, or every way failed
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
@@ -108,10 +109,16 @@ class Page:
 
     async def attach(self, link: PageLink, hello: dict[str, Any]) -> bool:
         """A page said hello over ``link``: link it, unless another link holds the peer (then refuse it)."""
+        if self.link is not None and hello.get("page") == self.page_id:
+            await link.close(4009, f"this page is linked by {self.link.channel} already")
+            return False
         if self.link is not None or self.lost is not None:
-            await link.close(4009, "another link already holds this browser peer")
+            # A second tab on the notebook, or this tab after a reload: the peer's RTCPeerConnection is another page's.
+            await link.close(4009, "another page (or this one before a reload) holds this browser peer: run the "
+                                   "cell that makes it again to use it here")
             return False
         self.link = link
+        self.page_id = hello.get("page")
         try:
             await link.send(json.dumps({"type": "linked", "channel": link.channel}))
         except ConnectionError:  # it closed while saying hello: the next way to say hello may link

@@ -27,7 +27,7 @@ const WORDS = {
 const CLOSE_CODES = {
   4003: "the kernel refused the key (the widget is from an older run of the cell?)",
   4004: "the kernel has no such browser peer (it was restarted?)",
-  4009: "another link already holds this browser peer",
+  4009: "another page (or this one before a reload) holds this browser peer: run the cell that makes it again",
   1006: "closed before it opened",
 };
 
@@ -88,7 +88,8 @@ async function whyNotProxy(http, event) {
 
 function linkUp(model, entry, peerId, outbox, handle) {
   const allowed = model.get("links") || [];
-  const hello = (channel) => JSON.stringify({ type: "hello", peer: peerId, key: model.get("key"), channel,
+  const page = Math.random().toString(36).slice(2);  // this page's own id: the kernel tells its own ways from another page's
+  const hello = (channel) => JSON.stringify({ type: "hello", peer: peerId, key: model.get("key"), channel, page,
                                               states: states(entry.pc), userAgent: navigator.userAgent });
   const tell = (message) => { try { model.send({ peerlab: JSON.stringify(message) }); } catch (error) { /* no comm */ } };
   const report = () => {
@@ -153,7 +154,7 @@ function linkUp(model, entry, peerId, outbox, handle) {
         return;
       }
       if (entry.link || !entry.attempts.has(channel)) return;
-      if (opened) failed(channel, "closed by the kernel: " + (CLOSE_CODES[event.code] || event.reason || event.code));
+      if (opened) failed(channel, "closed by the kernel: " + (event.reason || CLOSE_CODES[event.code] || event.code));
       else failed(channel, await whyNot(event));
     });
   };
