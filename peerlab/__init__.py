@@ -6,12 +6,15 @@
   ``icecandidate`` event, trickle ICE and step-by-step errors.
 - :class:`Promise` — a JavaScript-style Promise (``.then``/``.catch``), also awaitable;
   every asynchronous method of the connection returns one.
+- :func:`ice_servers` — the ICE servers a teacher or a hub sets in the environment
+  (``PEERLAB_ICE_SERVERS``), ``[]`` on a laptop.
 - :mod:`peerlab.steps` — the guide's numbered steps, in English and Korean.
 """
 
 from .errors import (
     BrowserError,
     BrowserUnavailable,
+    BrowserUnlinked,
     CandidateTypeError,
     ConfigurationError,
     ConnectionFailed,
@@ -57,6 +60,7 @@ from .teaching.waits import send_and_receive, wait_for_datachannel, wait_for_ope
 from .webrtc.candidate import RTCIceCandidate
 from .webrtc.connection import RTCDataChannelEvent, RTCPeerConnection, RTCPeerConnectionIceEvent, RTCTrackEvent
 from .webrtc.datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
+from .webrtc.ice_servers import ice_servers
 from .webrtc.limits import preload
 from .webrtc.promise import Promise
 
@@ -105,9 +109,11 @@ __all__ = [
     "WaitTimeout",
     "BrowserError",
     "BrowserUnavailable",
+    "BrowserUnlinked",
     "LabUnavailable",
     "LabError",
     "check",
+    "ice_servers",
     "play_callee",
     "play_caller",
     "send_and_receive",

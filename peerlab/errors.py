@@ -32,6 +32,8 @@ The tree (as websockets' ``exceptions.py`` draws its own)::
     ├── MessageHandlerError         an on("message") handler raised; the next receive() or send() raises it
     ├── StepCheckFailed             a step check (peerlab.check) found the step not done
     ├── BrowserUnavailable          no page holds the browser peer (also a TimeoutError)
+    │   └── BrowserUnlinked         a page shows the peer but none of its ways to the kernel linked
+    │                               (``failures``: what each way answered, by its name)
     ├── BrowserError                a browser error with no closer class; ``name`` is the DOMException's
     ├── LabUnavailable              peerlab.natlab cannot make its lab on this machine: a tool is missing
     │                               or network namespaces are not permitted (``missing``, ``install``)
@@ -89,6 +91,7 @@ __all__ = [
     "FileLimitError",
     "StepCheckFailed",
     "BrowserUnavailable",
+    "BrowserUnlinked",
     "BrowserError",
     "LabUnavailable",
     "LabError",
@@ -353,6 +356,18 @@ class BrowserUnavailable(PeerlabError, TimeoutError):
     """No page holds the browser peer: not open in a browser (nbval, nbclient), or the tab closed."""
 
     name = "TimeoutError"
+
+
+class BrowserUnlinked(BrowserUnavailable):
+    """A page shows the browser peer but could not link up with the kernel; ``failures`` says why, by way.
+
+    ``failures`` maps each way the page tried (``"comm"``, ``"proxy"``, ``"direct"``) to what it
+    answered, in the page's own words (an HTTP status, a WebSocket close code, no answer in time).
+    """
+
+    def __init__(self, message: str, *, failures: dict[str, str]) -> None:
+        super().__init__(message)
+        self.failures = failures
 
 
 class BrowserError(PeerlabError):

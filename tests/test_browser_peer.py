@@ -11,13 +11,14 @@ import asyncio
 import base64
 import inspect
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 import peerlab
 from peerlab import browser
@@ -32,54 +33,86 @@ class DomError(Exception):
 
 
 class FakePage:
-    """What peer.js does in the page: hello, then answer each call; ``post`` sends events."""
+    """What peer.js does in the page: hello, then answer each call; ``post`` sends events.
 
-    def __init__(self, pc: browser.RTCPeerConnection, answers: dict[str, Callable[..., Any]] | None = None) -> None:
+    ``channel`` is the way it links: ``"direct"`` (a WebSocket to the bridge) or ``"comm"`` (the
+    widget's comm, its messages handed to the widget from another thread, as a kernel's subshell does).
+    """
+
+    def __init__(self, pc: browser.RTCPeerConnection, answers: dict[str, Callable[..., Any]] | None = None,
+                 channel: str = "direct") -> None:
         self.pc = pc
         self.answers = answers or {}
+        self.channel = channel
         self.calls: list[tuple[str, list[Any]]] = []
         self.answering: set[asyncio.Future[Any]] = set()
+        self.linked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     async def __aenter__(self) -> FakePage:
-        self.ws = await connect(self.pc.widget.bridge_url)
-        await self.ws.send(json.dumps({"type": "hello", "peer": self.pc.peer_id, "userAgent": "fake"}))
-        self.task = asyncio.ensure_future(self._serve())
+        hello = {"type": "hello", "peer": self.pc.peer_id, "key": self.pc.widget.key, "channel": self.channel,
+                 "page": "fake-page", "userAgent": "fake"}
+        if self.channel == "comm":
+            self.inbox: asyncio.Queue[str] = asyncio.Queue()
+            loop = asyncio.get_running_loop()
+            self.pc.widget.send = lambda content, buffers=None: loop.call_soon_threadsafe(  # type: ignore[method-assign]
+                self.inbox.put_nowait, content["peerlab"])
+            self.task = asyncio.ensure_future(self._serve(self._from_comm()))
+        else:
+            self.ws = await connect(f"ws://127.0.0.1:{self.pc.widget.bridge_port}/")
+            self.task = asyncio.ensure_future(self._serve(self.ws))
+        await self.post(hello)
+        await asyncio.wait_for(asyncio.shield(self.linked), 5)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.ws.close()
-        await self.task
+        if self.channel == "comm":  # a comm has no end of its own: a test closes pc before leaving
+            self.task.cancel()
+        else:
+            await self.ws.close()
+        await asyncio.gather(self.task, return_exceptions=True)
         for task in self.answering:
             task.cancel()
         await asyncio.gather(*self.answering, return_exceptions=True)
 
     async def post(self, message: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps(message))
+        text = json.dumps(message)
+        if self.channel == "comm":  # from another thread, as ipykernel's subshells hand it over
+            thread = threading.Thread(target=self.pc.widget._handle_custom_msg, args=({"peerlab": text}, []))
+            thread.start()
+            await asyncio.to_thread(thread.join)
+        else:
+            await self.ws.send(text)
 
-    async def _serve(self) -> None:
-        async for text in self.ws:
+    async def _from_comm(self) -> Any:
+        while True:
+            yield await self.inbox.get()
+
+    async def _serve(self, texts: Any) -> None:
+        async for text in texts:
             message = json.loads(text)
+            if message["type"] == "linked":
+                self.linked.set_result(message["channel"])
+                continue
             self.calls.append((message["method"], message["args"]))
             task = asyncio.ensure_future(self._answer(message))
             self.answering.add(task)
             task.add_done_callback(self.answering.discard)
 
     async def _answer(self, message: dict[str, Any]) -> None:
-        if True:
-            answer = self.answers.get(message["method"], lambda *args: None)
+        answer = self.answers.get(message["method"], lambda *args: None)
+        try:
+            value = answer(*message["args"])
+            if inspect.isawaitable(value):
+                value = await value
+        except DomError as error:
+            reply = {"type": "error", "id": message["id"], "error": {"name": error.name, "message": str(error)}}
+        else:
+            reply = {"type": "result", "id": message["id"], "value": value}
+        if message["id"]:
             try:
-                value = answer(*message["args"])
-                if inspect.isawaitable(value):
-                    value = await value
-            except DomError as error:
-                reply = {"type": "error", "id": message["id"], "error": {"name": error.name, "message": str(error)}}
-            else:
-                reply = {"type": "result", "id": message["id"], "value": value}
-            if message["id"]:
-                try:
-                    await self.ws.send(json.dumps(reply))
-                except ConnectionClosed:
-                    pass
+                await self.post(reply)
+            except ConnectionClosed:
+                pass
 
 
 @pytest.fixture(autouse=True)
@@ -123,23 +156,79 @@ async def _settle(promise: Any) -> Any:
         return error
 
 
-async def test_the_bridge_refuses_a_page_without_the_token():
+async def test_the_bridge_refuses_a_hello_without_the_key_and_a_second_link():
     pc = browser.RTCPeerConnection()
-    url = pc.widget.bridge_url.split("?")[0] + "?token=wrong"
-    with pytest.raises(InvalidStatus, match="403"):
-        async with connect(url):
-            pass
+    url = f"ws://127.0.0.1:{pc.widget.bridge_port}/"
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "peer": pc.peer_id, "key": "wrong", "channel": "direct"}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd.code == 4003
+    async with FakePage(pc):
+        for page, says in (("fake-page", "this page is linked by direct already"), ("another", "another page")):
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "hello", "peer": pc.peer_id, "key": pc.widget.key,
+                                          "channel": "proxy", "page": page}))
+                with pytest.raises(ConnectionClosed) as closed:
+                    await ws.recv()
+                assert closed.value.rcvd.code == 4009 and closed.value.rcvd.reason.startswith(says)
+        assert pc.link == "direct"
     await pc.close()
 
 
-async def test_one_bridge_per_loop_on_127_0_0_1_and_the_url_reaches_the_widget():
+async def test_one_bridge_per_loop_on_127_0_0_1_and_its_port_reaches_the_widget_but_no_key_in_a_url():
     a, b = browser.RTCPeerConnection(), browser.RTCPeerConnection()
-    assert a.widget.bridge_url == b.widget.bridge_url
-    assert a.widget.bridge_url.startswith("ws://127.0.0.1:") and "token=" in a.widget.bridge_url
-    assert a.widget.peer_id != b.widget.peer_id
+    assert a.widget.bridge_port == b.widget.bridge_port > 0
+    assert repr(browser.bridge.bridge()) == f"<peerlab browser bridge on 127.0.0.1:{a.widget.bridge_port}>"
+    assert a.widget.key != b.widget.key and a.widget.peer_id != b.widget.peer_id
     assert a.widget.configuration == {"iceServers": []}
+    assert a.widget.links == ["comm", "proxy", "direct"]
     await a.close()
     await b.close()
+
+
+def test_a_hub_can_narrow_the_ways_a_page_links(monkeypatch):
+    from peerlab.browser.links import allowed_channels
+
+    assert allowed_channels({"PEERLAB_BROWSER_LINKS": "proxy, comm"}) == ["comm", "proxy"]
+    assert allowed_channels({}) == ["comm", "proxy", "direct"]
+    with pytest.raises(peerlab.ConfigurationError, match="name some of comm, proxy, direct"):
+        allowed_channels({"PEERLAB_BROWSER_LINKS": "carrier-pigeon"})
+
+
+# -- the ways a page links, and what a learner reads when none does ---------------------------
+
+
+@pytest.mark.parametrize("channel", ["direct", "comm"])
+async def test_the_first_way_to_say_hello_links_and_the_kernel_says_which(channel):
+    pc = browser.RTCPeerConnection()
+    assert pc.link is None and "(not linked yet)" in repr(pc)
+    async with FakePage(pc, {"createOffer": lambda: {"type": "offer", "sdp": "v=0\r\n"}}, channel=channel) as page:
+        assert await page.linked == channel and pc.link == channel
+        assert f"(linked by {channel})" in repr(pc)
+        assert (await pc.createOffer()).type == "offer"
+        assert await pc.round_trip() < 1
+        await pc.close()
+
+
+async def test_a_page_that_reports_every_way_failed_makes_the_call_fail_at_once_saying_why():
+    pc = browser.RTCPeerConnection(connect_timeout=30)
+    failures = {"comm": "no answer within 3 s", "proxy": "HTTP 404 at http://hub/user/a/proxy/1/: no proxy",
+                "direct": "not tried: this page comes from hub.example.org"}
+    report = json.dumps({"type": "report", "failures": failures, "final": True})
+    await asyncio.to_thread(pc.widget._handle_custom_msg, {"peerlab": report}, [])  # as peer.js sends it
+    started = time.monotonic()
+    with pytest.raises(browser.BrowserUnlinked) as caught:
+        await pc.createOffer()
+    assert time.monotonic() - started < 1 and caught.value.failures == failures
+    assert isinstance(caught.value, browser.BrowserUnavailable)
+    text = str(caught.value)
+    assert text.startswith("createOffer(): the page that shows this notebook holds the browser, but could not "
+                           "link up with the kernel: the widget's comm, through Jupyter: no answer within 3 s; ")
+    assert "can give one of these: a kernel with ipykernel 7.4 or newer" in text
+    assert "; or jupyter-server-proxy where the Jupyter server runs" in text and "127.0.0.1:..." not in text
+    assert "open this notebook" not in text.lower()
+    await pc.close()
 
 
 # -- with a fake page -------------------------------------------------------------------------
@@ -354,3 +443,21 @@ async def test_the_pages_track_events_and_the_video_it_plays_reach_python():
         failed = await _settle(quiet.wait_for_video_in_page(timeout=0.3))
         assert isinstance(failed, peerlab.WaitTimeout) and "the page received no track" in str(failed)
     await quiet.close()
+
+
+async def test_a_wait_for_connected_that_ends_in_checking_says_a_hub_may_need_a_turn_server(monkeypatch):
+    monkeypatch.delenv("PEERLAB_ICE_SERVERS", raising=False)
+    pc = browser.RTCPeerConnection()
+    async with FakePage(pc) as page:
+        await page.post({"type": "state", "name": "iceConnectionState", "value": "checking"})
+        await pc.addIceCandidate(None)  # a round trip: the state has arrived
+        with pytest.raises(peerlab.WaitTimeout) as caught:
+            await pc.wait_for_state("connected", timeout=0.2)
+        assert str(caught.value).startswith("the browser waited 0.2 s for connectionState 'connected'; it is 'new'. "
+                                            "ICE found no path between your browser and the kernel")
+        assert "ask whoever runs this JupyterLab to set PEERLAB_ICE_SERVERS" in str(caught.value)
+        monkeypatch.setenv("PEERLAB_ICE_SERVERS", '[{"urls": "turn:turn.example.org:3478", "username": "u", '
+                                                  '"credential": "p"}]')
+        with pytest.raises(peerlab.WaitTimeout, match=r"set for the lessons \(turn:turn.example.org:3478\) did not"):
+            await pc.wait_for_state("connected", timeout=0.2)
+        await pc.close()

@@ -160,3 +160,32 @@ async def test_the_room_of_laptops_section_quotes_the_refusal_of_a_taken_role():
     printed = str(refused.value).split("refused to let the caller join: ", 1)[1]
     pattern = re.escape(quoted).replace(r"192\.168\.1\.31", r"[\d.]+").replace("42", r"\d+")
     assert re.fullmatch(pattern, printed), f"INSTRUCTOR.md quotes\n  {quoted}\npeerlab prints\n  {printed}"
+
+
+def test_the_hub_section_quotes_what_a_learner_sees_when_the_browser_lessons_cannot_connect():
+    """Each quote of "Running the workshop on a hub" is what peerlab prints (``…`` leaves words out)."""
+    from peerlab.browser.connection import browser_error, no_path_hint
+    from peerlab.browser.page import no_page_message, unlinked_message
+
+    section = NOTES.read_text(encoding="utf-8").split("## Running the workshop on a hub", 1)[1]
+    quotes = re.findall(r"`((?:BrowserUnavailable|BrowserUnlinked|WaitTimeout|BrowserError): .+?)`\.?$", section,
+                        flags=re.M)
+    failures = {
+        "comm": "no answer within 3 s (a kernel older than ipykernel 7.4 reads a widget's messages only after "
+                "the running cell)",
+        "proxy": "HTTP 404 at https://hub.example.org/user/ada/proxy/41235/: the Jupyter server has no proxy "
+                 "(jupyter-server-proxy is not installed where it runs)",
+        "direct": "not tried: this page comes from hub.example.org, so the browser's 127.0.0.1 is not the kernel's",
+    }
+    camera = browser_error("addCamera", {"name": "NotSupportedError", "message": "navigator.mediaDevices is "
+                                         "missing: a camera needs a secure page (https, or http://localhost)"})
+    printed = [
+        "BrowserUnavailable: " + no_page_message("createOffer()", 5),
+        "BrowserUnlinked: " + unlinked_message("createOffer()", "browser", failures),
+        "WaitTimeout: the browser waited 10 s for connectionState 'connected'; it is 'connecting'" + no_path_hint([]),
+        "BrowserError: " + str(camera),
+    ]
+    assert len(quotes) == len(printed)
+    for quoted in quotes:
+        pattern = ".*".join(re.escape(part.strip()) for part in quoted.split("…"))
+        assert any(re.fullmatch(pattern, text, flags=re.S) for text in printed), quoted

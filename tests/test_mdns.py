@@ -9,6 +9,7 @@ by the order of events (the call settles while the name is still unresolved).
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import dns.message
 import dns.name
@@ -16,7 +17,7 @@ import pytest
 
 from peerlab import Loopback, RTCPeerConnection
 from peerlab.teaching import hints
-from peerlab.testing import MdnsResponder, chromium_answer
+from peerlab.testing import MdnsResponder, add_remote_candidates, chromium_answer
 from peerlab.webrtc import mdns
 from peerlab.webrtc.mdns import Resolver, read_addresses
 
@@ -207,7 +208,8 @@ async def test_a_description_carrying_mdns_candidates_settles_before_they_resolv
         await callee.close()
 
 
-async def test_an_unresolved_name_is_ignored_and_end_of_candidates_still_arrives(monkeypatch):
+async def test_an_unresolved_name_is_ignored_and_holds_end_of_candidates(monkeypatch):
+    """Its owner's checks may still come (a browser on another network): aiortc keeps waiting for them."""
     async with MdnsResponder(silent=True) as fake:
         monkeypatch.setattr(mdns, "resolver", Resolver(fake.address, timeout=0.2, resend=0.1))
         pc = RTCPeerConnection(name="callee")
@@ -219,8 +221,9 @@ async def test_an_unresolved_name_is_ignored_and_end_of_candidates_still_arrives
             with _no_warnings():  # a browser ignores it silently; the event log says so
                 await asyncio.wait_for(pc.addIceCandidate(host_candidate(name)), BOUND)
                 await asyncio.wait_for(pc.addIceCandidate(None), BOUND)
-            await asyncio.wait_for(_until(lambda: seen), BOUND)
-            assert seen == [None]
+            await asyncio.wait_for(_until(lambda: pc.mdns_unresolved), BOUND)
+            await asyncio.sleep(0.1)
+            assert seen == [] and not pc.mdns_resolving  # settled, and end-of-candidates held
             assert pc.mdns_unresolved == [name]
             assert any("did not resolve" in e.value for e in pc.events.of("note"))
             assert name in hints.diagnose(pc)
@@ -325,3 +328,57 @@ class _no_warnings:
     def __exit__(self, *exc):
         self._catch.__exit__(*exc)
         assert not self.caught, [str(w.message) for w in self.caught]
+
+
+# -- a far side whose names resolve nowhere (a browser on another network) ------------------
+
+
+class NoMulticast:
+    """A resolver where no multicast route exists: every name fails at once (sendto: network unreachable)."""
+
+    async def resolve(self, name: str) -> str | None:
+        return None
+
+
+@pytest.mark.parametrize("hidden", ["caller", "callee"])
+async def test_a_side_whose_names_do_not_resolve_connects_through_its_checks(monkeypatch, hidden):
+    """The hub's case: the browser's ``.local`` names reach a kernel with no multicast route.
+
+    Every candidate of the ``hidden`` side arrives as a ``<uuid>.local`` name, then end-of-candidates,
+    and the names fail at once: the far side's ICE has no remote candidate at all, and is told so
+    before the hidden side has even begun its checks (a learner runs the next cells later). It waits,
+    as a browser does, and connects through the peer-reflexive candidate those checks make, whichever
+    side controls (aioice, given end-of-candidates then, failed: mdns.Resolving.pending says why it is held).
+    """
+    monkeypatch.setattr(mdns, "resolver", NoMulticast())
+    loopback = Loopback()
+    caller, callee = RTCPeerConnection(name="caller"), RTCPeerConnection(name="callee")
+    seeing, unseen = (callee, caller) if hidden == "caller" else (caller, callee)
+    endpoints = {"caller": loopback.caller, "callee": loopback.callee}
+    try:
+        for pc in (caller, callee):
+            def send(event, pc=pc):
+                candidate = event.candidate
+                if candidate is not None and pc is unseen:
+                    candidate = host_candidate(f"{uuid.uuid4()}.local", candidate.port)
+                endpoints[pc.name].send({"type": "candidate", "data": candidate})
+            pc.addEventListener("icecandidate", send)
+        caller.createDataChannel("chat")
+        await caller.setLocalDescription(await caller.createOffer())
+        loopback.caller.send({"type": "offer", "data": caller.localDescription})
+        await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
+        await callee.setLocalDescription(await callee.createAnswer())
+        loopback.callee.send({"type": "answer", "data": callee.localDescription})
+        await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
+        await asyncio.wait_for(add_remote_candidates(seeing, endpoints[seeing.name]), BOUND)
+        await asyncio.wait_for(_until(lambda: not seeing.mdns_resolving), BOUND)
+        await asyncio.sleep(0.2)  # aioice has had end-of-candidates, with no remote candidate
+        assert seeing.mdns_unresolved and seeing.remote_candidates() == []
+        await asyncio.wait_for(add_remote_candidates(unseen, endpoints[unseen.name]), BOUND)
+        await asyncio.gather(caller.wait_for_state("connected", timeout=BOUND),
+                             callee.wait_for_state("connected", timeout=BOUND))
+        assert {c.type for c in seeing.remote_candidates()} == {"prflx"}
+    finally:
+        await caller.close()
+        await callee.close()
+        loopback.close()

@@ -1,23 +1,17 @@
-"""The kernel's end of the browser peers' WebSocket: one small server per kernel, on its own event loop.
+"""The kernel's WebSocket end for browser peers: one small server per kernel, on its own event loop.
 
-Why a WebSocket for the page's replies, and not the widget's comm: DESIGN.md records a probe (ipykernel
-7.4) in which a cell that awaited a reply sent over a widget's comm timed out, the reply arriving
-only after the cell ended, since ipykernel handled the page's comm messages after the running cell. A
-page → kernel path that does not depend on how the kernel orders its shell messages cannot deadlock
-that way: a WebSocket to a server on the kernel's own event loop is read by that loop while the
-cell awaits. Measured here (JupyterLab 4.6.6, ipykernel 7.4.0, Debian's Chromium, Run All): a
-``createOffer()`` round trip over this bridge takes about 1 ms (median of 20; 1.4 ms at most).
-The same setup did **not** reproduce the comm deadlock: a probe widget's comm reply reached a cell
-awaiting it in the same cell within 63 ms. So the comm may work in some set-ups and not in others;
-the WebSocket works in both. ``jupyter-ui-poll`` would instead replay the kernel's shell messages by
-patching ipykernel internals.
+It carries two of a page's three ways to the kernel (:mod:`peerlab.browser.links`): the WebSocket
+through the Jupyter server (jupyter-server-proxy forwards ``{baseUrl}proxy/PORT/`` here) and the one
+straight to ``ws://127.0.0.1:PORT/``. A WebSocket is read by the kernel's event loop while a cell
+awaits, whatever the kernel does with its shell messages; the widget's comm needs ipykernel 7.4
+for that, and links first where it has it.
 
-The server listens on 127.0.0.1 on a random port and needs a random token in the URL
-(``ws://127.0.0.1:PORT/?token=...``); the page learns both from the widget's synced traits. A
-page whose browser cannot reach the kernel's machine directly (JupyterHub, Binder) needs the
-port carried by ``jupyter-server-proxy`` (``/proxy/PORT/``) instead: not done here.
+The server listens on 127.0.0.1 on a random port. A page's first message, its hello, names the
+browser peer it holds, the channel it came by, and the peer's random key (the widget's ``key``
+trait); without the right key the socket is closed (4003). The key is never in a URL, which
+jupyter-server-proxy logs. A peer another link already holds refuses the socket (4009).
 
-The socket is bound when the first browser peer is made (so its URL is known at once); the
+The socket is bound when the first browser peer is made (so its port is known at once); the
 server accepts from the next turn of the loop on. ``close_bridge()`` closes it; at exit it is
 closed with the process.
 """
@@ -27,18 +21,17 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import http
+import hmac
 import json
 import logging
-import secrets
 import socket
 import weakref
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
+
+from .links import WebSocketLink
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
@@ -56,7 +49,6 @@ class Bridge:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.token = secrets.token_urlsafe(16)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind(("127.0.0.1", 0))
@@ -67,7 +59,7 @@ class Bridge:
             raise
         self._sock: socket.socket | None = sock
         self.port: int = sock.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/?token={self.token}"
+        self.url = f"ws://127.0.0.1:{self.port}/"
         self._peers: weakref.WeakValueDictionary[str, RTCPeerConnection] = weakref.WeakValueDictionary()
         self._server: Server | None = None
         self._closed = False
@@ -78,15 +70,8 @@ class Bridge:
 
     async def _start(self) -> None:
         sock, self._sock = self._sock, None
-        self._server = await serve(self._handle, sock=sock, process_request=self._check_token,
-                                   max_size=MAX_FRAME, ping_interval=None,
+        self._server = await serve(self._handle, sock=sock, max_size=MAX_FRAME, ping_interval=None,
                                    logger=logging.getLogger("peerlab.browser.websockets"))
-
-    def _check_token(self, connection: ServerConnection, request: Request) -> Response | None:
-        query = parse_qs(urlsplit(request.path).query)
-        if query.get("token") != [self.token]:
-            return connection.respond(http.HTTPStatus.FORBIDDEN, "wrong or missing token\n")
-        return None
 
     def register(self, peer: RTCPeerConnection) -> None:
         self._peers[peer.peer_id] = peer
@@ -94,14 +79,17 @@ class Bridge:
     async def _handle(self, ws: ServerConnection) -> None:
         try:
             hello = json.loads(await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT))
-            peer = self._peers.get(hello.get("peer", "")) if isinstance(hello, dict) else None
+            peer = self._peers.get(str(hello.get("peer", ""))) if isinstance(hello, dict) else None
         except (TimeoutError, ConnectionClosed, ValueError, TypeError):
             return
         if peer is None:
             await ws.close(4004, "no such browser peer in this kernel")
             return
-        if not peer.attach_page(ws, hello):
-            await ws.close(4009, "another page already holds this browser peer")
+        if not hmac.compare_digest(str(hello.get("key", "")), peer.key):
+            await ws.close(4003, "wrong key for this browser peer")
+            return
+        link = WebSocketLink(ws, "proxy" if hello.get("channel") == "proxy" else "direct")
+        if not await peer.attach_page(link, hello):
             return
         try:
             async for text in ws:
@@ -114,7 +102,7 @@ class Bridge:
         except ConnectionClosed:
             pass
         finally:
-            peer.detach_page(ws)
+            peer.detach_page(link)
 
     async def close(self) -> None:
         """Stop listening and close every page's socket."""

@@ -6,22 +6,23 @@ event and state is the browser's own, unchanged (a Chromium host candidate is a 
 name, ``iceConnectionState`` passes through ``connected``, gathering lasts).
 
 How it travels: ``pc.widget`` (an ``anywidget`` widget, its JavaScript in ``peer.js``) makes the
-page's connection as soon as the kernel creates it, and the page opens a WebSocket to the kernel's
-bridge (:mod:`peerlab.browser.bridge`, which says why not the widget's comm). Calls go to the
-page over that socket; replies, events and states come back over it, into the kernel's event loop.
+page's connection as soon as the kernel creates it, and the page links up with the kernel by
+every way it may at once: the widget's comm, a WebSocket through the Jupyter server, a WebSocket
+straight to 127.0.0.1 (:mod:`peerlab.browser.links`). The first to reach the kernel carries the
+calls to the page and its replies, events and states back, into the kernel's event loop;
+``pc.link`` names it. :mod:`peerlab.browser.page` keeps that link and the calls waiting on it.
 
 Without a page (nbval, nbclient, a closed tab), every call fails after ``connect_timeout``
 seconds (5) with :class:`BrowserUnavailable`, saying that the cell needs the notebook open in
-JupyterLab in a browser. Nothing waits forever.
+JupyterLab in a browser; a page that could not link says why (:class:`BrowserUnlinked`).
+Nothing waits forever.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import itertools
-import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -30,13 +31,12 @@ from typing import Any
 import anywidget
 import traitlets
 from aiortc import RTCSessionDescription
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
 from ..defaults import DEFAULT_WAIT
 from ..errors import (
     BrowserError,
     BrowserUnavailable,
+    BrowserUnlinked,
     CandidateTypeError,
     ConfigurationError,
     DescriptionModifiedError,
@@ -55,19 +55,20 @@ from ..webrtc.candidate import RTCIceCandidate
 from ..webrtc.connection import RTCDataChannelEvent
 from ..webrtc.datachannel import ChannelEvents, MessageEvent
 from ..webrtc.events import Event, EventHandler, EventLog
+from ..webrtc.ice_servers import ice_servers
 from ..webrtc.promise import Promise, promising
 from ..webrtc.sdp import to_description
 from ..webrtc.trickle import RTCPeerConnectionIceEvent
 from ..webrtc.waiting import STATES, PeerConnectionBase, raise_listener_error, state_reached, until
 from .bridge import bridge
+from .links import CHANNEL_WORDS, CommLink, PageLink, allowed_channels, listen_on_comm
+from .page import Page
 
 __all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget", "BrowserError",
-           "BrowserUnavailable", "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
+           "BrowserUnavailable", "BrowserUnlinked", "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
 
 CONNECT_TIMEOUT = 5.0   # seconds a call waits for the page to link up before it fails
 REPLY_TIMEOUT = DEFAULT_WAIT   # seconds a call waits for the linked page's answer
-NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
-                   "page's own RTCPeerConnection, and no page")
 _ESM = resources.files(__package__).joinpath("peer.js").read_text(encoding="utf-8")
 
 
@@ -82,6 +83,18 @@ CAMERA_HINTS = {
     "NotSupportedError": "this page cannot ask for a camera",
     "TimeoutError": "nobody answered the browser's camera prompt in time: answer it, then run the cell again",
 }
+
+
+def no_path_hint(servers: list[dict[str, Any]]) -> str:
+    """What to say when ICE found no path between the page and the far side: likely a hub that blocks UDP."""
+    if servers:
+        urls = ", ".join(str(u) for s in servers for u in ([s["urls"]] if isinstance(s["urls"], str) else s["urls"]))
+        given = f"The ICE servers set for the lessons ({urls}) did not give one either: is the TURN server up?"
+    else:
+        given = ("None is set here (peerlab.ice_servers() is []): ask whoever runs this JupyterLab to set "
+                 "PEERLAB_ICE_SERVERS for the lessons, then restart the kernel and run the lesson again.")
+    return (". ICE found no path between your browser and the kernel: where JupyterLab runs on a server (a hub, "
+            "Binder, a container), UDP between them may be blocked, and only a TURN relay gets through. " + given)
 
 
 def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
@@ -118,12 +131,18 @@ def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
 
 
 class BrowserPeerWidget(anywidget.AnyWidget):
-    """The front end of a browser peer: makes the page's ``RTCPeerConnection``; shows its four states."""
+    """The front end of a browser peer: makes the page's ``RTCPeerConnection``, links up, shows its four states.
+
+    ``links`` are the ways the page may try (:mod:`peerlab.browser.links`); ``bridge_port`` is the
+    kernel's WebSocket port on 127.0.0.1 and ``key`` what the page's hello must carry there.
+    """
 
     _esm = _ESM
     peer_id = traitlets.Unicode("").tag(sync=True)
     name = traitlets.Unicode("browser").tag(sync=True)
-    bridge_url = traitlets.Unicode("").tag(sync=True)
+    bridge_port = traitlets.Int(0).tag(sync=True)
+    key = traitlets.Unicode("").tag(sync=True)
+    links = traitlets.List(traitlets.Unicode()).tag(sync=True)
     configuration = traitlets.Dict().tag(sync=True)
 
 
@@ -215,23 +234,15 @@ class RTCPeerConnection(PeerConnectionBase):
         if not isinstance(configuration, dict):
             raise ConfigurationError("a browser peer's configuration is a dict like {'iceServers': []}")
         self.name = name
-        self.connect_timeout = connect_timeout
-        self.reply_timeout = reply_timeout
         self.events = EventLog()
         self.peer_id = secrets.token_hex(8)
-        self.user_agent: str | None = None
+        self.key = secrets.token_urlsafe(16)
         self._bridge = bridge()
         self._bridge.register(self)
         self._loop = self._bridge.loop
+        self._page = Page(name, self._loop, connect_timeout=connect_timeout, reply_timeout=reply_timeout)
         self._states = {"signalingState": "stable", "iceGatheringState": "new", "iceConnectionState": "new",
                         "connectionState": "new"}
-        self._page: ServerConnection | None = None
-        self._linked: asyncio.Future[None] = self._loop.create_future()
-        self._lost: str | None = None  # why the page is gone
-        self._outbox: asyncio.Queue[str] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
-        self._pending: dict[int, tuple[str, asyncio.Future[Any]]] = {}
-        self._ids = itertools.count(1)
         self._channels: dict[str, BrowserDataChannel] = {}
         self.datachannels: list[BrowserDataChannel] = []
         self.received_tracks: list[str] = []  # the kinds of the page's track events
@@ -239,8 +250,9 @@ class RTCPeerConnection(PeerConnectionBase):
         self._held: list[RTCIceCandidate | None] = []
         self._end_dispatched = False
         self._closed = False
-        self.widget = BrowserPeerWidget(peer_id=self.peer_id, name=name, bridge_url=self._bridge.url,
-                                        configuration=configuration)
+        self.widget = BrowserPeerWidget(peer_id=self.peer_id, name=name, bridge_port=self._bridge.port, key=self.key,
+                                        links=allowed_channels(), configuration=configuration)
+        listen_on_comm(self.widget, self._loop, self._from_comm)
         self.events.add(self.name, "call", "RTCPeerConnection", "created in the browser")
 
     # -- what a notebook shows -------------------------------------------------
@@ -254,8 +266,18 @@ class RTCPeerConnection(PeerConnectionBase):
         return bundle
 
     def __repr__(self) -> str:
-        return f"<browser RTCPeerConnection {self.name}: " + ", ".join(
+        return f"<browser RTCPeerConnection {self.name} ({self._link_words()}): " + ", ".join(
             f"{k}={v!r}" for k, v in self.states().items()) + ">"
+
+    def _link_words(self) -> str:
+        """How the page talks to the kernel, in a few words: ``linked by comm``, ``not linked yet``, ..."""
+        if self._page.link is not None:
+            return f"linked by {self._page.link.channel}"
+        if self._closed:
+            return "closed"
+        if self._page.lost is not None:
+            return "its page is gone"
+        return "could not link" if self._page.report else "not linked yet"
 
     # -- the four states, as the page last told them ----------------------------
 
@@ -278,7 +300,37 @@ class RTCPeerConnection(PeerConnectionBase):
     @property
     def linked(self) -> bool:
         """Whether a page holds this connection now."""
-        return self._page is not None
+        return self._page.link is not None
+
+    @property
+    def link(self) -> str | None:
+        """How the page holding this connection talks to the kernel: ``"comm"``, ``"proxy"``, ``"direct"``, or None.
+
+        ``comm`` is the widget's own comm, through Jupyter; ``proxy`` a WebSocket through the Jupyter
+        server (jupyter-server-proxy); ``direct`` a WebSocket straight to the kernel's 127.0.0.1. The
+        page tries each it may at once, and the first to reach the kernel is the link.
+        """
+        return self._page.channel
+
+    @property
+    def link_failures(self) -> dict[str, str]:
+        """What the page said about each way that did not link (empty once one has)."""
+        return dict(self._page.report)
+
+    @property
+    def user_agent(self) -> str | None:
+        """The linked page's ``navigator.userAgent``."""
+        return self._page.user_agent
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds a call waits for a page to link up."""
+        return self._page.connect_timeout
+
+    @property
+    def reply_timeout(self) -> float:
+        """Seconds a call waits for the linked page's answer."""
+        return self._page.reply_timeout
 
     # -- the browser's methods ---------------------------------------------------
 
@@ -351,15 +403,13 @@ class RTCPeerConnection(PeerConnectionBase):
     def close(self) -> Promise[None]:
         """Close the page's connection (and stop its camera); the states read ``closed`` at once."""
         async def closing() -> None:
-            if self._page is not None and self._lost is None:
+            if self._page.link is not None and self._page.lost is None:
                 try:
                     await self._request("close", check_open=False)
                 except PeerlabError:
                     pass
-            writer = self._writer
-            self._stop()
-            if writer is not None:
-                await asyncio.gather(writer, return_exceptions=True)
+            # The widget stays: its view keeps showing the page's connection, now closed.
+            self._page.stop(f"the {self.name} is closed: start again from step 1 with a new RTCPeerConnection()")
             await self._close_listeners()
         if not self._closed:
             self._closed = True
@@ -378,9 +428,11 @@ class RTCPeerConnection(PeerConnectionBase):
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``, as peerlab's own."""
         done = state_reached(self, attribute, state)
+        who = "the browser" if self.name == "browser" else f"the {self.name} (the browser)"
         await self._until(done, timeout, lambda: (
-            f"the {self.name} (the browser) waited {timeout:g} s for {attribute} {state!r}; it is "
-            f"{getattr(self, attribute)!r}"))
+            f"{who} waited {timeout:g} s for {attribute} {state!r}; it is {getattr(self, attribute)!r}"
+            + (no_path_hint(ice_servers()) if state == "connected" and self.iceConnectionState in (
+                "new", "checking", "failed") else "")))
 
     @promising
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
@@ -401,115 +453,61 @@ class RTCPeerConnection(PeerConnectionBase):
 
     # -- talking to the page -----------------------------------------------------
 
-    def _post_call(self, method: str, args: list[Any], call_id: int = 0) -> None:
-        self._outbox.put_nowait(json.dumps({"type": "call", "id": call_id, "method": method, "args": args}))
+    def _post_call(self, method: str, args: list[Any]) -> None:
+        self._page.post(method, args)
 
     async def _request(self, method: str, *args: Any, check_open: bool = True) -> Any:
         if check_open:
             self._check_open(f"{method}()")
         self.events.add(self.name, "call", method)
-        await self._wait_for_page(f"{method}()")
-        call_id = next(self._ids)
-        reply: asyncio.Future[Any] = self._loop.create_future()
-        self._pending[call_id] = (method, reply)
-        self._post_call(method, list(args), call_id)
-        try:
-            return await asyncio.wait_for(reply, self.reply_timeout)
-        except TimeoutError:
-            if reply.done() and not reply.cancelled():
-                raise  # the page's own answer (BrowserUnavailable is a TimeoutError too)
-            raise BrowserUnavailable(
-                f"{method}(): the page that holds the {self.name} did not answer within {self.reply_timeout:g} s; "
-                "is its tab still open (a tab in the background may be slowed down)?") from None
-        finally:
-            self._pending.pop(call_id, None)
+        return await self._page.request(method, list(args))
 
-    async def _wait_for_page(self, call: str) -> None:
-        if self._lost is not None:
-            raise BrowserUnavailable(f"{call}: {self._lost}")
-        if self._linked.done():
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._linked), self.connect_timeout)
-        except TimeoutError:
-            raise BrowserUnavailable(
-                f"{call}: {NEEDS_A_BROWSER} linked up with the kernel within {self.connect_timeout:g} s. Open this "
-                "notebook in JupyterLab in a browser and run the cell there (nbval, nbclient and `jupyter "
-                "execute` have no page).") from None
-        if self._lost is not None:
-            raise BrowserUnavailable(f"{call}: {self._lost}")
+    @promising
+    async def round_trip(self) -> float:
+        """peerlab's own: seconds for one call to the page and its answer, over the link (``pc.link``)."""
+        await self._page.wait_for_link("round_trip()")
+        start = time.perf_counter()
+        await self._page.request("ping", [])
+        return time.perf_counter() - start
 
-    def attach_page(self, ws: ServerConnection, hello: dict[str, Any]) -> bool:
-        """The bridge: a page linked up (``hello`` says who it is); False if another page holds this peer."""
-        if self._page is not None or self._lost is not None:
+    async def attach_page(self, link: PageLink, hello: dict[str, Any]) -> bool:
+        """A page said hello over ``link`` (the bridge's WebSocket, or the comm): link it, or refuse it."""
+        if not await self._page.attach(link, hello):
             return False
-        self._page = ws
-        self.user_agent = str(hello.get("userAgent") or "") or None
         states = hello.get("states")
         if isinstance(states, dict):
             for state in STATES:
                 if isinstance(states.get(state), str):
                     self._set_state(state, states[state], dispatch=False)
-        self._writer = self._loop.create_task(self._write(ws))
-        if not self._linked.done():
-            self._linked.set_result(None)
-        self.events.add(self.name, "note", "page", "linked")
+        self.events.add(self.name, "note", "page", f"linked by {CHANNEL_WORDS.get(link.channel, link.channel)}")
         return True
 
-    async def _write(self, ws: ServerConnection) -> None:
-        try:
-            while True:
-                await ws.send(await self._outbox.get())
-        except ConnectionClosed:
-            pass
-
-    def detach_page(self, ws: ServerConnection) -> None:
-        """The bridge: the page's socket closed (a reload, a closed tab); the calls waiting on it fail."""
-        if self._page is not ws:
+    def detach_page(self, link: PageLink) -> None:
+        """The page's link closed (a reload, a closed tab); the calls waiting on it fail."""
+        if not self._page.detach(link):
             return
-        self._page = None
-        if self._lost is None:
-            self._lost = (f"{NEEDS_A_BROWSER} holds the {self.name} any more (its tab was closed or reloaded, or the "
-                          "kernel's bridge closed). Run the cell that makes it again, with the notebook open.")
-        self._fail_pending()
-        if self._writer is not None:
-            self._writer.cancel()
-            self._writer = None
         if not self._closed:
             for state in ("signalingState", "iceConnectionState", "connectionState"):
                 self._set_state(state, "closed", dispatch=False)
         self.events.add(self.name, "note", "page", "gone")
 
-    def _fail_pending(self) -> None:
-        for method, reply in self._pending.values():
-            if not reply.done():
-                reply.set_exception(BrowserUnavailable(f"{method}(): {self._lost}"))
-
-    def _stop(self) -> None:
-        """After close(): let the page go."""
-        if self._lost is None:
-            self._lost = f"the {self.name} is closed: start again from step 1 with a new RTCPeerConnection()"
-        self._fail_pending()
-        if self._writer is not None:
-            self._writer.cancel()
-            self._writer = None
-        if not self._linked.done():
-            self._linked.set_result(None)  # a call waiting for a page wakes up and reads why there is none
-        # The widget stays: its view keeps showing the page's connection, now closed.
+    def _from_comm(self, message: dict[str, Any]) -> None:
+        """One message over the widget's comm, on the loop: a hello, the page's report, or one for the linked page."""
+        kind = message.get("type")
+        if kind == "hello":
+            self._loop.create_task(self.attach_page(CommLink(self.widget), message))
+        elif kind == "report":
+            failures = message.get("failures")
+            if isinstance(failures, dict):
+                self._page.reported(failures, bool(message.get("final")))
+        elif self._page.channel == "comm":
+            self.on_page_message(message)
 
     def on_page_message(self, message: dict[str, Any]) -> None:
         """The bridge: one message from the page (a call's result or error, an event, a state)."""
         kind = message.get("type")
         if kind in ("result", "error"):
-            pending = self._pending.get(int(message.get("id") or 0))
-            if pending is None or pending[1].done():
-                return
-            method, reply = pending
-            if kind == "result":
-                reply.set_result(message.get("value"))
-            else:
-                error = message.get("error")
-                reply.set_exception(browser_error(method, error if isinstance(error, dict) else {}))
+            self._page.answer(message, browser_error)
         elif kind == "state":
             name, value = message.get("name"), message.get("value")
             if name in STATES and isinstance(value, str) and not self._closed:
@@ -580,13 +578,13 @@ class RTCPeerConnection(PeerConnectionBase):
         raise_listener_error(self)
         if predicate():
             return
-        await self._wait_for_page("wait")
+        await self._page.wait_for_link("wait")
 
         def reached() -> bool:
             if predicate():
                 return True
-            if self._lost is not None:
-                raise BrowserUnavailable(self._lost)
+            if self._page.lost is not None:
+                raise BrowserUnavailable(self._page.lost)
             return False
 
         await until(self, reached, timeout, message)

@@ -1,15 +1,35 @@
 // peerlab.browser: the page's own RTCPeerConnection, driven from Python cells.
 //
 // initialize() runs once per widget model, as soon as the kernel creates the widget (displayed or
-// not): it makes the page's RTCPeerConnection and opens a WebSocket to the kernel's bridge
-// (bridge_url, with its token). Calls come from Python over that socket; every reply, event and
-// state change goes back over it, straight into the kernel's event loop (a reply over the widget
-// comm would wait until the running cell ends: see peerlab/browser/__init__.py).
+// not): it makes the page's RTCPeerConnection and links up with the kernel by every way the widget's
+// `links` allow, all at once (peerlab/browser/links.py says more):
+//   comm    the widget's own comm, through Jupyter (model.send, and msg:custom back);
+//   proxy   a WebSocket through the Jupyter server, {baseUrl}proxy/{port}/ on this page's origin
+//           (wss: under https), which jupyter-server-proxy carries to the kernel's 127.0.0.1;
+//   direct  a WebSocket to ws://127.0.0.1:{port}/, tried only by a page served from 127.0.0.1 or
+//           localhost, where the browser's 127.0.0.1 is the kernel's.
+// Each sends a hello (the peer's id and key); the first the kernel answers with "linked" carries
+// every call, reply, event and state from then on, and the others are closed. A way that fails
+// says why (an HTTP status, a close code, no answer in time): the widget shows it, and the page
+// tells the kernel over the comm, so that a cell that waits for a page can say what went wrong.
 // render() draws the four states, live, from the page's connection itself, and a <video> for each
 // video track the connection receives (its track event): what the far side sends, playing here.
 
 const PEERS = (globalThis.__peerlab_browser_peers ??= new Map());
 const STATES = ["signalingState", "iceGatheringState", "iceConnectionState", "connectionState"];
+const COMM_WAIT_MS = 3000;  // a kernel that hands comm messages over while a cell runs answers in milliseconds
+const SOCKET_WAIT_MS = 4000;
+const WORDS = {
+  comm: "the widget's comm, through Jupyter",
+  proxy: "a WebSocket through the Jupyter server",
+  direct: "a WebSocket straight to the kernel's 127.0.0.1",
+};
+const CLOSE_CODES = {
+  4003: "the kernel refused the key (the widget is from an older run of the cell?)",
+  4004: "the kernel has no such browser peer (it was restarted?)",
+  4009: "another page (or this one before a reload) holds this browser peer: run the cell that makes it again",
+  1006: "closed before it opened",
+};
 
 function states(pc) {
   return Object.fromEntries(STATES.map((s) => [s, pc[s]]));
@@ -37,17 +57,145 @@ function fromBase64(text) {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
+function bridgeUrls(model) {
+  // The proxy's address on this page's own origin: Jupyter's base URL (a hub's /user/<name>/) + proxy/<port>/.
+  const config = document.getElementById("jupyter-config-data");
+  if (!config) return null;
+  let base = "/";
+  try { base = JSON.parse(config.textContent).baseUrl || "/"; } catch (error) { return null; }
+  const http = new URL(base.replace(/\/?$/, "/") + "proxy/" + model.get("bridge_port") + "/", location.href);
+  const ws = new URL(http.href);
+  ws.protocol = http.protocol === "https:" ? "wss:" : "ws:";
+  return { ws: ws.href, http: http.href };
+}
+
+function onLoopback() {
+  const host = location.hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host.endsWith(".localhost");
+}
+
+async function whyNotProxy(http, event) {
+  // The WebSocket says only 1006; the same URL over plain HTTP says more.
+  try {
+    const reply = await fetch(http, { credentials: "same-origin", cache: "no-store" });
+    if (reply.status === 404) return "HTTP 404 at " + http + ": the Jupyter server has no proxy (jupyter-server-proxy is not installed where it runs)";
+    if (reply.status === 426) return "the proxy reached the kernel (HTTP 426) but the WebSocket closed (" + event.code + ")";
+    return "HTTP " + reply.status + " " + reply.statusText + " at " + http;
+  } catch (error) {
+    return "closed (" + event.code + "), and " + http + " did not answer: " + error;
+  }
+}
+
+function linkUp(model, entry, peerId, outbox, handle) {
+  const allowed = model.get("links") || [];
+  const page = Math.random().toString(36).slice(2);  // this page's own id: the kernel tells its own ways from another page's
+  const hello = (channel) => JSON.stringify({ type: "hello", peer: peerId, key: model.get("key"), channel, page,
+                                              states: states(entry.pc), userAgent: navigator.userAgent });
+  const tell = (message) => { try { model.send({ peerlab: JSON.stringify(message) }); } catch (error) { /* no comm */ } };
+  const report = () => {
+    const final = allowed.every((channel) => channel in entry.failures);
+    tell({ type: "report", failures: entry.failures, final });
+    entry.redraw();
+  };
+  const failed = (channel, why) => {
+    entry.attempts.delete(channel);
+    if (entry.link) return;
+    entry.failures[channel] = why;
+    report();
+  };
+  const linked = (attempt) => {
+    if (entry.link || entry.lost) { attempt.close(); return; }
+    entry.link = attempt;
+    entry.failures = {};
+    for (const other of entry.attempts.values()) if (other !== attempt) other.close();
+    entry.attempts.clear();
+    outbox.splice(0).forEach((text) => attempt.send(text));
+    entry.redraw();
+  };
+  for (const channel of ["comm", "proxy", "direct"]) {
+    if (!allowed.includes(channel)) entry.failures[channel] = "not allowed here (PEERLAB_BROWSER_LINKS)";
+  }
+  const fromKernel = (attempt, message) => {
+    if (message.type === "linked") linked(attempt);
+    else if (message.type === "refused") failed(attempt.channel, message.reason || "refused by the kernel");
+    else if (entry.link === attempt) handle(message);
+  };
+
+  if (allowed.includes("comm")) {
+    const attempt = { channel: "comm", send: (text) => model.send({ peerlab: text }), close: () => {} };
+    entry.attempts.set("comm", attempt);
+    const timer = setTimeout(() => {
+      if (entry.link !== attempt) failed("comm", "no answer within " + COMM_WAIT_MS / 1000 + " s (a kernel older than ipykernel 7.4 reads a widget's messages only after the running cell)");
+    }, COMM_WAIT_MS);
+    model.on("msg:custom", (content) => {
+      if (!content || typeof content.peerlab !== "string") return;
+      const message = JSON.parse(content.peerlab);
+      if (message.type === "linked") clearTimeout(timer);
+      fromKernel(attempt, message);
+    });
+    attempt.send(hello("comm"));
+  }
+
+  const socket = (channel, url, whyNot) => {
+    let ws;
+    try { ws = new WebSocket(url); } catch (error) { failed(channel, url + ": " + error); return; }
+    let opened = false;
+    const attempt = { channel, send: (text) => ws.send(text), close: () => ws.close(1000, "another link holds this peer") };
+    entry.attempts.set(channel, attempt);
+    const timer = setTimeout(() => { if (!opened) ws.close(); }, SOCKET_WAIT_MS);
+    ws.addEventListener("open", () => { opened = true; clearTimeout(timer); ws.send(hello(channel)); });
+    ws.addEventListener("message", (event) => fromKernel(attempt, JSON.parse(event.data)));
+    ws.addEventListener("close", async (event) => {
+      clearTimeout(timer);
+      if (entry.link === attempt) {
+        entry.link = null;
+        entry.lost = "its link (" + WORDS[channel] + ") closed (" + (event.reason || event.code) + ")";
+        entry.redraw();
+        return;
+      }
+      if (entry.link || !entry.attempts.has(channel)) return;
+      if (opened) failed(channel, "closed by the kernel: " + (event.reason || CLOSE_CODES[event.code] || event.code));
+      else failed(channel, await whyNot(event));
+    });
+  };
+
+  if (allowed.includes("proxy")) {
+    const urls = bridgeUrls(model);
+    if (!urls) failed("proxy", "not tried: this page is not JupyterLab's (no jupyter-config-data)");
+    else socket("proxy", urls.ws, (event) => whyNotProxy(urls.http, event));
+  }
+  if (allowed.includes("direct")) {
+    if (!onLoopback()) {
+      failed("direct", "not tried: this page comes from " + location.host + ", so the browser's 127.0.0.1 is not the kernel's");
+    } else {
+      const url = "ws://127.0.0.1:" + model.get("bridge_port") + "/";
+      socket("direct", url, (event) => url + ": refused or unreachable (" + event.code + ")");
+    }
+  }
+}
+
+function linkText(entry) {
+  if (entry.link) return "linked to the kernel by " + WORDS[entry.link.channel];
+  if (entry.lost) return entry.lost;
+  const failures = Object.entries(entry.failures);
+  if (failures.length && !entry.attempts.size) {
+    return "could not link to the kernel: " + failures.map(([channel, why]) => channel + ": " + why).join("; ");
+  }
+  return "linking to the kernel…";
+}
+
 function start(model) {
   const peerId = model.get("peer_id");
   if (PEERS.has(peerId)) return PEERS.get(peerId);
   const pc = new RTCPeerConnection(model.get("configuration"));
-  const entry = { pc, ws: null, channels: new Map(), views: new Set(), nextChannel: 1, error: null,
-                  camera: [], received: [], videoViews: new Set(), videoReported: false };
+  const entry = { pc, link: null, attempts: new Map(), failures: {}, lost: null, channels: new Map(),
+                  views: new Set(), nextChannel: 1, camera: [], received: [], videoViews: new Set(),
+                  videoReported: false };
   PEERS.set(peerId, entry);
   const outbox = [];
   const post = (message) => {
     const text = JSON.stringify(message);
-    if (entry.ws && entry.ws.readyState === WebSocket.OPEN) entry.ws.send(text);
+    if (entry.link) entry.link.send(text);
     else outbox.push(text);
   };
   const redraw = () => entry.views.forEach((draw) => draw());
@@ -88,6 +236,7 @@ function start(model) {
   });
 
   const calls = {
+    ping: () => null,
     createOffer: () => pc.createOffer(),
     createAnswer: () => pc.createAnswer(),
     setLocalDescription: (description) => (description ? pc.setLocalDescription(description) : pc.setLocalDescription()),
@@ -145,26 +294,7 @@ function start(model) {
     redraw();
   };
 
-  const url = model.get("bridge_url");
-  if (url) {
-    try {
-      const ws = new WebSocket(url);
-      entry.ws = ws;
-      ws.addEventListener("open", () => {
-        ws.send(JSON.stringify({ type: "hello", peer: peerId, states: states(pc), userAgent: navigator.userAgent }));
-        outbox.splice(0).forEach((text) => ws.send(text));
-      });
-      ws.addEventListener("message", (event) => handle(JSON.parse(event.data)));
-      ws.addEventListener("close", (event) => {
-        entry.error = "the kernel's bridge closed (" + (event.reason || event.code) + ")";
-        redraw();
-      });
-    } catch (error) {
-      entry.error = String(error);
-    }
-  } else {
-    entry.error = "no bridge URL";
-  }
+  linkUp(model, entry, peerId, outbox, handle);
   return entry;
 }
 
@@ -177,7 +307,8 @@ function initialize({ model }) {
     PEERS.delete(peerId);
     try { entry.pc.close(); } catch (e) { /* already closed */ }
     entry.camera.forEach((track) => track.stop());
-    if (entry.ws) entry.ws.close(1000, "widget closed");
+    for (const attempt of entry.attempts.values()) attempt.close();
+    if (entry.link) entry.link.close();
   };
 }
 
@@ -218,7 +349,8 @@ function render({ model, el }) {
       `<td><span class="peerlab-browser-state" data-peer="${name}" data-machine="${s}" data-state="${esc(pc[s])}" ` +
       `style="display:inline-block;padding:1px 6px;border-radius:3px;background:#1565c0;color:white;font-weight:bold">${esc(pc[s])}</span></td></tr>`
     ).join("");
-    const link = entry.ws && entry.ws.readyState === WebSocket.OPEN ? "linked to the kernel" : (entry.error || "linking to the kernel…");
+    const link = linkText(entry);
+    box.dataset.link = entry.link ? entry.link.channel : "";
     statesBox.innerHTML =
       `<div style="font-family:var(--jp-code-font-family, monospace);font-size:12px">` +
       `<b>${name}</b>: this page's own RTCPeerConnection (${esc(link)})` +

@@ -17,7 +17,9 @@ NSEC and puts the AAAA record there.
 :class:`Resolving` is a connection's side of it: the far side's ``.local`` candidates it is
 resolving, each in a background task, as a browser's ``addIceCandidate()`` settles at once and
 resolves the name afterwards (aiortc's would wait up to 1 s for aioice, which cannot read
-Chromium's answer). What to do with each outcome is the connection's.
+Chromium's answer). What to do with each outcome is the connection's; whether end-of-candidates
+may reach aiortc yet is :attr:`Resolving.pending`'s, and a name that did not resolve holds it
+(a browser on another network: see there).
 """
 
 from __future__ import annotations
@@ -231,6 +233,7 @@ class Resolving:
         self._then = then
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsettled: list[str] = []
+        self._unresolved: list[str] = []
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -239,8 +242,16 @@ class Resolving:
 
     @property
     def pending(self) -> bool:
-        """Whether a name is still unsettled."""
-        return bool(self._unsettled)
+        """Whether end-of-candidates must wait: a name is still resolving, or one did not resolve.
+
+        A name that did not resolve holds it until :meth:`cancel`. Its owner is usually a browser on
+        another network (a JupyterHub's kernel, where multicast DNS does not reach): its checks still
+        come, and ICE learns its address from them as a peer-reflexive candidate. aioice 0.13, told
+        end-of-candidates before then with no candidate it can pair, prunes its only component and
+        fails at once; without end-of-candidates it waits for those checks, as a browser does
+        (Chromium, given end-of-candidates and no candidate at all, stays ``new`` until a check comes).
+        """
+        return bool(self._unsettled or self._unresolved)
 
     def start(self, candidate: AiortcCandidate) -> None:
         """Resolve ``candidate``'s host name (``<uuid>.local``) in the background."""
@@ -250,13 +261,16 @@ class Resolving:
         task.add_done_callback(self._tasks.discard)  # also when cancel() cancels it
 
     def settle(self, resolution: Resolution) -> None:
-        """``resolution``'s name is done with: no longer pending."""
+        """``resolution``'s name is done with: no longer resolving (still :attr:`pending` if it did not resolve)."""
         if resolution.name in self._unsettled:
             self._unsettled.remove(resolution.name)
+            if resolution.candidate is None:
+                self._unresolved.append(resolution.name)
 
     async def cancel(self) -> None:
-        """Stop every resolution still running (their sockets close as they stop)."""
+        """Stop every resolution still running (their sockets close as they stop); nothing is pending after."""
         self._unsettled.clear()
+        self._unresolved.clear()
         for task in self._tasks:
             task.cancel()
         if self._tasks:

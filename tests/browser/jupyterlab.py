@@ -28,7 +28,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 INSTALL_HINT = ("Debian's Chromium is not installed: `apt-get install chromium` (as root); "
                 "PEERLAB_CHROMIUM=/path/to/chromium points the tests at another build")
 
-#: Settings that make a headless JupyterLab predictable (measured, see DESIGN.md).
+#: Settings that make a headless JupyterLab predictable (each measured: the comments say what it prevents).
 LAB_SETTINGS = {
     # JupyterLab 4 otherwise leaves off-screen cells out of the page.
     # scrollPastEnd off: a window as tall as the notebook then shows all of it (screenshot_notebook).
@@ -81,6 +81,36 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _fetch_here(method: str, url: str, token: str) -> bytes:
+    """The server's REST API from this process (the default: it runs on this machine's loopback)."""
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        body: bytes = reply.read()
+    return body
+
+
+@dataclass
+class Where:
+    """Where a JupyterLab runs, and how the tests reach its API: by default plain http on 127.0.0.1, here.
+
+    A hub-like set-up (tests/browser/hub.py) runs it inside a network namespace (``wrap`` prefixes the
+    command), on another address, over https (``certificate``: its certificate and key files), with
+    more environment and arguments, and reaches its API from inside that network (``fetch``).
+    """
+
+    host: str = "127.0.0.1"
+    port: int | None = None  # None: a free one on this machine's loopback
+    wrap: Callable[[list[str]], list[str]] = list
+    certificate: tuple[Path, Path] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    fetch: Callable[[str, str, str], bytes] = _fetch_here
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.certificate else "http"
+
+
 class _PortTaken(RuntimeError):
     """JupyterLab exited at start because another process had bound its port first."""
 
@@ -88,7 +118,9 @@ class _PortTaken(RuntimeError):
 class JupyterLab:
     """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it."""
 
-    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 60.0) -> None:
+    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 60.0,
+                 where: Where | None = None) -> None:
+        self.where = where = where or Where()
         self.root = workdir / "notebooks"
         shutil.copytree(notebooks, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         settings = workdir / "settings"
@@ -100,23 +132,25 @@ class JupyterLab:
         self.token = secrets.token_hex(16)
         # The learner's own Jupyter config and runtime files stay out of it, both ways.
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / "config"),
-               "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}
+               "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"), **where.env}
+        https = [f"--ServerApp.certfile={where.certificate[0]}", f"--ServerApp.keyfile={where.certificate[1]}"] \
+            if where.certificate else []
         self._log = open(log, "w")  # noqa: SIM115  (open while the server runs; stop() closes it)
         # free_port() can lose a race: another process (a kernel's socket, under pytest-xdist) may bind the
         # port before JupyterLab does. With port_retries=0 JupyterLab then exits instead of moving to another
         # port, and it is started again on a new one.
         for attempt in range(3):
-            self.port = free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+            self.port = where.port or free_port()
+            self.url = f"{where.scheme}://{where.host}:{self.port}"
+            self.process = subprocess.Popen(where.wrap(
+                [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ip={where.host}", f"--port={self.port}",
                  "--ServerApp.port_retries=0",
                  f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
                  f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
                  # window.jupyterapp: lets the tests read cell models (an error output, its cell's tags).
                  "--LabApp.expose_app_in_browser=True", "--allow-root",
                  # Its kernels over Unix sockets, not TCP ports another process can take first (tests/unix_kernels.py).
-                 "--KernelManager.transport=ipc"],
+                 "--KernelManager.transport=ipc", *https, *where.args]),
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.root, env=env)
             try:
                 self._wait_ready(ready_timeout)
@@ -145,10 +179,7 @@ class JupyterLab:
         raise RuntimeError(f"jupyter lab did not answer within {timeout:g} s; see {self._log.name}")
 
     def _api(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=5) as reply:
-            body = reply.read()
+        body = self.where.fetch(method, f"{self.url}{path}", self.token)
         return json.loads(body) if body else None
 
     def notebook_url(self, name: str) -> str:

@@ -10,6 +10,7 @@ To check more in a lesson, add a function to CHECKS; it gets the page after the 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -118,6 +119,9 @@ def check_two_processes(page: Any, lab: JupyterLab, name: str) -> None:
 
 def check_your_browser(page: Any, lab: JupyterLab, name: str) -> None:
     """Lesson 06: the browser calls aiortc and answers it; the chat box sends and the kernel's echo comes back."""
+    links = browser_peer_links(page)
+    assert links and all(link in ("comm", "proxy", "direct") for link in links), links  # pc's view says how
+    page.locator(".peerlab-browser-peer").first.screenshot(path=str(ARTIFACTS / "browser-peer-widget.png"))
     for tag in ("caller-step-8", "callee-step-7"):
         assert "iceConnectionState=connected  connectionState=connected" in outputs_text(page, tagged_cell(
             lab.path(name), tag))  # 'connected': the browser's own state, which aiortc never reports
@@ -254,12 +258,51 @@ WHILE_RUNNING: dict[str, Callable[[Any], None]] = {
 
 
 
-def run_and_check(page: Any, console_errors: list[str], lab: JupyterLab, name: str) -> None:
-    """Run All in a fresh workspace, screenshot it, and check what the lesson must show."""
+def browser_peer_links(page: Any) -> list[str]:
+    """How each browser peer's widget on the page says it is linked to the kernel (``comm``, ``proxy``, ``direct``)."""
+    return [str(link) for link in page.locator(".peerlab-browser-peer").evaluate_all(
+        "boxes => boxes.map(box => box.dataset.link)")]
+
+
+PROBE = """import json, os, statistics
+import peerlab.browser
+found = {}
+for channel in %r:
+    os.environ["PEERLAB_BROWSER_LINKS"] = channel
+    pc = peerlab.browser.RTCPeerConnection(name=f"probe {channel}")
+    try:
+        times = [await pc.round_trip() for _ in range(20)]
+        found[channel] = {"link": pc.link, "median_ms": round(statistics.median(times) * 1000, 2),
+                          "max_ms": round(max(times) * 1000, 2)}
+    except Exception as exc:
+        found[channel] = {"error": f"{type(exc).__name__}: {exc}"}
+    await pc.close()
+del os.environ["PEERLAB_BROWSER_LINKS"]
+print("LINKS " + json.dumps(found))"""
+
+
+def probe_links(page, lab: JupyterLab, channels: list[str], name: str) -> dict[str, dict[str, object]]:
+    """Each way to the kernel alone (PEERLAB_BROWSER_LINKS): did it link, and its round trip (20 calls, ms)."""
+    lab.write_notebook(name, [nbformat.v4.new_code_cell(PROBE % (channels,))])
+    run_notebook(page, lab, name)
+    line = next(line for line in outputs_text(page).splitlines() if line.startswith("LINKS "))
+    found: dict[str, dict[str, object]] = json.loads(line[len("LINKS "):])
+    return found
+
+
+def run_and_check(page: Any, console_errors: list[str], lab: JupyterLab, name: str, *, shot: str = "",
+                  after_run: Callable[[Any], None] | None = None) -> None:
+    """Run All in a fresh workspace, screenshot it, and check what the lesson must show.
+
+    ``shot`` names the screenshot (the lesson's stem by default); ``after_run(page)`` looks at the page
+    before the lesson's own checks (which may close its connections).
+    """
     allow_camera(page, lab.path(name))
     run_notebook(page, lab, name, while_running=WHILE_RUNNING.get(name))
-    screenshot_notebook(page, ARTIFACTS / f"{Path(name).stem}.png")
+    screenshot_notebook(page, ARTIFACTS / f"{shot or Path(name).stem}.png")
     assert unexpected_errors(page, lab, name) == []
     assert console_errors == []
+    if after_run is not None:
+        after_run(page)
     if name in CHECKS:  # a lesson missing there fails test_every_lesson_has_browser_checks_...
         CHECKS[name](page, lab, name)

@@ -1,8 +1,8 @@
 """The browser peer's camera in Debian's Chromium: peer.js's addCamera() outside JupyterLab, without and with leave.
 
 A plain page served from 127.0.0.1 by this test (a secure context on the local network, as JupyterLab on
-127.0.0.1 is: a page Playwright makes up has no address, and Chromium keeps it off the local bridge) runs peer.js with a stand-in for the widget's model, linked to the kernel's bridge in
-this test's event loop. Chromium's fake camera (CHROMIUM_ARGS) is the camera; the browser context either
+127.0.0.1 is: a page Playwright makes up has no address, and Chromium keeps it off the local bridge) runs peer.js with a stand-in for the widget's model (no comm: it links by the direct WebSocket to the kernel's
+bridge in this test's event loop). Chromium's fake camera (CHROMIUM_ARGS) is the camera; the browser context either
 grants it or not. Lesson 09 (lesson_checks.check_your_camera) covers the rest: the video there and back.
 """
 
@@ -31,7 +31,11 @@ START = """async ([source, values]) => {
 async def one_page_server() -> AsyncIterator[str]:
     """An HTTP server on 127.0.0.1 that answers every request with HTML; its URL."""
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):  # Chromium's spare preconnected socket, closed unused
+            writer.close()
+            return
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\nContent-Length: "
                      + str(len(HTML)).encode() + b"\r\n\r\n" + HTML)
         await writer.drain()
@@ -51,7 +55,8 @@ async def open_peer(context, url: str) -> tuple[object, peerlab.browser.RTCPeerC
     pc = peerlab.browser.RTCPeerConnection()
     source = resources.files("peerlab.browser").joinpath("peer.js").read_text(encoding="utf-8")
     await page.evaluate(START, [source, {"peer_id": pc.peer_id, "name": "browser", "configuration": {},
-                                         "bridge_url": pc.widget.bridge_url}])
+                                         "bridge_port": pc.widget.bridge_port, "key": pc.widget.key,
+                                         "links": ["direct"]}])
     return page, pc
 
 
