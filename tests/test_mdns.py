@@ -24,6 +24,17 @@ from peerlab.webrtc.mdns import Resolver, read_addresses
 BOUND = 10.0  # every wait ends by then, whatever happens
 
 
+async def exchange_descriptions(loopback, caller, callee) -> None:
+    """Caller steps 2-4 and 7, callee steps 2-4, with a data channel: the descriptions, not the candidates."""
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    loopback.caller.send({"type": "offer", "data": caller.localDescription})
+    await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
+    await callee.setLocalDescription(await callee.createAnswer())
+    loopback.callee.send({"type": "answer", "data": callee.localDescription})
+    await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
+
+
 @pytest.fixture
 async def responder(monkeypatch):
     """A Chromium-like responder on 127.0.0.1, and peerlab's resolver pointed at it."""
@@ -255,13 +266,7 @@ async def _connect_hidden(responder: MdnsResponder, *, callee_adds: bool) -> tup
                             lambda e: loopback.caller.send({"type": "candidate", "data": e.candidate}))
     callee.addEventListener("icecandidate",
                             lambda e: loopback.callee.send({"type": "candidate", "data": responder.hide(e.candidate)}))
-    caller.createDataChannel("chat")
-    await caller.setLocalDescription(await caller.createOffer())
-    loopback.caller.send({"type": "offer", "data": caller.localDescription})
-    await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
-    await callee.setLocalDescription(await callee.createAnswer())
-    loopback.callee.send({"type": "answer", "data": callee.localDescription})
-    await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
+    await exchange_descriptions(loopback, caller, callee)
     added = []
     while True:  # caller step 8, as the guide writes it
         message = await loopback.caller.receive("candidate")
@@ -363,13 +368,7 @@ async def test_a_side_whose_names_do_not_resolve_connects_through_its_checks(mon
                     candidate = host_candidate(f"{uuid.uuid4()}.local", candidate.port)
                 endpoints[pc.name].send({"type": "candidate", "data": candidate})
             pc.addEventListener("icecandidate", send)
-        caller.createDataChannel("chat")
-        await caller.setLocalDescription(await caller.createOffer())
-        loopback.caller.send({"type": "offer", "data": caller.localDescription})
-        await callee.setRemoteDescription((await loopback.callee.receive("offer"))["data"])
-        await callee.setLocalDescription(await callee.createAnswer())
-        loopback.callee.send({"type": "answer", "data": callee.localDescription})
-        await caller.setRemoteDescription((await loopback.caller.receive("answer"))["data"])
+        await exchange_descriptions(loopback, caller, callee)
         await asyncio.wait_for(add_remote_candidates(seeing, endpoints[seeing.name]), BOUND)
         await asyncio.wait_for(_until(lambda: not seeing.mdns_resolving), BOUND)
         await asyncio.sleep(0.2)  # aioice has had end-of-candidates, with no remote candidate
