@@ -54,6 +54,7 @@ class _Moved:
     host: str
     thread: int     # the native id of the thread that moved
     home: int       # a file descriptor of the network namespace it came from: the way back
+    stranded: bool = False  # the lab is gone and the thread could not go back
 
 
 _moved: _Moved | None = None
@@ -144,7 +145,10 @@ def left_behind(lab: Lab) -> str | None:
     if moved is None or moved.lab != lab.id or moved.thread != threading.get_native_id():
         return None
     words = leave()
-    return words if _moved is not None else None
+    if _moved is None:
+        return None
+    _moved.stranded = True
+    return words
 
 
 def where() -> str:
@@ -153,5 +157,8 @@ def where() -> str:
     if moved is None:
         return "this kernel is in the machine's own network"
     site = next(s for s in SITES if s.name == moved.host)
+    if moved.stranded:
+        return (f"this kernel is still in what was the lab {moved.name!r}'s {site.name!r} network, cut off since the "
+                "lab was torn down: restart the kernel to use the machine's own network again")
     return (f"this kernel is in the lab's {site.name!r} network: its address is {site.address}, behind the NAT "
             f"router {site.router} ({site.gateway}), which the public network sees as {site.wan}")
