@@ -111,6 +111,19 @@ class FarPeer:
             raise WaitTimeout(f"the far {self.role} in {self.host!r} printed nothing more in {timeout:g} s; "
                               f"its last line: {self.lines[-1] if self.lines else '(none yet)'!r}") from None
 
+    async def joined(self, timeout: float = WAIT) -> str:
+        """What it said as it joined its room: its first line, and the next one naming its configuration if it
+        has one. Waits at most ``timeout`` s for them; asked again (a re-run cell), it says the same at once."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        wanted = 1 if self.configuration is None else 2
+        while len(self.lines) < wanted and not self._reader.done():
+            if loop.time() > end:
+                raise WaitTimeout(f"the far {self.role} in {self.host!r} did not join in {timeout:g} s; it said: "
+                                  f"{' / '.join(self.lines) or 'nothing'}")
+            await asyncio.sleep(0.02)
+        return "\n".join(self.lines[:wanted])
+
     async def until(self, words: str, timeout: float = WAIT) -> str:
         """Its next line that contains ``words`` (the lines before it are read too)."""
         loop = asyncio.get_running_loop()
