@@ -6,20 +6,29 @@ offer, the caller offers to every callee that joins (or joins again); both trick
 candidates and echo data-channel messages (``"echo: ..."``). It prints one line per step to
 stdout, so the notebook that started it (or a teacher) can see what it did.
 
+Step 1's configuration is ``{"iceServers": []}`` unless ``--configuration JSON`` gives another, in
+the browser's shape (``iceServers``, ``iceTransportPolicy``, ``bundlePolicy``);
+``--ice-servers-from-server`` takes its ``iceServers`` from the server's ``joined`` message instead
+(``peerlab serve --turn-url ... --turn-secret ...`` hands out TURN credentials there).
+
 It stops, closing its connection and leaving the room, on SIGTERM or SIGINT, when the server
 stops or drops it, or after ``--lifetime`` seconds (15 minutes by default), whichever comes first.
-Exit status: 0 when it stopped for one of those reasons, 1 when it could not join.
+Exit status: 0 when it stopped for one of those reasons, 1 when it could not join, 2 for a
+configuration it cannot use.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from .errors import SignallingError
+from .errors import ConfigurationError, SignallingError
+from .natlab.ice import to_aiortc
 from .signalling.messages import ROLES, other_role
 from .signalling.websocket import join
 from .teaching.scripted import play_callee, play_caller
@@ -43,17 +52,55 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", default=None, help="the server's token, if its URL does not carry it")
     parser.add_argument("--lifetime", type=float, default=DEFAULT_LIFETIME,
                         help=f"stop after this many seconds (default {DEFAULT_LIFETIME:g})")
+    parser.add_argument("--configuration", default=None, metavar="JSON",
+                        help='step 1\'s configuration, as JSON in the browser\'s shape (default {"iceServers": []}), '
+                             'e.g. \'{"iceServers": [{"urls": "stun:HOST:3478"}]}\'')
+    parser.add_argument("--ice-servers-from-server", action="store_true",
+                        help="use the iceServers the server hands out when it joins (peerlab serve --turn-url ... "
+                             "--turn-secret ...) instead of the configuration's")
     return parser
 
 
+def configuration_for(configuration: dict[str, Any] | None, ice_servers: list[dict[str, Any]] | None = None) -> Any:
+    """What the far peer's connections are made with: ``configuration`` (the browser's dict), its
+    ``iceServers`` replaced by ``ice_servers`` when given; ``None`` (host candidates only) for neither.
+
+    Raises :class:`ConfigurationError` for one that cannot be used.
+    """
+    if configuration is None and ice_servers is None:
+        return None
+    merged = dict(configuration or {})
+    if ice_servers is not None:
+        merged["iceServers"] = ice_servers
+    if not isinstance(merged.get("iceServers", []), list):
+        raise ConfigurationError("'iceServers' is a list of {'urls': ...} dicts, e.g. []")
+    return to_aiortc(merged) if "iceTransportPolicy" in merged else merged
+
+
+def describe(configuration: dict[str, Any]) -> str:
+    """A configuration in one line, credentials left out: what the peer says it uses."""
+    urls = [url for server in configuration.get("iceServers", [])
+            for url in ([server["urls"]] if isinstance(server["urls"], str) else server["urls"])]
+    policy = configuration.get("iceTransportPolicy", "all")
+    return (", ".join(urls) or "no ICE servers") + (" (relay candidates only)" if policy == "relay" else "")
+
+
 async def run(url: str, room: str, role: str = "callee", token: str | None = None,
-              lifetime: float = DEFAULT_LIFETIME) -> int:
+              lifetime: float = DEFAULT_LIFETIME, configuration: dict[str, Any] | None = None,
+              ice_servers_from_server: bool = False) -> int:
     """Join, play until stopped, leave; returns the exit status."""
     try:
         endpoint = await join(url, room=room, role=role, token=token)
     except SignallingError as exc:
         _say(f"{role}: could not join room {room!r}: {exc}")
         return 1
+    served = endpoint.ice_servers if ice_servers_from_server else None
+    try:
+        made = configuration_for(configuration, served)
+    except ConfigurationError as exc:
+        await endpoint.close()
+        _say(f"{role}: cannot use that configuration: {exc}")
+        return 2
     stop = asyncio.Event()
     reason = [f"its lifetime of {lifetime:g} s is over"]
     loop = asyncio.get_running_loop()
@@ -70,8 +117,11 @@ async def run(url: str, room: str, role: str = "callee", token: str | None = Non
     far = other_role(role)
     present = f"the {far} is here" if endpoint.far_present else f"waiting for the {far}"
     _say(f"{role}: joined room {room!r} on {endpoint.url} ({present})")
+    if made is not None:
+        shown = {**(configuration or {}), **({"iceServers": served} if served is not None else {})}
+        _say(f"{role}: step 1's configuration: {describe(shown)}")
     play = play_callee if role == "callee" else play_caller
-    peer = play(endpoint, report=_say)
+    peer = play(endpoint, configuration=made, report=_say)
     closed = asyncio.ensure_future(endpoint.wait_closed())
     stopped = asyncio.ensure_future(stop.wait())
     try:
@@ -94,9 +144,21 @@ async def run(url: str, room: str, role: str = "callee", token: str | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    configuration = None
+    if args.configuration is not None:
+        try:
+            configuration = json.loads(args.configuration)
+            if not isinstance(configuration, dict):
+                raise ValueError("it is not a JSON object")
+            to_aiortc(configuration)  # checks it all, as step 1 would
+        except (ValueError, ConfigurationError) as exc:
+            parser.error(f"--configuration is step 1's configuration as a JSON object, "
+                         f'like {{"iceServers": []}}: {exc}')
     try:
-        return asyncio.run(run(args.url, args.room, args.role, args.token, args.lifetime))
+        return asyncio.run(run(args.url, args.room, args.role, args.token, args.lifetime, configuration,
+                               args.ice_servers_from_server))
     except KeyboardInterrupt:  # pragma: no cover - before the handlers were set
         return 130
 

@@ -1,4 +1,6 @@
-"""peerlab.natlab: the issue's table through the demo's JSON, a killed builder leaves nothing, the impaired link.
+"""peerlab.natlab: the issue's table through the demo's JSON, a killed builder leaves nothing, the impaired link,
+a thread that enters a private network (lesson 10's kernel), the far peer, and a classroom's ``peerlab serve
+--turn-secret`` connecting two private networks through coturn.
 
 One lab serves the whole module (built once, about a second; :meth:`Lab.configure` switches the
 NAT kind and the UDP blocking between rows, which only rewrites the routers' rules). Every wait
@@ -7,8 +9,11 @@ is bounded; no test asserts how fast anything is.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,13 +23,16 @@ from pathlib import Path
 
 import pytest
 
+from peerlab import errors as peerlab_errors
 from peerlab.errors import LabUnavailable
-from peerlab.natlab import Lab, check_requirements, run_demo
+from peerlab.natlab import Lab, check_requirements, ice_mode, run_demo
+from peerlab.natlab import netns as natlab_netns
 from peerlab.natlab.cli import block_udp_for
 from peerlab.natlab.explain import why_no_pair
+from peerlab.natlab.farpeer import _children
 from peerlab.natlab.probe import udp_ping
 from peerlab.natlab.requirements import IMPAIR_TOOLS, missing_tools
-from peerlab.natlab.topology import router_rules
+from peerlab.natlab.topology import LEFT, RIGHT, SIGNAL_ADDRESS, TURN_ADDRESS, router_rules
 from peerlab.natlab.turn import credentials
 from tests.conftest import skip_or_fail
 
@@ -285,6 +293,182 @@ def test_the_impaired_link_delays_each_way_and_loses_some_packets(lab):
         lab.repair()
 
 
+@pytest.mark.timeout(60)
+def test_jitter_spreads_the_round_trips(lab):
+    if missing_tools(IMPAIR_TOOLS):
+        skip_or_fail("the impaired link needs iptables (apt-get install iptables)")
+    lab.configure("cone")
+    try:
+        lab.impair(delay=0.03, loss=0.0, jitter=0.02)
+        assert lab.impairment == {"delay": 0.03, "loss": 0.0, "jitter": 0.02}
+        jittery = udp_ping(lab, "left", "signal", count=40, interval=0.005, wait=3.0)
+        assert jittery.received == jittery.sent
+        assert min(jittery.rtt_ms) >= 20 and max(jittery.rtt_ms) - min(jittery.rtt_ms) >= 10  # 2 x (30 ± 20) ms
+    finally:
+        lab.repair()
+    with pytest.raises(ValueError, match="jitter from 0 to the delay"):
+        lab.impair(delay=0.01, loss=0.0, jitter=0.02)
+
+
+# -- lesson 10: a kernel behind a NAT, its far peer ---------------------------------------------
+
+KERNEL = textwrap.dedent("""
+    import asyncio, json, os, socket, threading
+    import ifaddr
+    import peerlab
+    from peerlab import natlab
+
+    def net():
+        return os.readlink("/proc/thread-self/ns/net")
+
+    async def main():
+        home, seen = net(), {}
+        other = {}
+        lab = natlab.Lab(name="kernel-like", lifetime=120.0).build()
+        seen["entered"] = natlab.enter(lab, "left")
+        seen["entered again"] = natlab.enter(lab, "left")
+        seen["addresses"] = sorted(ip.ip for a in ifaddr.get_adapters() for ip in a.ips if isinstance(ip.ip, str))
+        thread = threading.Thread(target=lambda: other.update(net=net()))
+        thread.start(); thread.join()
+        seen["new threads follow"] = other["net"] == net() != home
+        with socket.create_connection(("198.18.0.4", 8765), timeout=5) as sock:
+            seen["signal from"] = sock.getsockname()[0]
+        stun = {"iceServers": [{"urls": "stun:198.18.0.3:3478"}]}
+        far = await natlab.far_peer(lab, stun)
+        seen["same far peer"] = await natlab.far_peer(lab, dict(stun)) is far
+        seen["far says"] = (await far.joined(timeout=20)).splitlines()
+        seen["again"] = await far.joined(timeout=0.1) == chr(10).join(seen["far says"])
+        signalling = await peerlab.join(lab.signalling_url, room=far.room, role="caller")
+        pc = peerlab.RTCPeerConnection(stun, name="caller")
+        pc.addEventListener("icecandidate", lambda e: signalling.send({"type": "candidate", "data": e.candidate}))
+        channel = pc.createDataChannel("chat")
+        await pc.setLocalDescription(await pc.createOffer())
+        signalling.send({"type": "offer", "data": pc.localDescription})
+        await pc.setRemoteDescription((await signalling.receive("answer", timeout=10))["data"])
+        while (message := await signalling.receive("candidate", timeout=10))["data"] is not None:
+            await pc.addIceCandidate(message["data"])
+        await pc.addIceCandidate(None)
+        await pc.wait_for_state("connected", timeout=10)
+        seen["echo"] = await peerlab.send_and_receive(channel, "across", timeout=5)
+        seen["gathered"] = natlab.gathered_text(signalling.transcript)
+        seen["pair"] = natlab.pair_text(pc, signalling.transcript, nat=lab.nat)
+        seen["why"] = natlab.why_not_connected(lab, stun, signalling.transcript)
+        await pc.close()
+        await signalling.close()
+        replaced = await natlab.far_peer(lab, {"iceServers": []})
+        seen["replaced"] = replaced is not far and far.lines[-1]
+        seen["stopped"] = await replaced.stop()
+        lab.teardown()
+        seen["left"] = natlab.where()
+        seen["home again"] = net() == home
+        print(json.dumps(seen))
+
+    asyncio.run(main())
+""")
+
+
+@pytest.mark.timeout(90)
+def test_a_thread_enters_the_left_network_calls_the_far_peer_and_comes_back():
+    """What lesson 10's kernel does, in a process of its own (entering would move this test's own thread)."""
+    lab_or_skip()
+    if os.geteuid() != 0:
+        skip_or_fail("only root (or a user namespace's root) may enter the lab's networks")
+    ran = subprocess.run([sys.executable, "-c", KERNEL], capture_output=True, text=True, timeout=80, cwd=ROOT)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    seen = json.loads(ran.stdout.splitlines()[-1])
+    assert seen["entered"].startswith(f"this kernel is in the lab's 'left' network: its address is {LEFT.address}")
+    assert seen["entered again"].startswith("already there: ") and seen["again"] is True
+    assert seen["addresses"] == ["127.0.0.1", LEFT.address]
+    assert seen["new threads follow"] is True
+    assert seen["signal from"] == LEFT.address
+    assert seen["same far peer"] is True
+    room = re.search(r"room '([^']+)'", seen["far says"][0]).group(1)
+    assert seen["far says"] == [f"callee: joined room '{room}' on ws://{SIGNAL_ADDRESS}:8765/ (waiting for the caller)",
+                                f"callee: step 1's configuration: stun:{TURN_ADDRESS}:3478"]
+    assert seen["echo"] == "echo: across"
+    assert re.fullmatch(rf"you sent:          host {LEFT.address}:(\d+), srflx {LEFT.wan}:\1\n"
+                        rf"the far peer sent: host {RIGHT.address}:(\d+), srflx {RIGHT.wan}:\2", seen["gathered"])
+    assert seen["pair"].startswith(f"selected pair: host {LEFT.address}:")
+    assert f"→ srflx {RIGHT.wan}:" in seen["pair"] and "your srflx candidate" in seen["pair"]
+    assert seen["why"] is None
+    assert seen["replaced"] == f"callee: stopped (SIGTERM came); it left room '{room}'"
+    assert seen["stopped"].startswith("callee: stopped (SIGTERM came)")
+    assert seen["left"] == "this kernel is in the machine's own network" and seen["home again"] is True
+
+
+def test_an_ordinary_users_kernel_is_told_to_start_in_a_user_namespace(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    refused = natlab_netns._refused(Lab(name="words"), "left", errno.EPERM)
+    assert refused.missing == ["CAP_SYS_ADMIN"]
+    assert "unshare --user --map-root-user make lab" in str(refused) and "stored outputs" in str(refused)
+
+
+def test_an_unbuilt_lab_has_no_network_to_enter():
+    with pytest.raises(peerlab_errors.LabError, match="not built"):
+        natlab_netns.enter(Lab(name="unbuilt"), "left")
+    with pytest.raises(ValueError, match="host is one of 'left', 'right'"):
+        natlab_netns.enter(Lab(name="unbuilt"), "turn")
+    assert natlab_netns.leave() == "this kernel is in the machine's own network"
+
+
+# -- TURN for a real classroom: peerlab serve --turn-secret ------------------------------------
+
+@pytest.mark.timeout(90)
+async def test_a_classroom_serve_with_a_turn_secret_connects_two_private_networks_through_the_relay(lab):
+    """A teacher's ``peerlab serve --turn-url ... --turn-secret S`` beside coturn (its static-auth-secret S): two
+    far peers on different private networks, behind symmetric NATs, take their TURN credentials from their joined
+    messages and connect relay to relay."""
+    lab.configure("symmetric")
+    token, port, room = "classroom", "8766", f"table-{lab.id}"
+    started: list[asyncio.subprocess.Process] = []
+
+    async def start(host: str, argv: list[str]) -> asyncio.subprocess.Process:
+        process = await asyncio.create_subprocess_exec(*lab.command(host, argv), stdout=asyncio.subprocess.PIPE,
+                                                       stderr=asyncio.subprocess.STDOUT, env=lab.environment)
+        started.append(process)
+        return process
+
+    async def line(process: asyncio.subprocess.Process) -> str:
+        return (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
+
+    try:
+        serve = await start("signal", [sys.executable, "-m", "peerlab", "serve", "--host", SIGNAL_ADDRESS, "--port",
+                                       port, "--token", token, "--turn-url", f"turn:{TURN_ADDRESS}:3478",
+                                       "--turn-secret", lab.secret])
+        banner = [await line(serve) for _ in range(4)]
+        assert f"ICE servers for every client: turn:{TURN_ADDRESS}:3478 (TURN credentials of its own, valid 12 h)" \
+            in banner, banner
+        url = f"ws://{SIGNAL_ADDRESS}:{port}/?token={token}"
+        peers = {role: await start(host, [sys.executable, "-m", "peerlab.peer", url, "--room", room, "--role", role,
+                                          "--lifetime", "60", "--ice-servers-from-server",
+                                          "--configuration", '{"iceTransportPolicy": "relay"}'])
+                 for role, host in (("callee", "right"), ("caller", "left"))}
+        for role, peer in peers.items():
+            said = [await line(peer)]
+            while said[-1] and "connectionState is" not in said[-1]:
+                said.append(await line(peer))
+            assert said[-1] == f"{role}: connectionState is 'connected'", said
+            assert f"{role}: step 1's configuration: turn:{TURN_ADDRESS}:3478 (relay candidates only)" in said
+        log = lab.read("turnserver.log")
+        for role in peers:  # coturn checked each one's credentials, signed by peerlab serve with its secret
+            assert re.search(rf"user <\d+:{re.escape(room)}\.{role}>: incoming packet ALLOCATE processed, success",
+                             log), log[-3000:]
+    finally:
+        for process in reversed(started):
+            for pid in _inner(process.pid):
+                os.kill(pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def _inner(pid: int) -> list[int]:
+    """The process ``nsenter`` (``pid``) started inside the lab."""
+    return _children(pid)
+
+
 # -- the pure parts ----------------------------------------------------------------------------
 
 def test_the_nat_kinds_differ_in_the_mapping_only():
@@ -314,3 +498,19 @@ def test_why_no_pair_names_what_would_work():
     blocked = why_no_pair("cone", "stun", "all", {"left": ["host"], "right": ["host"]})
     assert blocked is not None and "turn-tcp" in blocked
     assert block_udp_for("turn", "auto") == "except-turn" and block_udp_for("turn-tcp", "auto") == "all"
+
+
+def test_ice_mode_reads_a_configuration_as_aiortc_does():
+    turn = {"urls": ["turn:h:3478?transport=tcp", "turn:h:3478"], "username": "u", "credential": "p"}
+    assert ice_mode({"iceServers": []}) == ice_mode(None) == "none"
+    assert ice_mode({"iceServers": [{"urls": "stun:h:3478"}]}) == "stun"
+    assert ice_mode({"iceServers": [{"urls": "stun:h:3478"}, {**turn, "urls": "turn:h:3478"}]}) == "turn"
+    assert ice_mode({"iceServers": [turn]}) == "turn-tcp"  # aiortc takes the first TURN URL
+    assert ice_mode({"iceServers": [turn], "iceTransportPolicy": "relay"}) == "relay"
+
+
+def test_why_no_pair_speaks_to_a_lesson_of_step_1_and_to_the_demo_of_its_options():
+    gathered = {"left": ["host"], "right": ["host"]}
+    assert "--ice stun" in why_no_pair("cone", "none", None, gathered)
+    lesson = why_no_pair("cone", "none", None, gathered, words="lesson")
+    assert "--ice" not in lesson and "a stun: URL in iceServers" in lesson

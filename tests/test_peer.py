@@ -161,3 +161,47 @@ async def test_a_peer_that_cannot_join_says_why_and_exits_1(server, start):
         assert "callee: could not join room 'full'" in await far.line()
         assert "already has a callee" in far.lines[0]
         assert await far.end() == 1
+
+
+async def test_the_far_peer_takes_step_1s_configuration_as_json_and_says_it(server, start):
+    configuration = '{"iceServers": [], "iceTransportPolicy": "all", "bundlePolicy": "max-bundle"}'
+    far = await start("--role", "callee", server.url, "--room", "c", "--configuration", configuration)
+    await far.line()
+    assert await far.line() == "callee: step 1's configuration: no ICE servers"
+    signalling = await peerlab.join(server.url, room="c", role="caller")
+    pc, channel = await caller(signalling)  # host candidates only, as the configuration says
+    try:
+        assert await peerlab.send_and_receive(channel, "hello", timeout=5) == "echo: hello"
+    finally:
+        await pc.close()
+        await signalling.close()
+    assert await far.stop() == 0
+
+
+async def test_the_far_peer_takes_the_ice_servers_the_server_hands_out():
+    stun, turn = "stun:192.0.2.1:3478", "turn:192.0.2.1:3478"
+    async with await peerlab.serve(port=0, stun_urls=[stun], turn_urls=[turn], turn_secret="s") as server:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "peerlab.peer", server.url, "--room", "t", "--ice-servers-from-server",
+            "--configuration", '{"iceTransportPolicy": "relay"}', stdout=asyncio.subprocess.PIPE)
+        far = Far(process)
+        try:
+            await far.line()
+            assert await far.line() == f"callee: step 1's configuration: {stun}, {turn} (relay candidates only)"
+        finally:
+            await far.stop()
+
+
+@pytest.mark.parametrize("configuration, words", [
+    ("{not json", "--configuration is step 1's configuration as a JSON object"),
+    ("[]", "it is not a JSON object"),
+    ('{"iceTransportPolicy": "nohost"}', "'iceTransportPolicy' is one of 'all', 'relay', not 'nohost'"),
+    ('{"iceServers": [{"url": "stun:x"}]}', "iceServers[0] needs 'urls'"),
+])
+def test_a_configuration_it_cannot_use_is_refused_before_it_joins(configuration, words, capsys):
+    from peerlab.peer import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["ws://127.0.0.1:9/", "--room", "r", "--configuration", configuration])
+    assert exited.value.code == 2
+    assert words in capsys.readouterr().err

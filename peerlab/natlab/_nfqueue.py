@@ -5,7 +5,9 @@ This kernel has neither ``netem`` nor nftables' ``queue`` statement, but it has 
 process, the queue's reader, gives each one its verdict. It answers "drop" at once for a
 random LOSS fraction, and "accept" DELAY seconds after the packet came for the rest, so
 packets keep their order (each waits the same time) and every packet crossing the router,
-either way, is delayed once: a round trip through the router takes 2 x DELAY more.
+either way, is delayed once: a round trip through the router takes 2 x DELAY more. With
+JITTER, each packet waits a time drawn from DELAY ± JITTER instead, so packets that came
+close together may leave in another order.
 
 It speaks nfnetlink_queue (``linux/netfilter/nfnetlink_queue.h``) itself, over a netlink
 socket from the standard library, asking for packet metadata only (the packet id, never its
@@ -13,7 +15,7 @@ bytes). The rule that feeds it has ``--queue-bypass``: while no reader is bound,
 unimpaired. It prints ``{"ready": true}`` once bound, and ``{"passed": N, "dropped": M}`` when
 it stops: at end-of-file on its stdin, on SIGTERM, or after LIFETIME seconds.
 
-Run as a script (``python -I _nfqueue.py QUEUE DELAY LOSS LIFETIME``), importing nothing of
+Run as a script (``python -I _nfqueue.py QUEUE DELAY LOSS LIFETIME [JITTER]``), importing nothing of
 peerlab, inside the router's network namespace.
 """
 
@@ -104,7 +106,7 @@ def _configure(sock: socket.socket, queue: int) -> list[int]:
     return early
 
 
-async def run(queue: int, delay: float, loss: float, lifetime: float) -> dict[str, int]:
+async def run(queue: int, delay: float, loss: float, lifetime: float, jitter: float = 0.0) -> dict[str, int]:
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     sock.bind((0, 0))
@@ -140,7 +142,8 @@ async def run(queue: int, delay: float, loss: float, lifetime: float) -> dict[st
                 verdict(packet, accept=False)
             else:
                 counts["passed"] += 1
-                loop.call_later(delay, verdict, packet, True)
+                wait = delay + random.uniform(-jitter, jitter) if jitter else delay
+                loop.call_later(max(0.0, wait), verdict, packet, True)
 
     def stdin_closed() -> None:
         if not os.read(sys.stdin.fileno(), 4096):
@@ -163,8 +166,9 @@ async def run(queue: int, delay: float, loss: float, lifetime: float) -> dict[st
 
 def main(argv: list[str]) -> int:
     queue, delay, loss, lifetime = int(argv[0]), float(argv[1]), float(argv[2]), float(argv[3])
+    jitter = float(argv[4]) if len(argv) > 4 else 0.0
     try:
-        counts = asyncio.run(run(queue, delay, loss, lifetime))
+        counts = asyncio.run(run(queue, delay, loss, lifetime, jitter))
     except OSError as exc:
         print(json.dumps({"ready": False, "error": str(exc)}), flush=True)
         return 1

@@ -29,40 +29,17 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from aioice import turn
-
 from ..signalling.websocket import join
 from ..webrtc.connection import RTCPeerConnection
 from ._ice import selected_pair
 from .ice import to_aiortc
+from .turncheck import ask_turn_server
 
-__all__ = ["main", "run", "probe_turn"]
-
-TURN_PROBE_TIMEOUT = 5.0
+__all__ = ["main", "run"]
 
 
 def _say(event: str, **data: Any) -> None:
     print(json.dumps({"event": event, "t": time.monotonic(), **data}), flush=True)
-
-
-async def probe_turn(server: dict[str, Any]) -> str | None:
-    """Ask the TURN server ``server`` (an ``iceServers`` entry) for an allocation; ``None`` if it gives one,
-    else what went wrong, as coturn answered it (``401 Unauthorized``: the credentials) or the timeout."""
-    url = str(server["urls"])
-    host_port, _, query = url.split(":", 1)[1].partition("?")
-    host, _, port = host_port.rpartition(":")
-    transport = "tcp" if "transport=tcp" in query else "udp"
-    try:
-        relay, _ = await asyncio.wait_for(
-            turn.create_turn_endpoint(asyncio.DatagramProtocol, server_addr=(host, int(port)),
-                                      username=server.get("username"), password=server.get("credential"),
-                                      transport=transport), TURN_PROBE_TIMEOUT)
-    except TimeoutError:
-        return f"no answer from {host}:{port} over {transport.upper()} in {TURN_PROBE_TIMEOUT:g} s"
-    except Exception as exc:  # aioice's TransactionFailed says the error code coturn sent
-        return f"{type(exc).__name__}: {exc}"
-    relay.close()
-    return None
 
 
 async def run(role: str, url: str, room: str, configuration: dict[str, Any], lifetime: float) -> int:
@@ -83,7 +60,7 @@ async def run(role: str, url: str, room: str, configuration: dict[str, Any], lif
         _say("gathered", candidates=gathered, ms=round((time.monotonic() - gathering[0]) * 1000))
         servers = [s for s in configuration.get("iceServers", []) if str(s["urls"]).startswith("turn")]
         if servers and not any(c["type"] == "relay" for c in gathered):
-            _say("turn", error=await probe_turn(servers[0]))
+            _say("turn", error=await ask_turn_server(servers[0]))
 
     def on_candidate(event: Any) -> None:
         candidate = event.candidate

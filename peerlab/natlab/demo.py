@@ -24,10 +24,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ._peer import TURN_PROBE_TIMEOUT
 from .explain import why_no_pair, why_no_relay
 from .ice import check_ice, uses_turn
 from .lab import Lab
+from .turncheck import TIMEOUT as TURN_PROBE_TIMEOUT
 
 __all__ = ["DemoResult", "run_demo", "GRACE", "GIVE_UP", "TYPE_ORDER"]
 

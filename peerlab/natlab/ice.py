@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer
+from aiortc import RTCConfiguration
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
+from ..errors import ConfigurationError
+from ..webrtc.connection import to_configuration
 from .topology import TURN_ADDRESS
 from .turn import TURN_PORT
 
-__all__ = ["ICE_MODES", "ice_configuration", "check_ice", "uses_turn", "to_aiortc"]
+__all__ = ["ICE_MODES", "ice_configuration", "check_ice", "uses_turn", "ice_mode", "to_aiortc"]
 
 ICE_MODES = ("none", "stun", "turn", "turn-tcp", "relay")
 
@@ -66,10 +68,40 @@ def ice_configuration(ice: str, *, username: str, password: str, server: str = T
     return configuration
 
 
+def _urls(server: Any) -> list[str]:
+    urls = server.get("urls", []) if isinstance(server, dict) else []
+    return [urls] if isinstance(urls, str) else [str(url) for url in urls]
+
+
+def ice_mode(configuration: Any) -> str:
+    """Which of :data:`ICE_MODES` a configuration dict amounts to, as aiortc reads it.
+
+    aiortc uses the first STUN URL and the first TURN URL it finds: a TURN URL with
+    ``transport=tcp`` first makes ``turn-tcp``; ``iceTransportPolicy: "relay"`` makes ``relay``.
+    """
+    if not isinstance(configuration, dict):
+        return "none"
+    urls = [url for server in configuration.get("iceServers", []) or [] for url in _urls(server)]
+    turn = next((url for url in urls if url.startswith(("turn:", "turns:"))), None)
+    if configuration.get("iceTransportPolicy") == "relay":
+        return "relay"
+    if turn is not None:
+        return "turn-tcp" if "transport=tcp" in turn else "turn"
+    return "stun" if any(url.startswith("stun:") for url in urls) else "none"
+
+
 def to_aiortc(configuration: dict[str, Any]) -> RTCConfiguration:
-    """aiortc's ``RTCConfiguration`` for a configuration dict, ``iceTransportPolicy`` included
-    (peerlab's ``RTCPeerConnection`` takes either; its dict form knows ``iceServers`` and ``bundlePolicy``)."""
-    servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-               for s in configuration.get("iceServers", [])]
-    policy = RTCIceTransportPolicy(configuration.get("iceTransportPolicy", "all"))
-    return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
+    """aiortc's ``RTCConfiguration`` for a browser-shaped configuration dict, ``iceTransportPolicy`` included.
+
+    peerlab's ``RTCPeerConnection`` takes the dict (``iceServers``, ``bundlePolicy``) or aiortc's
+    object; its dict form does not know ``iceTransportPolicy`` yet, so the lab's peers and lesson 10
+    pass this. Everything but the policy is checked as the dict form checks it
+    (:class:`~peerlab.errors.ConfigurationError` says what is wrong).
+    """
+    policies = {p.value: p for p in RTCIceTransportPolicy}
+    policy = configuration.get("iceTransportPolicy", "all")
+    if policy not in policies:
+        raise ConfigurationError(f"'iceTransportPolicy' is one of {', '.join(map(repr, policies))}, not {policy!r}")
+    rest = to_configuration({key: value for key, value in configuration.items() if key != "iceTransportPolicy"})
+    return RTCConfiguration(iceServers=rest.iceServers, bundlePolicy=rest.bundlePolicy,
+                            iceTransportPolicy=policies[policy])

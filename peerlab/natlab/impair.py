@@ -6,8 +6,9 @@ This kernel has no ``netem`` qdisc (``Specified qdisc kind is unknown``) and nft
 ``iptables -t mangle -A FORWARD -j NFQUEUE --queue-bypass`` rule on the router hands each
 forwarded packet, either way, to a reader in the router's namespace (:mod:`peerlab.natlab._nfqueue`)
 that accepts it ``delay`` seconds later or drops it, a random ``loss`` of them. A round trip across
-the router so takes ``2 * delay`` more. ``--queue-bypass`` lets packets through unimpaired
-whenever no reader is bound.
+the router so takes ``2 * delay`` more. With ``jitter``, each packet waits ``delay ± jitter``
+(uniformly), so packets less than ``2 * jitter`` apart may overtake each other, as on a busy
+wireless link. ``--queue-bypass`` lets packets through unimpaired whenever no reader is bound.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ START_TIMEOUT = 15.0
 class ImpairedLink:
     """A running impairment on one router: its reader process, and the rule that feeds it."""
 
-    def __init__(self, lab: Lab, router: str, delay: float, loss: float) -> None:
-        if not 0 <= loss <= 1 or delay < 0:
-            raise ValueError(f"delay is >= 0 seconds and loss a fraction in [0, 1], not {delay!r} and {loss!r}")
+    def __init__(self, lab: Lab, router: str, delay: float, loss: float, jitter: float = 0.0) -> None:
+        if not 0 <= loss <= 1 or delay < 0 or not 0 <= jitter <= delay:
+            raise ValueError(f"delay is >= 0 seconds, loss a fraction in [0, 1] and jitter from 0 to the delay, "
+                             f"not {delay!r}, {loss!r} and {jitter!r}")
         check_requirements(IMPAIR_TOOLS)
-        self.lab, self.router, self.delay, self.loss = lab, router, delay, loss
+        self.lab, self.router, self.delay, self.loss, self.jitter = lab, router, delay, loss, jitter
         self._reader = subprocess.Popen(
             lab.command(router, [sys.executable, "-I", str(READER), str(QUEUE), repr(delay), repr(loss),
-                                 repr(lab.lifetime)]),
+                                 repr(lab.lifetime), repr(jitter)]),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env=lab.environment)
         assert self._reader.stdout is not None

@@ -21,6 +21,11 @@ killed leaves nothing to clean up later. ``build()`` twice builds once; building
 with the same ``name`` in one process tears the first down (re-running a notebook cell gives
 one lab, not two), as peerlab's connections do.
 
+The lab's ``peerlab serve`` hands every client step 1's ``iceServers`` in its ``joined`` message
+(``--stun-url``, ``--turn-url`` over UDP and TCP, ``--turn-secret``: the lab's coturn secret), as
+a classroom's would. A process moves into one of the lab's networks with
+:func:`peerlab.natlab.enter` (:mod:`peerlab.natlab.netns`); tearing the lab down moves it back.
+
 As root the lab needs no user namespace; as an ordinary user it needs unprivileged user
 namespaces (``unshare -r``), which most Linux distributions allow. Either way it needs
 ``ip`` (iproute2), ``nft`` (nftables), ``turnserver`` (coturn), and ``iptables`` for
@@ -36,21 +41,27 @@ import secrets
 import subprocess
 import sys
 import time
+import warnings
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import LabError
-from . import topology
+from ..errors import LabError, PeerlabNote
+from . import netns, topology
 from .ice import ice_configuration
 from .impair import ImpairedLink
 from .processes import finish, read_line
 from .requirements import check_requirements, namespaces_refused, search_path, tool
-from .topology import SIGNAL_ADDRESS, SITES, BlockUdp, NatKind, build_script, router_rules
+from .topology import SIGNAL_ADDRESS, SITES, TURN_ADDRESS, BlockUdp, NatKind, build_script, router_rules
 from .turn import TURN_PORT, credentials, turnserver_conf
 
-__all__ = ["Lab", "DEFAULT_LIFETIME", "SIGNAL_PORT"]
+#: What the lab's ``peerlab serve`` hands out in each ``joined`` message: its coturn, for STUN and for TURN
+#: over UDP and over TCP (aiortc takes the first TURN URL of a server entry: a learner picks one).
+STUN_URLS = (f"stun:{TURN_ADDRESS}:{TURN_PORT}",)
+TURN_URLS = (f"turn:{TURN_ADDRESS}:{TURN_PORT}?transport=udp", f"turn:{TURN_ADDRESS}:{TURN_PORT}?transport=tcp")
+
+__all__ = ["Lab", "DEFAULT_LIFETIME", "SIGNAL_PORT", "STUN_URLS", "TURN_URLS"]
 
 HERE = Path(__file__).resolve().parent
 KEEPER = HERE / "_keeper.py"
@@ -136,9 +147,12 @@ class Lab:
             self.script(f"cat > {RUN}/turnserver.conf", input=turnserver_conf(self.secret, RUN))
             self._services.append(self._service("turn", [tool("turnserver"), "-c", f"{RUN}/turnserver.conf"],
                                                 "turnserver.out"))
-            self._services.append(self._service("signal", [sys.executable, "-m", "peerlab", "serve", "--host",
-                                                           SIGNAL_ADDRESS, "--port", str(SIGNAL_PORT),
-                                                           "--token", self.token], "signal.log"))
+            ice = [arg for url in STUN_URLS for arg in ("--stun-url", url)] + [
+                arg for url in TURN_URLS for arg in ("--turn-url", url)]
+            self._services.append(self._service(
+                "signal", [sys.executable, "-m", "peerlab", "serve", "--host", SIGNAL_ADDRESS, "--port",
+                           str(SIGNAL_PORT), "--token", self.token, *ice, "--turn-ttl", repr(self.lifetime)],
+                "signal.log", {"PEERLAB_TURN_SECRET": self.secret}))
             self._wait_listening({"turn": TURN_PORT, "signal": SIGNAL_PORT})
         except BaseException:
             self.teardown()
@@ -158,7 +172,14 @@ class Lab:
             self.script("".join(f"ip netns exec {site.router} nft -f - <<'NFT'\n{rules}NFT\n" for site in SITES))
 
     def teardown(self) -> None:
-        """End the lab: its keeper, and with it every namespace and process of the lab. Twice is fine."""
+        """End the lab: its keeper, and with it every namespace and process of the lab. Twice is fine.
+
+        A thread of this process that entered one of its networks (:func:`peerlab.natlab.enter`) goes
+        back first, or a note says it cannot.
+        """
+        stranded = netns.left_behind(self)
+        if stranded is not None:
+            warnings.warn(stranded, PeerlabNote, stacklevel=2)
         keeper, self._keeper = self._keeper, None
         if _built.get(self.name) is self:
             del _built[self.name]
@@ -205,6 +226,18 @@ class Lab:
         inside = [tool("ip"), "netns", "exec", host] if host is not None else []
         return enter + inside + list(argv)
 
+    def namespace_path(self, host: str) -> str:
+        """The file that is ``host``'s network namespace, as this process can open it (for ``setns``).
+
+        The lab's named namespaces live in its private ``/run``; the keeper's root directory, seen
+        through ``/proc``, shows them.
+        """
+        if self._pid is None:
+            raise LabError(f"the lab {self.name!r} is not built: call build() first")
+        if host not in topology.HOSTS:
+            raise ValueError(f"host is one of {', '.join(topology.HOSTS)}, not {host!r}")
+        return f"/proc/{self._pid}/root/run/netns/{host}"
+
     @property
     def environment(self) -> dict[str, str]:
         """The environment of the lab's processes: this one's, with the sbin directories on PATH."""
@@ -236,24 +269,26 @@ class Lab:
 
     # -- the impaired link ----------------------------------------------------------------------
 
-    def impair(self, delay: float = 0.05, loss: float = 0.01, *, site: str = "left") -> None:
+    def impair(self, delay: float = 0.05, loss: float = 0.01, *, jitter: float = 0.0, site: str = "left") -> None:
         """Delay (seconds) and lose (a fraction) every packet ``site``'s router forwards, either way.
 
         A round trip across that router takes ``2 * delay`` more (:mod:`peerlab.natlab.impair` says
-        how, without netem). ``impair(0, 0)`` (or :meth:`repair`) gives the plain link back.
+        how, without netem). With ``jitter`` each packet's delay is drawn from ``delay ± jitter``, so
+        packets sent closer together than that overtake each other. ``impair(0, 0)`` (or
+        :meth:`repair`) gives the plain link back.
         """
         router = {s.name: s.router for s in SITES}.get(site)
         if router is None:
             raise ValueError(f"site is 'left' or 'right', not {site!r}")
         self.repair()
-        if delay or loss:
-            self._impaired = ImpairedLink(self, router, delay, loss)
+        if delay or loss or jitter:
+            self._impaired = ImpairedLink(self, router, delay, loss, jitter)
 
     @property
     def impairment(self) -> dict[str, float] | None:
-        """``{"delay": seconds, "loss": fraction}`` while :meth:`impair` is in effect, else ``None``."""
+        """``{"delay": seconds, "loss": fraction, "jitter": seconds}`` while :meth:`impair` is in effect."""
         link = self._impaired
-        return None if link is None else {"delay": link.delay, "loss": link.loss}
+        return None if link is None else {"delay": link.delay, "loss": link.loss, "jitter": link.jitter}
 
     def repair(self) -> dict[str, int] | None:
         """Take the impairment away; returns how many packets its reader passed and dropped."""
@@ -286,11 +321,12 @@ class Lab:
         keeper.stderr.close()
         self._keeper, self._pid = keeper, int(answer["pid"])
 
-    def _service(self, host: str, argv: list[str], log: str) -> subprocess.Popen[bytes]:
+    def _service(self, host: str, argv: list[str], log: str,
+                 environment: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """Start a process of the lab that lives as long as the lab, its output in ``/run/natlab/log``."""
         wrapped = ["sh", "-c", f'exec "$@" >{RUN}/{log} 2>&1', "sh", *argv]
         return subprocess.Popen(self.command(host, wrapped), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=self.environment)
+                                stderr=subprocess.DEVNULL, env={**self.environment, **(environment or {})})
 
     def _wait_listening(self, ports: dict[str, int]) -> None:
         """Wait until each host listens on its TCP port (coturn listens on UDP at the same time)."""

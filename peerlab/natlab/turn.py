@@ -1,4 +1,4 @@
-"""coturn's configuration for the lab, and the time-limited TURN credentials it checks.
+"""coturn's configuration for the lab; the time-limited TURN credentials it checks come from the signalling layer.
 
 The lab runs the real coturn (``turnserver``), started with a configuration file this module
 writes; no part of STUN or TURN is peerlab's own. coturn listens on the public network for STUN
@@ -6,16 +6,13 @@ and TURN, over UDP and TCP, on port 3478, and checks TURN credentials with the s
 scheme of its ``use-auth-secret`` option (the "TURN REST API" draft, as WebRTC services hand
 out credentials): the username is ``EXPIRY:NAME`` (EXPIRY a Unix time), the password
 ``base64(HMAC-SHA1(secret, username))``. Anyone who has the secret can make credentials; a
-learner only ever sees a pair that stops working at EXPIRY.
+learner only ever sees a pair that stops working at EXPIRY. :func:`credentials` lives in
+:mod:`peerlab.signalling.turn`, since ``peerlab serve --turn-secret`` signs the same way.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
-
+from ..signalling.turn import credentials
 from .topology import TURN_ADDRESS
 
 __all__ = ["TURN_PORT", "REALM", "DENIED_PEERS", "turnserver_conf", "credentials"]
@@ -57,12 +54,3 @@ def turnserver_conf(secret: str, directory: str, *, deny_private_peers: bool = T
     if deny_private_peers:
         lines += [f"denied-peer-ip={peers}" for peers in DENIED_PEERS]
     return "\n".join(lines) + "\n"
-
-
-def credentials(secret: str, name: str, ttl: float = 3600.0, *, now: float | None = None) -> tuple[str, str]:
-    """A TURN ``(username, password)`` for ``name``, valid ``ttl`` seconds: what coturn's
-    ``use-auth-secret`` accepts (the same scheme ``peerlab serve --turn-secret`` is to use)."""
-    expiry = int((time.time() if now is None else now) + ttl)
-    username = f"{expiry}:{name}"
-    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-    return username, base64.b64encode(digest).decode()

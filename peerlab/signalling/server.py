@@ -8,6 +8,11 @@ and README.md). The same port serves a status page at ``/`` for the teacher.
 The server never lets one client's mistakes reach another room: every frame is checked
 against the caps below, a bad one earns its sender an ``error``, and a message that cannot
 be delivered is reported to its sender rather than dropped.
+
+Started with STUN and TURN URLs and a TURN secret (``peerlab serve --turn-url turn:HOST:3478
+--turn-secret S``), it hands each client step 1's ``iceServers`` in its ``joined`` message, with
+TURN credentials of its own that expire (:mod:`peerlab.signalling.turn`): learners on different
+networks then reach each other through the teacher's coturn.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from ..errors import ServerStartError
 from .messages import MESSAGE_TYPES, ROLES, check_message, other_role
 from .server_wire import CloseCode, check_name
 from .status_page import STATUS_PAGE, room_state
+from .turn import DEFAULT_TTL, check_ice_urls, ice_servers
 
 __all__ = [
     "SignallingServer", "Limits", "serve", "DEFAULT_HOST", "DEFAULT_PORT", "MAX_MESSAGE_BYTES",
@@ -169,12 +175,23 @@ class SignallingServer:
     """
 
     def __init__(self, host: str, port: int, token: str | None, limits: Limits,
-                 types: tuple[str, ...]) -> None:
+                 types: tuple[str, ...], *, stun_urls: Iterable[str] = (), turn_urls: Iterable[str] = (),
+                 turn_secret: str | None = None, turn_ttl: float = DEFAULT_TTL) -> None:
         self.host = host
         self.token = token
         self.limits = limits
         self.types = types
         self.port = port
+        #: The STUN and TURN URLs each client's ``joined`` message carries, TURN with credentials of its own.
+        self.stun_urls = check_ice_urls(tuple(stun_urls), "stun")
+        self.turn_urls = check_ice_urls(tuple(turn_urls), "turn")
+        if bool(self.turn_urls) != (turn_secret is not None):
+            raise ValueError("TURN URLs and a TURN secret go together: the server signs each client's TURN "
+                             "credentials with the secret the TURN server has (coturn's static-auth-secret)")
+        if turn_ttl <= 0:
+            raise ValueError(f"turn_ttl is the credentials' lifetime in seconds, more than 0, not {turn_ttl!r}")
+        self._turn_secret = turn_secret
+        self.turn_ttl = turn_ttl
         self._rooms: dict[str, _Room] = {}
         self._clients: set[_Client] = set()
         self._server: Server | None = None
@@ -203,6 +220,12 @@ class SignallingServer:
         if self.host not in ("0.0.0.0", "", "::"):
             return [self.url]
         return [self._url("ws", address) for address in local_addresses()]
+
+    def ice_servers(self, room: str, role: str) -> list[dict[str, Any]]:
+        """Step 1's ``iceServers`` for the ``role`` of ``room``: TURN credentials named ``ROOM.ROLE``, valid
+        ``turn_ttl`` seconds from now (what its ``joined`` message carries; empty without STUN or TURN URLs)."""
+        return ice_servers(stun_urls=self.stun_urls, turn_urls=self.turn_urls, secret=self._turn_secret,
+                           name=f"{room}.{role}", ttl=self.turn_ttl)
 
     def status(self) -> dict[str, Any]:
         """What the status page shows, as JSON data: the server, then each room."""
@@ -238,6 +261,10 @@ class SignallingServer:
         pages = [page] if page else [u.replace("ws://", "http://", 1) for u in self.urls]
         for url in pages:
             lines.append(f"  status: {url}")
+        if self.stun_urls or self.turn_urls:
+            lines.append(f"  ICE servers for every client: {', '.join(self.stun_urls + self.turn_urls)}"
+                         + (f" (TURN credentials of its own, valid {self.turn_ttl / 3600:g} h)" if self.turn_urls
+                            else ""))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -375,15 +402,18 @@ class SignallingServer:
         far = room.members.get(other_role(role))
         peer = {"role": far.role, "client": far.short()} if far else None
         dropped = self._replace(old, client) if old is not None else 0
-        self._tell(client, "joined", {"room": room.name, "role": role, "client": client.short(), "you": True,
-                                      "peer": peer, "held": len(room.held[role]),
-                                      "replacing": old is not None, "dropped": dropped,
-                                      "limits": {"max_message_bytes": self.limits.max_message_bytes,
-                                                 "messages_per_second": self.limits.messages_per_second,
-                                                 "burst": self.limits.burst,
-                                                 "idle_timeout": self.limits.idle_timeout,
-                                                 "hold_limit": self.limits.hold_limit},
-                                      "types": list(self.types)})
+        joined: dict[str, Any] = {"room": room.name, "role": role, "client": client.short(), "you": True,
+                                  "peer": peer, "held": len(room.held[role]),
+                                  "replacing": old is not None, "dropped": dropped,
+                                  "limits": {"max_message_bytes": self.limits.max_message_bytes,
+                                             "messages_per_second": self.limits.messages_per_second,
+                                             "burst": self.limits.burst,
+                                             "idle_timeout": self.limits.idle_timeout,
+                                             "hold_limit": self.limits.hold_limit},
+                                  "types": list(self.types)}
+        if self.stun_urls or self.turn_urls:
+            joined["iceServers"] = self.ice_servers(room.name, role)
+        self._tell(client, "joined", joined)
         if old is not None:
             about = {"room": room.name, "role": role, "client": client.short(), "dropped": dropped}
             self._tell(client, "replaced", about)
@@ -644,12 +674,17 @@ def local_addresses() -> list[str]:
 
 
 async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, token: str | None = None, *,
-                types: Iterable[str] = MESSAGE_TYPES, **limits: Any) -> SignallingServer:
+                types: Iterable[str] = MESSAGE_TYPES, stun_urls: Iterable[str] = (), turn_urls: Iterable[str] = (),
+                turn_secret: str | None = None, turn_ttl: float = DEFAULT_TTL, **limits: Any) -> SignallingServer:
     """Start a signalling server on ``host:port`` (port 0: any free one) and return it, running.
 
     Any ``host`` but 127.0.0.1 / localhost / ::1 needs a token: one is made when none is given
     (``server.token``; ``server.url`` and ``server.urls`` include it). Caps are keywords named as
     in :class:`Limits` (``max_message_bytes=...``, ``messages_per_second=...``, ...).
+
+    ``stun_urls`` and ``turn_urls`` (``"turn:HOST:3478"``, ``"turn:HOST:3478?transport=tcp"``) with
+    ``turn_secret`` (the TURN server's ``static-auth-secret``) put ``iceServers`` in every client's
+    ``joined`` message, the TURN entry with credentials valid ``turn_ttl`` seconds.
     """
     unknown = set(limits) - set(Limits.__dataclass_fields__)
     if unknown:
@@ -657,6 +692,7 @@ async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, token: str |
                         f"the caps are {', '.join(Limits.__dataclass_fields__)}")
     if token is None and host not in ("127.0.0.1", "localhost", "::1"):
         token = secrets.token_urlsafe(16)
-    server = SignallingServer(host, port, token, Limits(**limits), tuple(types))
+    server = SignallingServer(host, port, token, Limits(**limits), tuple(types), stun_urls=stun_urls,
+                              turn_urls=turn_urls, turn_secret=turn_secret, turn_ttl=turn_ttl)
     await server._start()
     return server

@@ -158,7 +158,8 @@ class WebSocketEndpoint(NetworkEndpoint):
 
     Made by :func:`join`. ``name`` is the role (``"caller"`` or ``"callee"``); ``transcript``
     holds what this endpoint sent and received; ``events`` the server's own messages;
-    ``far_present`` whether the other role is in the room.
+    ``far_present`` whether the other role is in the room; ``ice_servers`` the STUN and TURN
+    servers the server handed out, ready for ``{"iceServers": signalling.ice_servers}``.
     """
 
     def __init__(self, ws: ClientConnection, url: str, room: str, role: str, client_id: str,
@@ -170,6 +171,9 @@ class WebSocketEndpoint(NetworkEndpoint):
         self.events: list[Message] = [{"type": "joined", "data": joined}]
         self.limits: dict[str, Any] = dict(joined.get("limits") or {})
         self.far_present = joined.get("peer") is not None
+        #: Step 1's ``iceServers`` the server handed out (``peerlab serve --turn-url ... --turn-secret ...``):
+        #: STUN, then TURN with credentials for this client that expire; ``[]`` from a server without them.
+        self.ice_servers: list[dict[str, Any]] = list(joined.get("iceServers") or [])
         super().__init__(role, tuple(joined.get("types") or MESSAGE_TYPES))
 
     def __repr__(self) -> str:
