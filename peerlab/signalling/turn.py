@@ -15,12 +15,10 @@ Pure functions: no I/O.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
 from collections.abc import Sequence
 from typing import Any
+
+from ..webrtc.ice_servers import turn_credentials
 
 __all__ = ["DEFAULT_TTL", "credentials", "ice_servers", "check_ice_urls"]
 
@@ -29,12 +27,9 @@ DEFAULT_TTL = 12 * 3600.0
 
 
 def credentials(secret: str, name: str, ttl: float = DEFAULT_TTL, *, now: float | None = None) -> tuple[str, str]:
-    """A TURN ``(username, password)`` for ``name``, valid ``ttl`` seconds: what coturn's ``use-auth-secret``
-    accepts."""
-    expiry = int((time.time() if now is None else now) + ttl)
-    username = f"{expiry}:{name}"
-    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-    return username, base64.b64encode(digest).decode()
+    """A TURN ``(username, password)`` for ``name``, valid ``ttl`` seconds (a teaching day unless told): the
+    scheme is :func:`peerlab.webrtc.ice_servers.turn_credentials`'s, written once there."""
+    return turn_credentials(secret, name, ttl, now)
 
 
 def check_ice_urls(urls: Sequence[str], scheme: str) -> list[str]:
