@@ -112,7 +112,7 @@ def _checks_at_once(role: str, t: Threads) -> None:
 REWRITES: dict[str, Callable[[str, Threads], None]] = {
     "iceConnectionState goes new → checking → completed where Chromium's goes new → checking → connected": (
         _ice_completed),
-    "No negotiationneeded event after the first createDataChannel": _no_negotiationneeded,
+    "No negotiationneeded event when createOffer() follows the first createDataChannel at once": _no_negotiationneeded,
     "ICE checks have begun when the call that sets the second description returns": _checks_at_once,
 }
 
