@@ -591,7 +591,8 @@ class RTCPeerConnection(PeerConnectionBase):
         ``selector`` is a track: only the stats of the one sender or receiver that has it (and what they
         lead to); ``InvalidAccessError`` if none or several have it. See :mod:`peerlab.webrtc.stats`.
         """
-        return await collect_stats(self, self._stats_ids, selector_of(self, selector))
+        return await collect_stats(self, self._stats_ids, selector_of(self, selector), channels=self._channels,
+                                   received_bytes=self._media.received_bytes)
 
     def close(self) -> Promise[None]:
         """Close the connection and every data channel, at once and with no events, as a browser does.

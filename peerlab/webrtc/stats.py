@@ -28,7 +28,7 @@ frame counts (:mod:`peerlab.webrtc.media` counts the frames of peerlab's own tra
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCDtlsTransport as AiortcDtlsTransport
@@ -40,6 +40,7 @@ from .rtp import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
+    from .datachannel import RTCDataChannel
 
 __all__ = ["RTCStats", "RTCStatsReport", "StatsIds", "collect_stats", "selector_of"]
 
@@ -126,10 +127,14 @@ def selector_of(pc: RTCPeerConnection, selector: Any) -> RTCRtpSender | RTCRtpRe
     return holders[0]
 
 
-async def collect_stats(pc: RTCPeerConnection, ids: StatsIds | None, selector: RTCRtpSender | RTCRtpReceiver | None,
+async def collect_stats(pc: RTCPeerConnection, ids: StatsIds, selector: RTCRtpSender | RTCRtpReceiver | None, *,
+                        channels: Sequence[RTCDataChannel], received_bytes: Mapping[RTCRtpReceiver, int],
                         ) -> RTCStatsReport:
-    """The connection's statistics now; with a ``selector``, only what its RTP entry leads to."""
-    ids = ids or StatsIds()
+    """The connection's statistics now; with a ``selector``, only what its RTP entry leads to.
+
+    ``channels`` are all its data channels (its own and the far side's), ``received_bytes`` the RTP
+    payload bytes each receiver counted.
+    """
     now = time.time() * 1000
     entries: dict[str, RTCStats] = {}
 
@@ -137,7 +142,6 @@ async def collect_stats(pc: RTCPeerConnection, ids: StatsIds | None, selector: R
         stats = entries[id] = RTCStats(id=id, type=type, timestamp=now, **fields)
         return stats
 
-    channels = pc._channels
     add("peer-connection", "P", dataChannelsOpened=sum(c.was_open for c in channels),
         dataChannelsClosed=sum(c.was_open and c.readyState == "closed" for c in channels))
     for channel in channels:
@@ -148,7 +152,7 @@ async def collect_stats(pc: RTCPeerConnection, ids: StatsIds | None, selector: R
         transports[dtls] = _transport_stats(pc, dtls, ids, add)
     roots: list[str] = []
     for transceiver in pc.getTransceivers():
-        roots += await _rtp_stats(pc, transceiver, transports, ids, add, selector)
+        roots += await _rtp_stats(transceiver, transports, received_bytes, add, selector)
     if selector is not None:
         entries = _reachable(entries, roots)
     return RTCStatsReport(entries)
@@ -204,8 +208,8 @@ def _candidate_stats(type: str, prefix: str, candidate: Any, transport_id: str, 
     return candidate_id
 
 
-async def _rtp_stats(pc: RTCPeerConnection, transceiver: RTCRtpTransceiver,
-                     transports: dict[AiortcDtlsTransport, str], ids: StatsIds, add: Any,
+async def _rtp_stats(transceiver: RTCRtpTransceiver, transports: dict[AiortcDtlsTransport, str],
+                     received_bytes: Mapping[RTCRtpReceiver, int], add: Any,
                      selector: RTCRtpSender | RTCRtpReceiver | None) -> list[str]:
     """The RTP entries of one transceiver; returns the ids a selector of it starts from."""
     kind, mid, roots = transceiver.kind, transceiver.mid, []
@@ -234,7 +238,7 @@ async def _rtp_stats(pc: RTCPeerConnection, transceiver: RTCRtpTransceiver,
         in_id = f"IT{inbound.ssrc}"
         fields = {"ssrc": inbound.ssrc, "kind": kind, "mid": mid, "transportId": transport_id,
                   "trackIdentifier": receiver.track.id, "packetsReceived": inbound.packetsReceived,
-                  "bytesReceived": pc._media.received_bytes.get(receiver, 0), "packetsLost": inbound.packetsLost,
+                  "bytesReceived": received_bytes.get(receiver, 0), "packetsLost": inbound.packetsLost,
                   "jitter": _seconds(inbound.jitter, rate)}
         sent = next((s for s in report.values() if s.type == "remote-outbound-rtp"), None)
         if sent is not None:

@@ -27,8 +27,8 @@ from aiortc import RTCDtlsTransport as AiortcDtlsTransport
 from aiortc import RTCRtpTransceiver as AiortcTransceiver
 from aiortc.mediastreams import MediaStreamTrack
 
-from ..errors import MediaAccessError, MediaTypeError
-from . import rules
+from ..errors import MediaAccessError, MediaTypeError, StepOrderError
+from . import rules, wording
 from .internals import count_received_bytes, set_receiver_track, set_stream_ids
 from .negotiation import NegotiationNeeded, TransceiverFacts
 from .promise import Promise
@@ -85,6 +85,14 @@ class Transceivers:
         self._stopping: set[asyncio.Future[None]] = set()  # aiortc's transceiver.stop(), still running
         self.received_bytes: dict[RTCRtpReceiver, int] = {}
 
+    def _refuse(self, refusal: rules.Refusal | None) -> None:
+        """Raise what the rules refused, as the browser's ``InvalidStateError``, in the installed words."""
+        if refusal is not None:
+            raise StepOrderError(wording.current().refused(self._pc, refusal))
+
+    def _log(self, call: str, value: str = "") -> None:
+        self._pc.events.add(self._pc.name, "call", call, value)
+
     # -- the views ---------------------------------------------------------------------------------
 
     def all(self) -> list[RTCRtpTransceiver]:
@@ -133,7 +141,7 @@ class Transceivers:
 
     def add_track(self, track: Any, streams: Iterable[MediaStream]) -> RTCRtpSender:
         """``pc.addTrack(track, ...streams)``."""
-        self._pc._refuse(rules.require_open("addTrack", self._pc.signalingState))
+        self._refuse(rules.require_open("addTrack", self._pc.signalingState))
         if not isinstance(track, MediaStreamTrack):
             raise MediaTypeError(f"Failed to execute 'addTrack': addTrack() takes a MediaStreamTrack (aiortc's, such "
                                  f"as peerlab.media.PatternTrack()), not a {type(track).__name__}")
@@ -151,14 +159,14 @@ class Transceivers:
             transceiver.aiortc.direction = {"recvonly": "sendrecv", "inactive": "sendonly"}.get(
                 transceiver.aiortc.direction, transceiver.aiortc.direction)
         self._streams(transceiver.sender, streams)
-        self._pc._log_call("addTrack", kind)
+        self._log("addTrack", kind)
         self._negotiation.update()
         return transceiver.sender
 
     def add_transceiver(self, track_or_kind: Any, direction: Any, streams: Iterable[MediaStream],
                         send_encodings: Any) -> RTCRtpTransceiver:
         """``pc.addTransceiver(trackOrKind, {direction, streams, sendEncodings})``."""
-        self._pc._refuse(rules.require_open("addTransceiver", self._pc.signalingState))
+        self._refuse(rules.require_open("addTransceiver", self._pc.signalingState))
         if isinstance(track_or_kind, MediaStreamTrack):
             track: Any = track_or_kind
             kind = check_kind(track.kind, "addTransceiver")
@@ -169,7 +177,7 @@ class Transceivers:
         transceiver = self._create(kind, direction, track)
         transceiver._send_encodings = encodings  # aiortc sends one encoding, whatever they ask for
         self._streams(transceiver.sender, streams)
-        self._pc._log_call("addTransceiver", f"{kind} {direction}")
+        self._log("addTransceiver", f"{kind} {direction}")
         self._negotiation.update()
         return transceiver
 
@@ -188,20 +196,20 @@ class Transceivers:
 
     def set_streams(self, sender: RTCRtpSender, streams: Iterable[MediaStream]) -> None:
         """``sender.setStreams(...streams)``."""
-        self._pc._refuse(rules.require_open("setStreams", self._pc.signalingState))
+        self._refuse(rules.require_open("setStreams", self._pc.signalingState))
         self._streams(sender, streams)
         self._negotiation.update()
 
     def remove_track(self, sender: Any) -> None:
         """``pc.removeTrack(sender)``."""
-        self._pc._refuse(rules.require_open("removeTrack", self._pc.signalingState))
+        self._refuse(rules.require_open("removeTrack", self._pc.signalingState))
         transceiver = self.of_sender(sender)
         if transceiver is None:
             raise MediaAccessError("Failed to execute 'removeTrack' on 'RTCPeerConnection': The sender was not "
                                    "created by this peer connection.")
         if transceiver.stopped or sender.track is None:
             return
-        self._pc._log_call("removeTrack", transceiver.kind)
+        self._log("removeTrack", transceiver.kind)
         transceiver.aiortc.sender.replaceTrack(None)
         transceiver.aiortc.direction = {"sendrecv": "recvonly", "sendonly": "inactive"}.get(
             transceiver.aiortc.direction, transceiver.aiortc.direction)
@@ -213,7 +221,7 @@ class Transceivers:
 
         def refused() -> BaseException | None:
             try:
-                self._pc._refuse(rules.require_live_transceiver(
+                self._refuse(rules.require_live_transceiver(
                     "replaceTrack", self._pc.signalingState, transceiver is None or transceiver.stopped))
             except Exception as exc:
                 return exc
@@ -238,7 +246,7 @@ class Transceivers:
 
     def set_direction(self, transceiver: RTCRtpTransceiver, direction: str) -> None:
         """``transceiver.direction = direction`` (already checked)."""
-        self._pc._refuse(rules.require_live_transceiver("direction", self._pc.signalingState, transceiver.stopped))
+        self._refuse(rules.require_live_transceiver("direction", self._pc.signalingState, transceiver.stopped))
         if direction == transceiver.aiortc.direction:
             return
         transceiver.aiortc.direction = direction
@@ -246,7 +254,7 @@ class Transceivers:
 
     def stop(self, transceiver: RTCRtpTransceiver) -> None:
         """``transceiver.stop()``: at once for the learner; aiortc's own stop runs as a task the close waits for."""
-        self._pc._refuse(rules.require_open("stop", self._pc.signalingState))
+        self._refuse(rules.require_open("stop", self._pc.signalingState))
         if transceiver.stopped:
             return
         transceiver._stopping = True
