@@ -6,8 +6,13 @@ warm-up of 2 s (VP8's first key frames, the bitrate settling), frames received o
 ``seconds`` are counted; CPU is this process's (both peers are in it: drawing, VP8 encoding and
 decoding, SRTP, the loop), divided by the frames received.
 
-- peerlab: ``peerlab.RTCPeerConnection`` (the wrapper), its ``track`` event, the Loopback signalling
-- aiortc:  aiortc's own pair, ``on("track")``, descriptions handed over directly
+- peerlab: ``peerlab.RTCPeerConnection`` (the wrapper): ``addTrack`` through its transceivers, the
+  browser's ``track`` event (receiver, transceiver, streams), each receiver counting the bytes of
+  every RTP packet (its ``inbound-rtp`` stats), ``negotiationneeded``; the Loopback signalling
+- aiortc:  aiortc's own pair, ``addTrack``, ``on("track")``, descriptions handed over directly
+
+The media itself goes through aiortc on both sides; what peerlab adds per frame is nothing, per
+RTP packet one count of its bytes.
 
 The two ways alternate, round by round; each pair is connected beforehand and closed afterwards.
 Side by side: peerlab / aiortc (aim: >= 0.95 for frames per second, <= 1.05 for CPU per frame).

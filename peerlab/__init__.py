@@ -3,7 +3,8 @@
 - :class:`Loopback` — an in-process signalling service carrying JSON between a
   caller and a callee in one kernel.
 - :class:`RTCPeerConnection` — aiortc's connection with the browser's
-  ``icecandidate`` event, trickle ICE and step-by-step errors.
+  ``icecandidate`` event, trickle ICE and step-by-step errors; its media (``addTrack``, the
+  ``track`` event, :class:`RTCRtpTransceiver`, :class:`MediaStream`) and ``getStats()`` as a browser has them.
 - :class:`Promise` — a JavaScript-style Promise (``.then``/``.catch``), also awaitable;
   every asynchronous method of the connection returns one.
 - :func:`ice_servers` — the ICE servers a teacher or a hub sets in the environment
@@ -30,6 +31,8 @@ from .errors import (
     LabError,
     LabUnavailable,
     LateCandidateNote,
+    MediaAccessError,
+    MediaTypeError,
     MessageHandlerError,
     MessageRefused,
     PeerlabError,
@@ -63,6 +66,9 @@ from .webrtc.datachannel import MessageEvent, RTCDataChannel, RTCErrorEvent
 from .webrtc.ice_servers import ice_servers
 from .webrtc.limits import preload
 from .webrtc.promise import Promise
+from .webrtc.rtp import MediaStream, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from .webrtc.stats import RTCStatsReport
+from .webrtc.transports import RTCDtlsTransport, RTCIceCandidatePair, RTCIceTransport
 
 __version__ = "0.1.0"
 
@@ -84,6 +90,8 @@ __all__ = [
     "InvalidMessageError",
     "LateCandidateNote",
     "Loopback",
+    "MediaAccessError",
+    "MediaTypeError",
     "MessageEvent",
     "MessageHandlerError",
     "PeerlabError",
@@ -91,8 +99,16 @@ __all__ = [
     "Promise",
     "PromiseNotAwaitedError",
     "PromiseRejectedError",
+    "MediaStream",
     "RTCDataChannel",
     "RTCDataChannelEvent",
+    "RTCDtlsTransport",
+    "RTCIceCandidatePair",
+    "RTCIceTransport",
+    "RTCRtpReceiver",
+    "RTCRtpSender",
+    "RTCRtpTransceiver",
+    "RTCStatsReport",
     "RTCError",
     "RTCErrorEvent",
     "RTCIceCandidate",

@@ -21,6 +21,10 @@ The tree (as websockets' ``exceptions.py`` draws its own)::
     │   └── CandidateTypeError      neither sdpMid nor sdpMLineIndex (also a TypeError)
     ├── RTCError                    the browser's RTCError, with ``errorDetail``
     ├── InvalidMessageError         data channel send() got data it cannot send (also a TypeError)
+    ├── MediaTypeError              a media kind or direction the browser does not know, or a track of
+    │                               another kind (also a TypeError)
+    ├── MediaAccessError            a sender or track that is not this connection's, or not its only one
+    │                               (the browser's InvalidAccessError; also aiortc's)
     ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
     ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
     ├── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
@@ -60,7 +64,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from aiortc.exceptions import InvalidStateError
+from aiortc.exceptions import InvalidAccessError, InvalidStateError
 
 __all__ = [
     "PeerlabError",
@@ -76,6 +80,8 @@ __all__ = [
     "CandidateTypeError",
     "RTCError",
     "InvalidMessageError",
+    "MediaTypeError",
+    "MediaAccessError",
     "ConfigurationError",
     "ConnectionFailed",
     "WaitTimeout",
@@ -243,6 +249,20 @@ class InvalidMessageError(PeerlabError, TypeError, ValueError):
     """
 
     name = "TypeError"
+
+
+class MediaTypeError(PeerlabError, TypeError):
+    """``addTransceiver()`` got a kind or direction the browser does not know, or ``replaceTrack()`` a track
+    of another kind than its transceiver's: the browser throws ``TypeError``."""
+
+    name = "TypeError"
+
+
+class MediaAccessError(PeerlabError, InvalidAccessError):
+    """A sender or track that is not this connection's (``removeTrack``, ``getStats(track)``), a track that
+    already has a sender (``addTrack``), or one that more than one sender or receiver has (``getStats``)."""
+
+    name = "InvalidAccessError"
 
 
 class InvalidDescriptionError(PeerlabError, ValueError):

@@ -171,3 +171,93 @@ def test_aioice_helpers_take_what_peerlab_passes():
     assert host >> 24 == 126, gone("aioice.candidate.candidate_priority", "host type preference 126")
     assert isinstance(addresses, list), gone("aioice.ice.get_host_addresses", "a list of addresses")
     assert mdns == (True, False), gone("aioice.mdns.is_mdns_hostname", "True for <uuid>.local only")
+
+
+async def connected_aiortc_pair(kind: str = "audio") -> tuple[AiortcPeerConnection, AiortcPeerConnection, Any]:
+    """Two aiortc connections with one transceiver each way, connected (candidates in the SDP); the track sent."""
+    from peerlab.media import PatternTrack, ToneTrack
+
+    track = ToneTrack() if kind == "audio" else PatternTrack(160, 120, fps=10)
+    pc, far = AiortcPeerConnection(), AiortcPeerConnection()
+    pc.addTrack(track)
+    await pc.setLocalDescription(await pc.createOffer())
+    await far.setRemoteDescription(pc.localDescription)
+    await far.setLocalDescription(await far.createAnswer())
+    await pc.setRemoteDescription(far.localDescription)
+    for _ in range(300):
+        if pc.connectionState == "connected" and far.connectionState == "connected":
+            break
+        await asyncio.sleep(0.01)
+    return pc, far, track
+
+
+async def test_a_receiver_track_set_before_the_offer_is_the_one_aiortc_feeds_and_no_track_event_comes():
+    internal = "aiortc.rtcrtpreceiver.RTCRtpReceiver._track"
+    pc, far = AiortcPeerConnection(), AiortcPeerConnection()
+    try:
+        transceiver = far.addTransceiver("audio", "recvonly")
+        track = internals.RemoteStreamTrack(kind="audio")
+        internals.set_receiver_track(transceiver.receiver, track)
+        emitted: list[Any] = []
+        far.on("track", emitted.append)
+        pc.addTransceiver("audio", "sendonly")
+        offer = await pc.createOffer()
+        await far.setRemoteDescription(offer)
+        assert transceiver.receiver.track is track, gone(internal, "the receiver keeps the track it was given")
+        assert emitted == [], gone(internal, "aiortc makes (and announces) a track only for a receiver without one")
+        assert hasattr(track, "_queue"), gone("aiortc.rtcrtpreceiver.RemoteStreamTrack", "_queue, which receive() fills")
+    finally:
+        await asyncio.gather(pc.close(), far.close())
+
+
+async def test_the_stream_id_a_sender_has_is_the_one_its_msid_line_names():
+    internal = "aiortc.rtcrtpsender.RTCRtpSender._stream_id"
+    pc = AiortcPeerConnection()
+    try:
+        transceiver = pc.addTransceiver("audio")
+        internals.set_stream_ids(transceiver.sender, ["my-stream", "another"])
+        sdp = (await pc.createOffer()).sdp
+        assert "a=msid:my-stream " in sdp, gone(internal, "a=msid:<stream id> <track id>")
+        internals.set_stream_ids(transceiver.sender, [])
+        assert "a=msid:- " in (await pc.createOffer()).sdp, gone(internal, "'-' for no stream")
+    finally:
+        await pc.close()
+
+
+async def test_received_bytes_transport_counters_pairs_and_clock_rate_once_media_flows():
+    pc, far, track = await connected_aiortc_pair("audio")
+    try:
+        [receiving] = far.getTransceivers()
+        received: list[int] = []
+        internals.count_received_bytes(receiving.receiver, received.append)
+        for _ in range(300):
+            if received:
+                break
+            await asyncio.sleep(0.01)
+        assert received and all(size > 0 for size in received), gone(
+            "aiortc.rtcrtpreceiver.RTCRtpReceiver._handle_rtp_packet", "called with each RTP packet (payload)")
+        counters = internals.transport_counters(receiving.receiver.transport)
+        assert set(counters) == {"packetsSent", "packetsReceived", "bytesSent", "bytesReceived"} and \
+            counters["packetsReceived"] > 0, gone("aiortc.rtcdtlstransport.RTCDtlsTransport._get_stats", "the counters")
+        ice = pc.getTransceivers()[0].sender.transport.transport
+        pairs = internals.candidate_pairs(ice)
+        selected = internals.selected_candidate_pair(ice)
+        assert selected is not None and selected.selected and selected.nominated and selected.state == "succeeded", \
+            gone("aioice.ice.Connection._nominated", "the nominated pair of component 1")
+        assert selected in pairs and all(p.state in ("frozen", "waiting", "in-progress", "succeeded", "failed")
+                                         for p in pairs), gone("aioice.ice.Connection._check_list", "its pairs' states")
+        assert selected.priority > 0 and selected.local.port and selected.remote.port, \
+            gone("aioice.ice.candidate_pair_priority / aiortc.rtcicetransport.candidate_from_aioice", "their results")
+        assert internals.clock_rate(receiving) == 48000, gone("aiortc.rtcrtptransceiver.RTCRtpTransceiver._codecs",
+                                                              "Opus first, at 48000 Hz")
+    finally:
+        track.stop()
+        await asyncio.gather(pc.close(), far.close())
+
+
+def test_every_attribute_has_its_check():
+    """Each entry of ATTRIBUTES is read above, on objects aiortc made (this list is what they check)."""
+    checked = {"aiortc.rtcrtpreceiver.RTCRtpReceiver._track", "aiortc.rtcrtpsender.RTCRtpSender._stream_id",
+               "aiortc.rtcicetransport.RTCIceTransport._connection", "aioice.ice.Connection._check_list",
+               "aioice.ice.Connection._nominated", "aiortc.rtcrtptransceiver.RTCRtpTransceiver._codecs"}
+    assert set(internals.ATTRIBUTES) == checked

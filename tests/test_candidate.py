@@ -30,6 +30,17 @@ def test_the_constructor_takes_the_browsers_dict_and_carries_the_ufrag():
     assert (unparsable.address, unparsable.port, unparsable.type) == (None, None, None)
 
 
+def test_the_constructor_takes_the_dicts_members_as_keywords_too():
+    c = RTCIceCandidate(candidate=HOST, sdpMid="0")
+    assert c == RTCIceCandidate({"candidate": HOST, "sdpMid": "0"})
+    assert RTCIceCandidate(candidate=HOST, sdpMLineIndex=0, usernameFragment="x").toJSON() == {
+        "candidate": HOST, "sdpMid": None, "sdpMLineIndex": 0, "usernameFragment": "x"}
+    with pytest.raises(CandidateTypeError, match="needs 'sdpMid' or 'sdpMLineIndex'"):
+        RTCIceCandidate(candidate=HOST)
+    with pytest.raises(TypeError, match="takes the candidate once"):
+        RTCIceCandidate(HOST, candidate=HOST, sdpMid="0")
+
+
 def test_round_trip_through_aiortc_keeps_every_field():
     c = RTCIceCandidate(HOST, "0", 0)
     again = RTCIceCandidate.from_aiortc(c.to_aiortc())

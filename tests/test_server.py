@@ -311,7 +311,7 @@ async def test_a_binary_frame_earns_an_error(server, opened):
     ws, _ = await raw(opened, server, "bin", "caller")
     await ws.send(b"\x00\x01offer")
     error = await next_of(ws, "error")
-    assert error["data"] == {"code": "binary", "seq": 1, "type": None,
+    assert error["data"] == {"code": "binary", "seq": 1,  # no "type": the frame had none (README)
                              "message": "a binary frame (7 bytes) came; send each message as a JSON text frame"}
     await assert_other_rooms_relay(server, opened)
 
@@ -600,3 +600,113 @@ def test_peerlab_serve_help_names_its_options(capsys):
         main(["serve", "--help"])
     out = capsys.readouterr().out
     assert "--host" in out and "--port" in out and "--token" in out
+
+
+
+# -- what README's "The signalling server's wire" says, pinned (issue 24: six places where it and the server differed)
+
+def wire_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## The signalling server's wire", 1)[1].split("\n## ", 1)[0]
+
+
+def room_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## A room of laptops: `peerlab serve`", 1)[1].split("\n## ", 1)[0]
+
+
+async def test_the_readme_says_what_the_scripted_far_peer_answers_and_it_does(server, opened):
+    assert '`"echo: "` and the message (`"hi"` comes\nback as `"echo: hi"`)' in room_section()
+    loopback = Loopback()
+    caller = RTCPeerConnection(name="echo caller", replace_same_name=False)
+    scripted = peerlab.play_callee(loopback.callee)
+    try:
+        channel = caller.createDataChannel("chat")
+        caller.addEventListener("icecandidate", lambda event: loopback.caller.send(
+            {"type": "candidate", "data": event.candidate}))
+        await caller.setLocalDescription(await caller.createOffer())
+        loopback.caller.send({"type": "offer", "data": caller.localDescription})
+        await caller.setRemoteDescription((await loopback.caller.receive("answer", timeout=5))["data"])
+        await add_remote_candidates(caller, loopback.caller)
+        await peerlab.wait_for_open(channel, timeout=5)
+        assert await peerlab.send_and_receive(channel, "hi", timeout=5) == "echo: hi"
+    finally:
+        scripted.stop()
+        await caller.close()
+        loopback.close()
+
+
+def test_the_readme_shows_every_option_of_peerlab_serve_and_the_url_it_prints():
+    from peerlab.cli import _parser
+
+    serve = next(a for a in _parser()._actions if a.dest == "command").choices["serve"]
+    options = [o for a in serve._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
+    section = room_section()
+    assert options and [o for o in options if f"peerlab serve {o}" not in section
+                        and f" {o} " not in section] == []
+    assert "peerlab serve --port 0" in section and "--token room42" in section
+    assert "`ws://HOST:PORT/`" in section and "`ws://HOST:PORT/` URL `peerlab serve`\nprints" in wire_section()
+
+
+async def test_the_url_the_server_prints_has_the_readmes_form(server):
+    assert re.fullmatch(r"ws://127\.0\.0\.1:\d+/", server.url)
+    assert f"peerlab.join({server.url!r}" in str(server)
+
+
+async def test_an_error_names_the_frames_type_only_when_it_had_one(server, opened):
+    assert "`type` (the frame's type; absent when it had none" in wire_section()
+    ws, _ = await raw(opened, server, "types", "caller")
+    await ws.send("not json")
+    assert "type" not in (await next_of(ws, "error"))["data"]
+    await ws.send('{"type": "hello"}')
+    assert (await next_of(ws, "error"))["data"]["type"] == "hello"
+
+
+async def test_status_json_has_exactly_the_keys_the_readme_shows(server, opened):
+    section = wire_section()
+    shown = json.loads(section.split("as JSON, both with `?token=`", 1)[1].split("```json", 1)[1].split("```", 1)[0])
+    caller = await join(opened, server.url, "table-3", "caller")
+    callee = await join(opened, server.url, "table-3", "callee")
+    caller.send(OFFER)
+    assert await callee.receive("offer", timeout=5) == OFFER
+    status = server.status()
+
+    def shape(value, name=""):
+        if name == "by_type":  # one count per message type seen so far
+            return {"<type>": "number"}
+        if isinstance(value, dict):
+            return {key: shape(item, key) for key, item in value.items()}
+        if isinstance(value, list):
+            return [shape(item) for item in value[:1]]
+        return type(value).__name__ if not isinstance(value, (int, float)) or isinstance(value, bool) else "number"
+
+    assert shape(status) == shape(shown)
+    assert set(status["rooms"][0]["messages"]) == {"caller→callee", "callee→caller"}
+
+
+async def test_a_rejoin_reaches_the_other_role_as_replaced_only_and_the_readme_says_who_offers_again(server, opened):
+    assert "reaches the other role as `replaced`\nonly, never as a second `joined`" in wire_section()
+    assert "The caller offers again" in wire_section()
+    ws, _ = await raw(opened, server, "again", "callee")
+    await raw(opened, server, "again", "caller", client="the-caller")
+    assert (await next_of(ws, "joined"))["data"]["role"] == "caller"
+    await raw(opened, server, "again", "caller", client="the-caller")
+    seen = []
+    while not seen or seen[-1]["type"] != "replaced":
+        seen.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+    assert [m["type"] for m in seen] == ["replaced"] and seen[0]["data"]["role"] == "caller"
+
+
+async def test_held_messages_dropped_on_replacement_are_counted_in_dropped_not_errors(server, opened):
+    assert "messages still held for the other role when their sender leaves or is replaced" in wire_section()
+    old, _ = await raw(opened, server, "held", "caller", client="the-caller")
+    await old.send(json.dumps(OFFER))
+    await old.send(json.dumps(END))
+    await asyncio.sleep(0.1)  # held: no callee yet
+    new, joined = await raw(opened, server, "held", "caller", client="the-caller")
+    assert joined["data"]["replacing"] is True and joined["data"]["dropped"] == 2
+    told = [json.loads(await asyncio.wait_for(old.recv(), 5))]
+    assert told[-1]["type"] == "replaced" and told[-1]["data"]["dropped"] == 2
+    assert (await next_of(new, "replaced"))["data"]["dropped"] == 2
+    callee, callee_joined = await raw(opened, server, "held", "callee")
+    assert callee_joined["data"]["held"] == 0

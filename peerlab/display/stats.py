@@ -1,11 +1,12 @@
 """``getStats()`` as a live table and plot: the notebook's chrome://webrtc-internals.
 
-Once a second the view asks each sender and receiver of a connection for its statistics
-(aiortc's ``getStats``: packets, bytes, round-trip time, jitter, losses), turns the counters
-into rates, and redraws one widget: a table of the latest values and a plot of the last
-minute. aiortc counts no frames, so frames per second come from :mod:`peerlab.media`'s
-counts of the frames peerlab's tracks and views pass (``—`` where nothing of peerlab's reads
-the track). Jitter, which aiortc reports in RTP clock units, is shown in milliseconds.
+Once a second the view asks the connection for its statistics (``pc.getStats()``, an
+``RTCStatsReport`` in the browser's shape), reads one row per RTP stream from it (``outbound-rtp``
+with what the far side's receiver reports say of it, ``remote-inbound-rtp``: round-trip time,
+jitter, losses; ``inbound-rtp``: what arrived), turns the counters into rates, and redraws one
+widget: a table of the latest values and a plot of the last minute. aiortc counts no frames, so
+frames per second come from :mod:`peerlab.media`'s counts of the frames peerlab's tracks and views
+pass (``—`` where nothing of peerlab's reads the track): the one note under the widget says so.
 
 The ``text/plain`` form names the streams and the columns, never a value: it is the same
 on every run. :meth:`StatsView.table` gives the values as text.
@@ -18,19 +19,18 @@ import collections
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import ipywidgets
 
 from ..errors import WaitTimeout
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.media import frames_counted
+from ..webrtc.rtp import RTCRtpTransceiver
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 from ._text import WidgetTextRepr
 
 __all__ = ["StatsView", "StreamStats", "stats", "COLUMNS"]
 
-CLOCK_RATES = {"video": 90_000, "audio": 48_000}  # RTP clock of aiortc's codecs: VP8/H.264, Opus
 COLUMNS = ("frames/s", "packets/s", "kB/s", "RTT ms", "jitter ms", "lost")
 #: The columns that are rates: the counter each is made from, and its scale.
 RATES = {"frames/s": ("frames", 1.0), "packets/s": ("packets", 1.0), "kB/s": ("bytes", 1 / 1000)}
@@ -38,10 +38,6 @@ PLOTS = (("frames/s", "frames per second"), ("kB/s", "kilobytes per second"))
 COLOURS = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#c62828", "#00838f")
 NOTES = (
     "frames/s: aiortc counts no frames; peerlab counts those its own tracks and views pass (— if none).",
-    "received kB/s: aiortc counts no received bytes per stream; this is what the far side's RTCP sender "
-    "reports say it sent, which arrive about once a second.",
-    "RTT: from the far side's RTCP receiver reports about what was sent; jitter: from what arrived "
-    "(aiortc gives RTP clock units; shown here in ms).",
 )
 
 
@@ -107,36 +103,25 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
     async def refresh(self) -> None:
         """Ask for the statistics now, add them to the history and redraw."""
         now = time.monotonic()
-        seen = set()
-        for sender in self.pc.getSenders():
-            if sender.track is None:
+        report = await self.pc.getStats()
+        tracks: dict[str | None, RTCRtpTransceiver] = {t.mid: t for t in self.pc.getTransceivers() if t.mid}
+        for out in report.of_type("outbound-rtp"):
+            stream = self.streams.setdefault(f"{out.kind} sent", StreamStats(f"{out.kind} sent"))
+            back = report.get(out.get("remoteId", ""))
+            rtt = back.get("roundTripTime") if back is not None else None
+            sender = tracks.get(out.get("mid"))
+            self._record(stream, now, frames=frames_counted(sender.sender.track if sender else None),
+                         packets=out.packetsSent, bytes_=out.bytesSent, rtt=None if rtt is None else rtt * 1000,
+                         jitter=None if back is None else back.jitter * 1000,
+                         lost=None if back is None else back.packetsLost)
+        for inbound in report.of_type("inbound-rtp"):
+            if not inbound.packetsReceived:
                 continue
-            report = await sender.getStats()
-            out = _first(report, "outbound-rtp")
-            if out is None:
-                continue
-            name = f"{out.kind} sent"
-            seen.add(name)
-            stream = self.streams.setdefault(name, StreamStats(name))
-            back = _first(report, "remote-inbound-rtp")
-            rtt = back.roundTripTime if back is not None else None
-            self._record(stream, now, frames=frames_counted(sender.track), packets=out.packetsSent,
-                         bytes_=out.bytesSent, rtt=None if rtt is None else rtt * 1000,
-                         jitter=_jitter_ms(back, out.kind), lost=back.packetsLost if back is not None else None)
-        for receiver in self.pc.getReceivers():
-            if receiver.track is None:
-                continue
-            report = await receiver.getStats()
-            inbound = _first(report, "inbound-rtp")
-            if inbound is None or not inbound.packetsReceived:
-                continue
-            name = f"{inbound.kind} received"
-            seen.add(name)
-            stream = self.streams.setdefault(name, StreamStats(name))
-            sent = _first(report, "remote-outbound-rtp")
-            self._record(stream, now, frames=frames_counted(receiver.track), packets=inbound.packetsReceived,
-                         bytes_=sent.bytesSent if sent is not None else None, rtt=None,
-                         jitter=_jitter_ms(inbound, inbound.kind), lost=inbound.packetsLost)
+            stream = self.streams.setdefault(f"{inbound.kind} received", StreamStats(f"{inbound.kind} received"))
+            receiver = tracks.get(inbound.get("mid"))
+            self._record(stream, now, frames=frames_counted(receiver.receiver.track if receiver else None),
+                         packets=inbound.packetsReceived, bytes_=inbound.bytesReceived, rtt=None,
+                         jitter=inbound.jitter * 1000, lost=inbound.packetsLost)
         self.value = self.html()
         self.updates += 1
         self._updated.set()
@@ -223,16 +208,6 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
         return (f'<div><div style="{NOTE_STYLE}">{esc(caption)}</div>'
                 f'<svg class="peerlab-stats-plot" data-column="{esc(column)}" width="{width}" height="{height}" '
                 f'style="background:#fafafa;border:1px solid #ddd">{"".join(lines)}</svg></div>')
-
-
-def _first(report: Any, kind: str) -> Any:
-    return next((s for s in report.values() if s.type == kind), None)
-
-
-def _jitter_ms(stats: Any, kind: str) -> float | None:
-    if stats is None or stats.jitter is None:
-        return None
-    return float(stats.jitter) / CLOCK_RATES.get(kind, 90_000) * 1000
 
 
 def _number(value: float | None) -> str:

@@ -559,7 +559,10 @@ class SignallingServer:
     def _error(self, client: _Client, seq: int, kind: str | None, code: str, words: str) -> None:
         self.errors += 1
         client.room.errors += 1
-        self._tell(client, "error", {"code": code, "message": words, "seq": seq, "type": kind})
+        about = {"code": code, "message": words, "seq": seq}
+        if kind is not None:  # absent for a frame that had no type (README: "The signalling server's wire")
+            about["type"] = kind
+        self._tell(client, "error", about)
 
     def _undelivered(self, item: _Item, reason: str, words: str) -> None:
         self.undelivered += 1

@@ -76,8 +76,9 @@ class RTCIceCandidate:
     """An ICE candidate as the browser shows it in ``event.candidate``.
 
     ``RTCIceCandidate({"candidate": ..., "sdpMid": "0"})`` is JavaScript's
-    ``new RTCIceCandidate({...})``; ``RTCIceCandidate(text, sdpMid, sdpMLineIndex)``
-    also works. As in the browser, the constructor needs ``sdpMid`` or
+    ``new RTCIceCandidate({...})``; the same members as keyword arguments,
+    ``RTCIceCandidate(candidate=..., sdpMid="0")``, the form Python reaches for first, and
+    ``RTCIceCandidate(text, sdpMid, sdpMLineIndex)`` work too. As in the browser, the constructor needs ``sdpMid`` or
     ``sdpMLineIndex`` (``TypeError`` otherwise) and does not judge the candidate
     string: fields it cannot parse are ``None``, and ``addIceCandidate`` is what
     refuses a bad one (saying which field is wrong).
@@ -91,7 +92,12 @@ class RTCIceCandidate:
     _parsed: AiortcCandidate | None
 
     def __init__(self, candidateInitDict: dict[str, Any] | str | None = None, sdpMid: Any = _NOT_GIVEN,
-                 sdpMLineIndex: Any = _NOT_GIVEN, usernameFragment: str | None = None) -> None:
+                 sdpMLineIndex: Any = _NOT_GIVEN, usernameFragment: str | None = None, *,
+                 candidate: str | None = _NOT_GIVEN) -> None:
+        if candidate is not _NOT_GIVEN:  # the dictionary's members as keywords: candidate=..., sdpMid=...
+            if candidateInitDict is not None:
+                raise TypeError("RTCIceCandidate() takes the candidate once: as candidate=... or first, not both")
+            candidateInitDict = candidate
         if isinstance(candidateInitDict, dict):
             init = candidateInitDict
             if sdpMid is not _NOT_GIVEN or sdpMLineIndex is not _NOT_GIVEN:

@@ -20,6 +20,10 @@ browser's (the W3C spec, checked against a port of the web-platform-tests in
   browser's name (``error.name``: ``InvalidStateError``, ``OperationError``, ...) and its
   words, or the teaching layer's, which say which step comes first (:mod:`peerlab.webrtc.wording`);
 - data channels are the browser's ``RTCDataChannel`` (:mod:`peerlab.webrtc.datachannel`) over aiortc's;
+- media: ``addTrack``, ``removeTrack``, ``addTransceiver`` and the ``track`` event as the browser has
+  them, over aiortc's transceivers (:mod:`peerlab.webrtc.transceivers`, :mod:`peerlab.webrtc.rtp`);
+- ``negotiationneeded`` when a change needs an offer, with the spec's timing
+  (:mod:`peerlab.webrtc.negotiation`); ``getStats()`` in the browser's shape (:mod:`peerlab.webrtc.stats`);
 - ``close()`` fires no events and closes every data channel.
 
 Method and event names are the browser's (``createOffer``, ``signalingState``,
@@ -57,7 +61,9 @@ from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog
 from .internals import ice_remote_candidates
-from .promise import Promise, promising
+from .negotiation import NegotiationNeeded, negotiation_needed
+from .promise import Promise, promising, queue_task
+from .rtp import MediaStream, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, RTCTrackEvent
 from .sctp import RTCSctpTransport
 from .sdp import (
     media_sections,
@@ -67,6 +73,8 @@ from .sdp import (
     to_description,
     with_candidates,
 )
+from .stats import RTCStatsReport, StatsIds, collect_stats, selector_of
+from .transceivers import Transceivers
 from .trickle import RTCPeerConnectionIceEvent, Trickle
 from .waiting import STATE_VALUES, STATES, PeerConnectionBase, state_reached, until
 
@@ -102,13 +110,15 @@ def operation(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Co
 
     One operation at a time, in the order they were called: an ``addIceCandidate()``
     called while ``setRemoteDescription()`` is still running waits for it instead of
-    failing, so code that does not await between steps behaves as in JavaScript.
+    failing, so code that does not await between steps behaves as in JavaScript. The
+    operation joins the chain at the call, as in the browser (``negotiationneeded`` waits for an
+    empty chain).
     """
 
     @functools.wraps(method)
-    async def chained(self: RTCPeerConnection, *args: Any, **kwargs: Any) -> T:
-        async with self._operations:
-            return await method(self, *args, **kwargs)
+    def chained(self: RTCPeerConnection, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, T]:
+        self._chain_length += 1
+        return self._run_chained(method(self, *args, **kwargs))
 
     return chained
 
@@ -119,14 +129,6 @@ class RTCDataChannelEvent(Event):
     def __init__(self, channel: RTCDataChannel) -> None:
         super().__init__("datachannel")
         self.channel = channel
-
-
-class RTCTrackEvent(Event):
-    """The browser's ``track`` event: ``event.track`` is the far side's media track."""
-
-    def __init__(self, track: Any) -> None:
-        super().__init__("track")
-        self.track = track
 
 
 def to_configuration(configuration: Any) -> RTCConfiguration:
@@ -198,6 +200,12 @@ class RTCPeerConnection(PeerConnectionBase):
         self._close_task: asyncio.Future[None] | None = None
         self._inflight: set[asyncio.Future[Any]] = set()  # aiortc calls still running: close() waits
         self._operations = asyncio.Lock()  # the spec's operations chain (see `operation`)
+        self._chain_length = 0  # operations called and not yet done (the chain's length, for negotiationneeded)
+        self._negotiation = NegotiationNeeded(
+            fire=self._fire_negotiationneeded, busy=lambda: self._chain_length > 0,
+            state=lambda: self.signalingState, needed=self._negotiation_needed)
+        self._media = Transceivers(self, self._negotiation, self._chained, self.getStats)
+        self._stats_ids = StatsIds()
         self._sctp: RTCSctpTransport | None = None
         self._channels: list[RTCDataChannel] = []  # every data channel, ours and the far side's
         self.datachannels: list[RTCDataChannel] = []  # channels the far side opened (the datachannel event)
@@ -205,7 +213,6 @@ class RTCPeerConnection(PeerConnectionBase):
         for event in ("signalingstatechange", "iceconnectionstatechange", "connectionstatechange"):
             self._pc.on(event, self._on_state_change)
         self._pc.on("datachannel", self._on_datachannel)
-        self._pc.on("track", self._on_track)
         if name is not None and replace_same_name:
             self._replace_previous(name)
 
@@ -315,7 +322,7 @@ class RTCPeerConnection(PeerConnectionBase):
         if self._sctp is None and self._pc.sctp is not None:
             applied = (self._descriptions.local, self._descriptions.remote)
             if any(d is not None and "m=application" in d.sdp for d in applied):
-                self._sctp = RTCSctpTransport(self, self._pc.sctp)
+                self._sctp = RTCSctpTransport(self, self._pc.sctp, self._media.dtls(self._pc.sctp.transport))
         return self._sctp
 
     @property
@@ -417,6 +424,7 @@ class RTCPeerConnection(PeerConnectionBase):
             self._log_call("setLocalDescription", desc.type)
         await self._call(self._pc.setLocalDescription(desc), call)
         self._descriptions = self._descriptions.set_local(desc)
+        self._description_applied()
 
     @promising
     @operation
@@ -430,12 +438,19 @@ class RTCPeerConnection(PeerConnectionBase):
         parse_description(desc, call)
         self._log_call("setRemoteDescription", desc.type)
         for_aiortc, names, ended = split_mdns_candidates(desc)  # resolved afterwards, as trickled ones are
+        if desc.type == "offer":
+            self._media.before_remote_offer(desc.sdp)  # every receiver keeps the track it had from the start
         await self._call(self._pc.setRemoteDescription(for_aiortc), call)
         self._descriptions = self._descriptions.set_remote(desc)
         self._remote_added, self._remote_ended = [], set()
         for candidate in names:
             self._names.start(candidate)
         self._end_held = self._end_held or ended
+        self._description_applied()
+        for event in self._media.track_events(desc.sdp):  # after signalingstatechange, before the promise settles
+            if not self._closed:
+                self.events.add(self.name, "event", "track", event.track.kind)
+                self.dispatchEvent(event)
 
     @promising
     @operation
@@ -519,30 +534,65 @@ class RTCPeerConnection(PeerConnectionBase):
         self._refuse(rules.require_open("createDataChannel", self.signalingState))
         self._log_call("createDataChannel", label)
         channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self, self._listener_failed)
+        first = not self._channels
         self._channels.append(channel)
+        if first:
+            self._negotiation.update()
         return channel
 
-    def addTrack(self, track: Any) -> Any:
-        """aiortc's ``addTrack``, unchanged."""
-        return self._pc.addTrack(track)
+    def addTrack(self, track: Any, *streams: MediaStream) -> RTCRtpSender:
+        """Send ``track`` (aiortc's ``MediaStreamTrack``) to the far side, announced in ``streams``; before the offer.
 
-    def addTransceiver(self, trackOrKind: Any, direction: str = "sendrecv") -> Any:
-        """aiortc's ``addTransceiver``, unchanged."""
-        return self._pc.addTransceiver(trackOrKind, direction)
+        Reuses a transceiver of the same kind that has no track and never sent, else makes one
+        (``sendrecv``), and asks for negotiation (``negotiationneeded``). ``InvalidAccessError``
+        (:class:`MediaAccessError`) if the track already has a sender here.
+        """
+        return self._media.add_track(track, streams)
 
-    def getTransceivers(self) -> list[Any]:
-        return self._pc.getTransceivers()
+    def removeTrack(self, sender: RTCRtpSender) -> None:
+        """Stop sending ``sender``'s track: its track becomes ``None``, its transceiver stops sending.
 
-    def getSenders(self) -> list[Any]:
-        return self._pc.getSenders()
+        The change takes effect at the next negotiation (``negotiationneeded``); the sender stays in
+        ``getSenders()``. ``InvalidAccessError`` for another connection's sender.
+        """
+        self._media.remove_track(sender)
 
-    def getReceivers(self) -> list[Any]:
-        return self._pc.getReceivers()
+    def addTransceiver(self, trackOrKind: Any, init: Any = None, *, direction: str | None = None,
+                       streams: Any = (), sendEncodings: Any = ()) -> RTCRtpTransceiver:
+        """A new transceiver for ``trackOrKind`` (a track, ``"audio"``, ``"video"``): a section in the next offer.
+
+        ``init`` is the browser's dictionary, ``{"direction": "recvonly", "streams": [...]}``; the same
+        as keywords works too (``direction="recvonly"``), and a direction alone as aiortc takes it
+        (``addTransceiver("video", "recvonly")``). An unknown kind or direction is a ``TypeError``
+        (:class:`MediaTypeError`). The same track may be added to several transceivers (aiortc's senders
+        then share its frames: give each a copy through aiortc's ``MediaRelay``).
+        """
+        options = {"direction": init} if isinstance(init, str) else dict(init or {})
+        if direction is not None:
+            options["direction"] = direction
+        return self._media.add_transceiver(trackOrKind, options.get("direction", "sendrecv"),
+                                           options.get("streams", streams),
+                                           options.get("sendEncodings", sendEncodings))
+
+    def getTransceivers(self) -> list[RTCRtpTransceiver]:
+        """Every transceiver, in the order of their media sections."""
+        return self._media.all()
+
+    def getSenders(self) -> list[RTCRtpSender]:
+        return [t.sender for t in self._media.all()]
+
+    def getReceivers(self) -> list[RTCRtpReceiver]:
+        return [t.receiver for t in self._media.all()]
 
     @promising
-    async def getStats(self) -> Any:
-        """aiortc's ``getStats``, unchanged."""
-        return await self._pc.getStats()
+    async def getStats(self, selector: Any = None) -> RTCStatsReport:
+        """The connection's statistics now: an ``RTCStatsReport``, a mapping from each entry's id to the entry.
+
+        ``selector`` is a track: only the stats of the one sender or receiver that has it (and what they
+        lead to); ``InvalidAccessError`` if none or several have it. See :mod:`peerlab.webrtc.stats`.
+        """
+        return await collect_stats(self, self._stats_ids, selector_of(self, selector), channels=self._channels,
+                                   received_bytes=self._media.received_bytes)
 
     def close(self) -> Promise[None]:
         """Close the connection and every data channel, at once and with no events, as a browser does.
@@ -568,6 +618,7 @@ class RTCPeerConnection(PeerConnectionBase):
         await self._names.cancel()
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
+        await self._media.close()
         await self._pc.close()
         for receiver in self._pc.getReceivers():  # as a browser's close() does: the far side's tracks end
             if receiver.track is not None:
@@ -634,11 +685,44 @@ class RTCPeerConnection(PeerConnectionBase):
         if channel.readyState == "open":
             channel.dispatchEvent(Event("open"))
 
-    def _on_track(self, track: Any) -> None:
-        if self._closed:
-            return
-        self.events.add(self.name, "event", "track")
-        self.dispatchEvent(RTCTrackEvent(track))
+    async def _run_chained(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run an operation ``coroutine`` once the ones before it are done (see :func:`operation`).
+
+        Its place in the chain is given back in a task of its own, as a browser settles each operation
+        in a task: a negotiation-needed check queued before it still finds the chain busy.
+        """
+        try:
+            async with self._operations:
+                return await coroutine
+        finally:
+            queue_task(self._operation_done)
+
+    def _operation_done(self) -> None:
+        self._chain_length -= 1
+        if self._chain_length == 0:
+            self._negotiation.chain_emptied()
+
+    def _chained(self, step: Callable[[], Coroutine[Any, Any, None]]) -> Promise[None]:
+        """``step()`` as an operation on the chain (``sender.replaceTrack()``), as a Promise."""
+        self._chain_length += 1
+        return Promise.resolve(self._run_chained(step()))
+
+    def _description_applied(self) -> None:
+        """A description was set: which transceivers negotiated sending; back in ``stable``, look for a new need."""
+        self._media.after_description()
+        if self.signalingState == "stable":
+            self._negotiation.stable_again()
+
+    def _negotiation_needed(self) -> bool:
+        local = self._descriptions.current_local
+        remote = self._descriptions.current_remote
+        return negotiation_needed(channels=bool(self._channels), local=None if local is None else local.sdp,
+                                  local_type=None if local is None else local.type,
+                                  remote=None if remote is None else remote.sdp, transceivers=self._media.facts())
+
+    def _fire_negotiationneeded(self) -> None:
+        self.events.add(self.name, "event", "negotiationneeded")
+        self.dispatchEvent(Event("negotiationneeded"))
 
     def _log_call(self, name: str, value: str = "") -> None:
         self.events.add(self.name, "call", name, value)

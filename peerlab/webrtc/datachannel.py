@@ -123,6 +123,10 @@ class RTCDataChannel(ChannelEvents):
         channel.on("message", self._on_message)
         channel.on("bufferedamountlow", self._on_bufferedamountlow)
         watch_ready_state(channel, self._state_changed)  # aiortc has no event for "closing"
+        # What its data-channel statistics count (aiortc counts nothing): messages and bytes each way,
+        # and whether it was ever open (the connection's dataChannelsOpened / dataChannelsClosed).
+        self.counts = {"messagesSent": 0, "bytesSent": 0, "messagesReceived": 0, "bytesReceived": 0}
+        self.was_open = channel.readyState == "open"
 
     # -- the browser's attributes (JavaScript's names) -------------------------
 
@@ -225,6 +229,7 @@ class RTCDataChannel(ChannelEvents):
                 f"send() takes a str, bytes, bytearray or memoryview, not {type(data).__name__}: "
                 "turn it into text first (str(x), or json.dumps(x) for a dict or list)")
         self.aiortc.send(data)
+        self._count("Sent", data)
 
     def close(self) -> None:
         """Start closing: ``readyState`` is ``closing`` at once; ``close`` fires once both sides are done."""
@@ -257,8 +262,14 @@ class RTCDataChannel(ChannelEvents):
     # -- from aiortc's channel, and from the connection --------------------------
 
     def _on_message(self, data: str | bytes) -> None:
+        self._count("Received", data)
         if not self._silent:
             self.dispatchEvent(MessageEvent(data))
+
+    def _count(self, way: str, data: str | bytes) -> None:
+        counts = self.counts
+        counts["messages" + way] += 1
+        counts["bytes" + way] += len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
 
     def _on_bufferedamountlow(self) -> None:
         if not self._silent:
@@ -266,6 +277,7 @@ class RTCDataChannel(ChannelEvents):
 
     def _state_changed(self, state: str) -> None:
         previous, self._state = self._state, state if not self._silent else "closed"
+        self.was_open = self.was_open or state == "open"
         if self._silent or state == previous:
             return
         if state == "open":

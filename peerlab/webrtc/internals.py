@@ -3,11 +3,14 @@
 aiortc documents its W3C objects (``RTCPeerConnection``, ``RTCSessionDescription``, ...) and
 aioice its ``Connection``; peerlab also leans on parts neither promises to keep: aiortc's SDP
 parser and its structures, the data channel's private ``_setReadyState``, the way the ICE
-transports hang below the DTLS ones, and three helpers of aioice. An upgrade of either package
-may move or change any of them, so they are all here: the rest of peerlab imports them from this
-module, and ``tests/test_aiortc_internals.py`` checks that each one still exists with the shape
-peerlab relies on, naming the one that is gone. ``WRITTEN_AGAINST`` gives the versions this
-module was last checked against.
+transports hang below the DTLS ones, a receiver's track and a sender's stream id, the packets a
+receiver and a DTLS transport count, the candidate pairs aioice checks and the one it selected,
+and a few helpers of aioice. An upgrade of either package may move or change any of them, so they
+are all here: the rest of peerlab imports them from this module, and
+``tests/test_aiortc_internals.py`` checks that each one still exists with the shape peerlab relies
+on, naming the one that is gone (``INTERNALS``: what a dotted path reaches; ``ATTRIBUTES``: what only
+an object made at run time has). ``WRITTEN_AGAINST`` gives the versions this module was last
+checked against.
 
 Only :mod:`peerlab.webrtc.sdp` calls ``SessionDescription.parse``; other modules ask it for what
 they need (media sections, mids, ufrags, candidates).
@@ -15,21 +18,31 @@ they need (media sections, mids, ufrags, candidates).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aioice.candidate import candidate_priority
-from aioice.ice import get_host_addresses
+from aioice.ice import candidate_pair_priority, get_host_addresses
 from aioice.mdns import is_mdns_hostname
 from aiortc import RTCDataChannel as AiortcDataChannel
+from aiortc import RTCDtlsTransport as AiortcDtlsTransport
 from aiortc import RTCIceCandidate as AiortcCandidate
+from aiortc import RTCIceTransport as AiortcIceTransport
 from aiortc import RTCPeerConnection as AiortcPeerConnection
+from aiortc import RTCRtpReceiver as AiortcReceiver
+from aiortc import RTCRtpSender as AiortcSender
+from aiortc import RTCRtpTransceiver as AiortcTransceiver
 from aiortc import RTCSctpTransport as AiortcSctpTransport
+from aiortc.rtcicetransport import candidate_from_aioice
+from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.sdp import SessionDescription, candidate_from_sdp, candidate_to_sdp, grouplines, parse_attr
 
-__all__ = ["WRITTEN_AGAINST", "INTERNALS", "SessionDescription", "candidate_from_sdp", "candidate_to_sdp",
-           "grouplines", "parse_attr", "candidate_priority", "get_host_addresses", "is_mdns_hostname",
-           "sctp_max_message_size", "watch_ready_state", "ice_remote_candidates"]
+__all__ = ["WRITTEN_AGAINST", "INTERNALS", "ATTRIBUTES", "SessionDescription", "candidate_from_sdp",
+           "candidate_to_sdp", "grouplines", "parse_attr", "candidate_priority", "get_host_addresses",
+           "is_mdns_hostname", "sctp_max_message_size", "watch_ready_state", "ice_remote_candidates",
+           "RemoteStreamTrack", "set_receiver_track", "set_stream_ids", "count_received_bytes",
+           "transport_counters", "clock_rate", "IcePair", "candidate_pairs", "selected_candidate_pair"]
 
 #: The versions this module was written against (``tests/test_aiortc_internals.py`` names them).
 WRITTEN_AGAINST = {"aiortc": "1.16.0", "aioice": "0.13.0"}
@@ -47,6 +60,23 @@ INTERNALS = {
     "aioice.candidate.candidate_priority": "aioice's priority formula, for its type preferences",
     "aioice.ice.get_host_addresses": "the addresses ICE gathers host candidates from",
     "aioice.mdns.is_mdns_hostname": "which host names are mDNS names (<uuid>.local)",
+    "aiortc.rtcrtpreceiver.RemoteStreamTrack": "the class of a receiver's track: its _queue is what the decoder fills",
+    "aiortc.rtcrtpreceiver.RTCRtpReceiver._handle_rtp_packet": "every RTP packet routed to a receiver",
+    "aiortc.rtcdtlstransport.RTCDtlsTransport._get_stats": "a DTLS transport's packets and bytes, both ways",
+    "aiortc.rtcicetransport.candidate_from_aioice": "aioice's candidate as aiortc's RTCIceCandidate",
+    "aioice.ice.candidate_pair_priority": "a candidate pair's priority (RFC 8445 6.1.2.3)",
+}
+
+#: Each attribute peerlab reads or sets on objects aiortc and aioice make, and what for.
+ATTRIBUTES = {
+    "aiortc.rtcrtpreceiver.RTCRtpReceiver._track": "the receiver's track, which receive() feeds: set at creation",
+    "aiortc.rtcrtpsender.RTCRtpSender._stream_id": "the stream id aiortc writes into the section's a=msid line",
+    "aiortc.rtcicetransport.RTCIceTransport._connection": "aioice's Connection under aiortc's ICE transport",
+    "aioice.ice.Connection._check_list": "the candidate pairs ICE checks (local_candidate, remote_candidate, "
+                                         "state, nominated)",
+    "aioice.ice.Connection._nominated": "the pair ICE selected, by component (1: RTP, with rtcp-mux the only one)",
+    "aiortc.rtcrtptransceiver.RTCRtpTransceiver._codecs": "the negotiated codecs, the one used first: its RTP "
+                                                         "clock rate turns aiortc's jitter into seconds",
 }
 
 
@@ -79,3 +109,95 @@ def ice_remote_candidates(pc: AiortcPeerConnection) -> list[AiortcCandidate]:
     if pc.sctp is not None:
         transports.add(pc.sctp.transport)
     return [c for dtls in transports for c in dtls.transport.getRemoteCandidates()]
+
+
+def set_receiver_track(receiver: AiortcReceiver, track: RemoteStreamTrack) -> None:
+    """Give aiortc's ``receiver`` its track now, as a browser's receiver has one from the start.
+
+    aiortc makes a receiver's track only when a remote description says the far side sends (and
+    then emits ``track``); ``receive()`` feeds whatever track the receiver holds by then.
+    """
+    receiver._track = track
+
+
+def set_stream_ids(sender: AiortcSender, stream_ids: Sequence[str]) -> None:
+    """The streams ``sender``'s track is announced in: aiortc writes one ``a=msid:<stream> <track>`` line.
+
+    No stream is ``-``, as browsers write it; aiortc gives every sender the connection's own stream id
+    otherwise. It writes one line only, so a track in several streams is announced in the first.
+    """
+    sender._stream_id = stream_ids[0] if stream_ids else "-"
+
+
+def count_received_bytes(receiver: AiortcReceiver, counted: Callable[[int], None]) -> None:
+    """Call ``counted(payload bytes)`` for every RTP packet aiortc routes to ``receiver``.
+
+    aiortc counts packets per received stream but not bytes; a browser's ``inbound-rtp`` has both.
+    """
+    handle = receiver._handle_rtp_packet
+
+    async def handled(packet: Any, arrival_time_ms: int) -> None:
+        counted(len(packet.payload))
+        await handle(packet, arrival_time_ms=arrival_time_ms)
+
+    receiver._handle_rtp_packet = handled  # type: ignore[method-assign]
+
+
+def transport_counters(dtls: AiortcDtlsTransport) -> dict[str, int]:
+    """``packetsSent``, ``packetsReceived``, ``bytesSent``, ``bytesReceived`` of aiortc's DTLS ``dtls``."""
+    [stats] = dtls._get_stats().values()
+    return {name: int(getattr(stats, name)) for name in ("packetsSent", "packetsReceived", "bytesSent",
+                                                         "bytesReceived")}
+
+
+def clock_rate(transceiver: AiortcTransceiver) -> int | None:
+    """The RTP clock rate of the codec ``transceiver`` negotiated (90000 for video, 48000 for Opus), or ``None``."""
+    codecs = transceiver._codecs
+    return int(codecs[0].clockRate) if codecs else None
+
+
+@dataclass(frozen=True)
+class IcePair:
+    """One candidate pair ICE knows: aiortc's candidates at each end, its check ``state``
+    (``frozen``, ``waiting``, ``in-progress``, ``succeeded``, ``failed``), whether it was ``nominated``,
+    whether it is the ``selected`` one, and its ``priority``."""
+
+    local: AiortcCandidate
+    remote: AiortcCandidate
+    state: str
+    nominated: bool
+    selected: bool
+    priority: int
+
+
+def _pair(pair: Any, controlling: bool, selected: Any) -> IcePair:
+    local, remote = pair.local_candidate, pair.remote_candidate
+    return IcePair(candidate_from_aioice(local), candidate_from_aioice(remote),
+                   pair.state.name.lower().replace("_", "-"), bool(pair.nominated), pair is selected,
+                   candidate_pair_priority(local, remote, controlling))
+
+
+def candidate_pairs(ice: AiortcIceTransport) -> list[IcePair]:
+    """The candidate pairs aiortc's ICE transport ``ice`` checks, the selected one included.
+
+    aioice keeps them in its connection's private ``_check_list`` (pairs not yet checked leave it once
+    one is nominated) and the selected pair in ``_nominated``.
+    """
+    connection = ice._connection
+    controlling = bool(connection.ice_controlling)
+    selected = connection._nominated.get(1)
+    pairs = list(connection._check_list)
+    if selected is not None and selected not in pairs:
+        pairs.append(selected)
+    return [_pair(pair, controlling, selected) for pair in pairs]
+
+
+def selected_candidate_pair(ice: AiortcIceTransport) -> IcePair | None:
+    """The pair aiortc's ICE transport ``ice`` selected (aioice's nominated pair), or ``None`` yet.
+
+    What a browser's ``iceTransport.getSelectedCandidatePair()`` gives; component 1, the only one with
+    rtcp-mux and bundling.
+    """
+    connection = ice._connection
+    selected = connection._nominated.get(1)
+    return None if selected is None else _pair(selected, bool(connection.ice_controlling), selected)

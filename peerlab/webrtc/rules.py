@@ -5,8 +5,9 @@ W3C webrtc-pc section 4.4.1.5 ("set the session description") allows a local off
 ``have-local-pranswer``), a remote offer in ``stable`` or ``have-remote-offer`` and a remote
 answer in ``have-local-offer`` (or ``have-remote-pranswer``); ``createAnswer()`` needs
 ``have-remote-offer``; ``addIceCandidate()`` needs a remote description; nothing runs on a closed
-connection (``InvalidStateError`` each time). peerlab also refuses ``createOffer()`` once an offer
-was received (aiortc has no rollback to make it useful), and its own wait for end-of-candidates
+connection (``InvalidStateError`` each time). A stopped transceiver takes no new track
+(``replaceTrack``) and no new direction (section 5.4). peerlab also refuses ``createOffer()`` once an
+offer was received (aiortc has no rollback to make it useful), and its own wait for end-of-candidates
 when nothing can end.
 
 Each function takes the states it needs and returns ``None`` (allowed) or a :class:`Refusal`:
@@ -22,11 +23,11 @@ from typing import Literal
 
 __all__ = ["Reason", "Refusal", "REASONS", "require_open", "create_offer", "create_answer",
            "set_local_description", "set_remote_description", "add_ice_candidate",
-           "wait_for_end_of_candidates"]
+           "wait_for_end_of_candidates", "require_live_transceiver"]
 
 Reason = Literal["closed", "offer-received", "already-answered", "no-remote-offer", "offer-made",
                  "answer-applied", "no-local-offer", "no-remote-description", "not-gathering",
-                 "no-icecandidate-listener"]
+                 "no-icecandidate-listener", "transceiver-stopped"]
 
 #: What each reason means, in the spec's terms.
 REASONS: dict[Reason, str] = {
@@ -40,6 +41,7 @@ REASONS: dict[Reason, str] = {
     "no-remote-description": "candidates belong to a remote description, and there is none",
     "not-gathering": "gathering starts in setLocalDescription(), which has not run",
     "no-icecandidate-listener": "candidates were gathered and no icecandidate listener takes them",
+    "transceiver-stopped": "the transceiver is stopped: it sends and receives nothing any more",
 }
 
 
@@ -124,3 +126,8 @@ def wait_for_end_of_candidates(state: str, has_local: bool, held_for_nobody: boo
     if held_for_nobody:
         return Refusal("wait_for_end_of_candidates", "no-icecandidate-listener", state)
     return None
+
+
+def require_live_transceiver(call: str, state: str, stopped: bool) -> Refusal | None:
+    """``replaceTrack()``, ``transceiver.direction = ...``: not on a closed connection, nor a stopped transceiver."""
+    return require_open(call, state) or (Refusal(call, "transceiver-stopped", state) if stopped else None)

@@ -21,6 +21,7 @@ from .sdp import media_sections
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
+    from .transports import RTCDtlsTransport
 
 __all__ = ["RTCSctpTransport"]
 
@@ -32,15 +33,11 @@ DEFAULT_REMOTE_SIZE = 65536
 class RTCSctpTransport:
     """``pc.sctp``: the SCTP transport, its state and its limits."""
 
-    def __init__(self, pc: RTCPeerConnection, sctp: AiortcSctpTransport) -> None:
+    def __init__(self, pc: RTCPeerConnection, sctp: AiortcSctpTransport, transport: RTCDtlsTransport) -> None:
         self._pc = pc
         self.aiortc = sctp
+        self.transport = transport  # the DTLS transport underneath, the browser's view of aiortc's
         self._size_of: tuple[Any, int | float] = (None, DEFAULT_REMOTE_SIZE)  # (remote description, its size)
-
-    @property
-    def transport(self) -> Any:
-        """The DTLS transport underneath (aiortc's ``RTCDtlsTransport``)."""
-        return self.aiortc.transport
 
     @property
     def state(self) -> str:

@@ -1,12 +1,12 @@
 """Session descriptions: the one place peerlab reads and rewrites SDP.
 
 Every module that needs something of a description asks here: its media sections
-(:func:`media_sections`: kind, mid, ICE ufrag, candidates, end-of-candidates, SCTP's message
-size), its ICE ufrag (:func:`ice_ufrag`), the lines that stay the same whether or not candidates
-were gathered (:func:`without_gathering`). Descriptions in and out of the connection are checked
-and rewritten here too: candidates stripped for trickle ICE, added back as a browser's
-attributes carry them, ``.local`` candidates set aside for resolving, and a description checked
-before aiortc sees it.
+(:func:`media_sections`: kind, mid, direction, the streams its ``a=msid`` lines name, ICE ufrag,
+candidates, end-of-candidates, SCTP's message size), its ICE ufrag (:func:`ice_ufrag`), the lines
+that stay the same whether or not candidates were gathered (:func:`without_gathering`). Descriptions
+in and out of the connection are checked and rewritten here too: candidates stripped for trickle
+ICE, added back as a browser's attributes carry them, ``.local`` candidates set aside for resolving,
+and a description checked before aiortc sees it.
 
 All of it uses aiortc's own SDP parser (``SessionDescription``, from
 :mod:`peerlab.webrtc.internals`), so peerlab reads SDP exactly as the connection underneath will;
@@ -24,7 +24,7 @@ from aiortc import RTCIceCandidate as AiortcCandidate
 from aiortc import RTCSessionDescription
 
 from ..errors import DescriptionSyntaxError, DescriptionTypeError, InvalidDescriptionError
-from .internals import SessionDescription, candidate_to_sdp
+from .internals import SessionDescription, candidate_to_sdp, grouplines
 from .mdns import is_mdns_name
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ class MediaSection:
     section's ``sdpMid`` and ``sdpMLineIndex``; ``bundled`` is true for a section that a BUNDLE
     group puts on an earlier section's transport (its candidates are that section's);
     ``max_message_size`` is SCTP's ``a=max-message-size`` (``None`` but for data channels).
+    ``direction`` is the section's ``a=sendrecv``/``sendonly``/``recvonly``/``inactive`` (``None`` for
+    data); ``stream_ids`` the streams its ``a=msid:<stream> <track>`` lines name (``-`` names none),
+    ``msid`` whether it has such a line at all; ``rejected`` is true for port 0.
     """
 
     index: int
@@ -52,13 +55,23 @@ class MediaSection:
     ended: bool
     bundled: bool
     max_message_size: int | None
+    direction: str | None = None
+    stream_ids: tuple[str, ...] = ()
+    msid: bool = False
+    rejected: bool = False
 
 
-def _sections(parsed: SessionDescription) -> list[MediaSection]:
+def _msids(lines: list[str]) -> list[str]:
+    """The values of a media section's ``a=msid:`` lines (aiortc's parser keeps only the last)."""
+    return [line[len("a=msid:"):].strip() for line in lines if line.startswith("a=msid:")]
+
+
+def _sections(parsed: SessionDescription, sdp: str) -> list[MediaSection]:
     bundled: set[str] = set()
     for group in parsed.group:
         if group.semantic == "BUNDLE":
             bundled.update(str(mid) for mid in group.items[1:])
+    _, lines = grouplines(sdp)
     sections = []
     for index, media in enumerate(parsed.media):
         mid = media.rtp.muxId
@@ -66,15 +79,18 @@ def _sections(parsed: SessionDescription) -> list[MediaSection]:
             candidate.sdpMid, candidate.sdpMLineIndex = mid, index
         size = media.sctpCapabilities.maxMessageSize if (
             media.kind == "application" and media.sctpCapabilities is not None) else None
+        msids = _msids(lines[index]) if index < len(lines) else []
+        streams = tuple(dict.fromkeys(value.split()[0] for value in msids if value and value.split()[0] != "-"))
+        direction = (media.direction or "sendrecv") if media.kind in ("audio", "video") else None
         sections.append(MediaSection(index, media.kind, mid, media.ice.usernameFragment if media.ice else None,
                                      tuple(media.ice_candidates), media.ice_candidates_complete,
-                                     mid in bundled, size))
+                                     mid in bundled, size, direction, streams, bool(msids), media.port == 0))
     return sections
 
 
 def media_sections(sdp: str) -> list[MediaSection]:
     """The media sections of ``sdp``, in order; raises what aiortc's parser raises on SDP it cannot read."""
-    return _sections(SessionDescription.parse(sdp))
+    return _sections(SessionDescription.parse(sdp), sdp)
 
 
 def ice_ufrag(sdp: Any) -> str | None:
@@ -243,4 +259,4 @@ def parse_description(description: RTCSessionDescription, call: str) -> list[Med
             raise InvalidDescriptionError(f"{call}: {where} has no a=ice-ufrag / a=ice-pwd lines")
         if media.dtls is None or not media.dtls.fingerprints:
             raise InvalidDescriptionError(f"{call}: {where} has no a=fingerprint line")
-    return _sections(parsed)
+    return _sections(parsed, sdp)

@@ -31,9 +31,11 @@ class Wording:
     def refused(self, pc: RTCPeerConnection, refusal: Refusal) -> str:
         """The message of the ``InvalidStateError`` for ``refusal``."""
         call, state = refusal.call, refusal.state
-        failed = f"Failed to execute '{call}' on 'RTCPeerConnection': "
+        failed = f"Failed to execute '{call}' on '{_INTERFACES.get(call, 'RTCPeerConnection')}': "
         if refusal.reason == "closed":
             return failed + "The RTCPeerConnection's signalingState is 'closed'."
+        if refusal.reason == "transceiver-stopped":
+            return failed + "The transceiver is stopped."
         if call in ("setLocalDescription", "setRemoteDescription"):
             side = "local" if call == "setLocalDescription" else "remote"
             return failed + f"Failed to set {side} {refusal.kind} sdp: Called in wrong state: {state}"
@@ -57,6 +59,10 @@ class Wording:
         """The note shown when a new connection named ``name`` closed the open one it replaces."""
         return f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it."
 
+
+# The interface a call belongs to, where it is not the connection's (Chromium names it in its messages).
+_INTERFACES = {"replaceTrack": "RTCRtpSender", "setStreams": "RTCRtpSender", "direction": "RTCRtpTransceiver",
+               "stop": "RTCRtpTransceiver"}
 
 _DEFAULT = Wording()
 _installed: Wording = _DEFAULT

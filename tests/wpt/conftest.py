@@ -51,6 +51,25 @@ async def _close(pc: peerlab.RTCPeerConnection) -> None:
     await pc.close()
 
 
+@pytest.fixture
+def get_noise_stream():
+    """``getNoiseStream({audio, video})`` (also ``getUserMedia``, ``generateMediaStreamTrack``): a
+    ``MediaStream`` of peerlab's generated tracks, a tone for audio and a pattern for video; every track
+    made is stopped after the test (WPT's ``t.add_cleanup(() => track.stop())``)."""
+    from peerlab.media import PatternTrack, ToneTrack
+
+    made: list = []
+
+    def make(audio: bool = False, video: bool = False) -> peerlab.MediaStream:
+        tracks = ([ToneTrack()] if audio else []) + ([PatternTrack(160, 120, fps=10)] if video else [])
+        made.extend(tracks)
+        return peerlab.MediaStream(tracks)
+
+    yield make
+    for track in made:
+        track.stop()
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
     # Collect garbage before pytest formats a failure. Otherwise the collector may run inside

@@ -58,6 +58,12 @@ async def generate_data_channel_offer(pc: Any) -> Any:
     return offer
 
 
+async def generate_audio_receive_only_offer(pc: Any) -> Any:
+    """``generateAudioReceiveOnlyOffer``: a recvonly audio transceiver, then an offer."""
+    pc.addTransceiver("audio", {"direction": "recvonly"})
+    return await within(pc.createOffer(), what="createOffer()")
+
+
 async def generate_answer(new_pc: Any, offer: Any) -> Any:
     """``generateAnswer``: an answer to ``offer`` from a fresh connection (closed afterwards)."""
     pc = new_pc()

@@ -7,7 +7,8 @@
 - ``await rejects_js(p, TypeError)`` is ``promise_rejects_js(t, TypeError, p)``.
 - ``throws_dom(fn, name)`` / ``pytest.raises(TypeError)`` are ``assert_throws_dom`` / ``assert_throws_js``.
 - ``await next_event(target, "x")`` is ``await new Promise(r => target.onx = r)``, with a timeout.
-- ``await never_fulfils(p)`` is ``p.then(t.step_func(() => assert_not_reached()))`` plus a short wait.
+- ``await never_fulfils(p)`` is ``p.then(t.step_func(() => assert_not_reached()))`` plus a short wait;
+  ``await never_settles(p)`` is ``test_never_resolve``: neither fulfilled nor rejected within the wait.
 
 Every wait here has a timeout of a few seconds (WAIT): no test can hang.
 """
@@ -133,6 +134,19 @@ async def never_fulfils(awaitable: Awaitable[Any], seconds: float = 0.2) -> None
         return
     if task.exception() is None:
         pytest.fail(f"the promise should not fulfil; it fulfilled with {task.result()!r}")
+
+
+async def never_settles(awaitable: Awaitable[Any], seconds: float = 0.2) -> None:
+    """``test_never_resolve``: the promise must neither fulfil nor reject within ``seconds`` (WPT: 100-200 ms)."""
+    task = asyncio.ensure_future(_await(awaitable))
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return
+    if task.exception() is not None:
+        pytest.fail(f"Pending promise should never be resolved. Instead it is rejected with: {task.exception()!r}")
+    pytest.fail(f"Pending promise should never be resolved. Instead it is fulfilled with: {task.result()!r}")
 
 
 def listen(target: Any, type: str, listener: Callable[..., Any]) -> Callable[[], None]:
