@@ -288,6 +288,10 @@ def test_configuration_in_the_browsers_shape():
         to_configuration({"iceServers": [{}]})
     with pytest.raises(ConfigurationError, match="unknown configuration keys"):
         to_configuration({"iceservers": []})
+    assert to_configuration({"iceTransportPolicy": "relay"}).iceTransportPolicy.value == "relay"
+    assert to_configuration({}).iceTransportPolicy.value == "all"
+    with pytest.raises(ConfigurationError, match="'iceTransportPolicy' is one of 'all', 'relay', not 'none'"):
+        to_configuration({"iceTransportPolicy": "none"})
 
 
 async def test_a_new_connection_with_the_same_name_closes_the_old_one():

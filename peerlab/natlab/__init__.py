@@ -10,7 +10,7 @@ Everything a peer connection meets on the way across the Internet, on one Linux 
 - :func:`run_demo` (``python -m peerlab.natlab demo``) connects two peers across the lab and says
   which candidates they gathered, which pair ICE selected and how long it took, or why no pair
   could work;
-- :func:`selected_pair` reads the pair ICE selected from aioice, which aiortc's stats do not show;
+- :func:`selected_pair` gives the pair ICE selected (read through peerlab.webrtc.internals), as a dict;
 - :func:`udp_ping` measures a path through the lab (round trips, losses), the impaired one say;
 - for lesson 10, where the learner's own kernel calls across the lab: :func:`enter` moves this
   kernel into a private network of the lab (:func:`leave`, :func:`where`), :func:`far_peer` starts

@@ -40,7 +40,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCIceTransportPolicy, RTCSessionDescription
 from aiortc import RTCPeerConnection as AiortcPeerConnection
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
 
@@ -132,7 +132,8 @@ class RTCDataChannelEvent(Event):
 
 
 def to_configuration(configuration: Any) -> RTCConfiguration:
-    """Turn ``{"iceServers": [...], "bundlePolicy": ...}`` (the browser's shape) into aiortc's.
+    """Turn ``{"iceServers": [...], "iceTransportPolicy": ..., "bundlePolicy": ...}`` (the browser's shape)
+    into aiortc's.
 
     ``None`` gives ``{"iceServers": []}``: host candidates only, no network needed.
     """
@@ -145,10 +146,11 @@ def to_configuration(configuration: Any) -> RTCConfiguration:
             f"the configuration is a dict like {{'iceServers': []}} or an RTCConfiguration, "
             f"not a {type(configuration).__name__}"
         )
-    unknown = set(configuration) - {"iceServers", "bundlePolicy"}
+    unknown = set(configuration) - {"iceServers", "iceTransportPolicy", "bundlePolicy"}
     if unknown:
         raise ConfigurationError(
-            f"unknown configuration keys {sorted(unknown)}: peerlab knows 'iceServers' and 'bundlePolicy'")
+            f"unknown configuration keys {sorted(unknown)}: peerlab knows 'iceServers', 'iceTransportPolicy' "
+            "and 'bundlePolicy'")
     servers = configuration.get("iceServers", [])
     if not isinstance(servers, list):
         raise ConfigurationError("'iceServers' is a list of {'urls': ...} dicts, e.g. []")
@@ -165,7 +167,12 @@ def to_configuration(configuration: Any) -> RTCConfiguration:
     policy = configuration.get("bundlePolicy", "balanced")
     if policy not in policies:
         raise ConfigurationError(f"'bundlePolicy' is one of {', '.join(map(repr, policies))}, not {policy!r}")
-    return RTCConfiguration(iceServers=result, bundlePolicy=policies[policy])
+    transports = {p.value: p for p in RTCIceTransportPolicy}
+    transport = configuration.get("iceTransportPolicy", "all")
+    if transport not in transports:
+        raise ConfigurationError(
+            f"'iceTransportPolicy' is one of {', '.join(map(repr, transports))}, not {transport!r}")
+    return RTCConfiguration(iceServers=result, bundlePolicy=policies[policy], iceTransportPolicy=transports[transport])
 
 
 class RTCPeerConnection(PeerConnectionBase):
