@@ -234,6 +234,18 @@ def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
     assert "in the kernel: {'video': 'ended', 'edges': 'ended'}" in outputs_text(page)
 
 
+def check_across_nats(page: Any, lab: JupyterLab, name: str) -> None:
+    """Lesson 10: the kernel calls from behind the lab's NAT; TURN carries what STUN cannot; the lossy link loses
+    on the unreliable channel only; a wrong TURN password is named in words."""
+    text = outputs_text(page)
+    assert "this kernel is in the lab's 'left' network" in text
+    assert "the selected pair goes through the TURN server: True" in text
+    assert "the reliable channel got all 200 back, in the order sent: True" in text
+    assert "never more than it sent, none twice: True" in text
+    assert "401 - Unauthorized" in text
+    page.locator(".jp-Notebook").first.screenshot(path=str(ARTIFACTS / "across-nats.png"))
+
+
 CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "00-setup-check.ipynb": check_setup_check,
     "01-caller.ipynb": check_caller,
@@ -245,6 +257,7 @@ CHECKS: dict[str, Callable[[Any, JupyterLab, str], None]] = {
     "07-data-channels.ipynb": check_data_channels,
     "08-media.ipynb": check_media,
     "09-your-camera.ipynb": check_your_camera,
+    "10-across-nats.ipynb": check_across_nats,
     "workshop/01-caller-solution.ipynb": check_workshop("caller", 8, "hello from the caller"),
     "workshop/02-callee-solution.ipynb": check_workshop("callee", 7, "hello from the callee"),
     "workshop/03-then-vs-await-solution.ipynb": check_then_vs_await_solution,
