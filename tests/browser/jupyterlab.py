@@ -25,6 +25,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -130,9 +131,12 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         self._opened = 0
         self.token = secrets.token_hex(16)
-        # The learner's own Jupyter config and runtime files stay out of it, both ways.
+        # The learner's own Jupyter config and runtime files stay out of it, both ways. The runtime folder holds
+        # the kernels' Unix sockets, whose paths may have at most 107 bytes: a short folder of its own in /tmp,
+        # not under pytest's tmp_path (/tmp/pytest-of-root/pytest-103/popen-gw2/... was one byte too long).
+        self._runtime = Path(tempfile.mkdtemp(prefix="peerlab-lab-"))
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(workdir / "config"),
-               "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"), **where.env}
+               "JUPYTER_RUNTIME_DIR": str(self._runtime), **where.env}
         https = [f"--ServerApp.certfile={where.certificate[0]}", f"--ServerApp.keyfile={where.certificate[1]}"] \
             if where.certificate else []
         self._log = open(log, "w")  # noqa: SIM115  (open while the server runs; stop() closes it)
@@ -218,6 +222,7 @@ class JupyterLab:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+        shutil.rmtree(self._runtime, ignore_errors=True)
 
 
 def watch_console(page: Any) -> list[str]:
