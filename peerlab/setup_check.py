@@ -24,8 +24,14 @@ from .webrtc.limits import LOW, raise_command, soft_limit
 __all__ = ["Result", "check_python", "check_packages", "check_network", "check_file_limit", "check_loopback_pair",
            "widget", "start_loop_probe", "check_loop_probe", "summary", "main"]
 
-REQUIRED = {"aiortc": "1.16", "aioice": "0.13", "ipywidgets": "8.1", "jupyterlab": "4.6", "ipykernel": "6"}
+REQUIRED = {"aiortc": "1.16", "aioice": "0.13", "ipywidgets": "8.1", "jupyterlab": "4.6", "ipykernel": "7.4",
+            "jupyter-server-proxy": "4.6"}  # the lower bounds pyproject.toml declares (a test keeps them equal)
 IMPORTED = ("aiortc", "aioice", "ipywidgets")  # the lessons import these; the others are already running
+WHY = {  # what an old version breaks, for the packages whose reason a learner cannot guess
+    "ipykernel": "older kernels read the page's replies only after a cell ends, so lessons 06 and 09 wait for "
+                 "the browser in vain",
+    "jupyter-server-proxy": "on a hub or a teacher's server the page reaches the kernel through it",
+}
 
 
 @dataclass
@@ -73,13 +79,15 @@ def check_packages() -> list[Result]:
                 importlib.import_module(name)
             have = version(name)
         except (ImportError, PackageNotFoundError):
+            why = f" ({WHY[name]})" if name in WHY else ""
             results.append(Result(False, f"{name} is installed",
-                                  "run `make lab` from the peerlab folder (it installs it)"))
+                                  f"run `make lab` from the peerlab folder (it installs it){why}"))
             continue
         ok = _version_tuple(have) >= _version_tuple(lowest)
         what = "imports" if name in IMPORTED else "is installed"
+        why = f" ({WHY[name]})" if name in WHY else ""
         results.append(Result(ok, f"{name} {what} (≥ {lowest} needed)",
-                              f"{name} {have} is too old: `make clean`, then `make lab`"))
+                              f"{name} {have} is too old{why}: `make clean`, then `make lab`"))
     return results
 
 

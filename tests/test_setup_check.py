@@ -5,8 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from peerlab import setup_check
 
@@ -41,3 +44,22 @@ def test_with_every_network_off_the_check_says_turn_wifi_on():
     assert "[FAIL] two peers connect on this machine" in run.stdout
     assert "gathered no ICE candidates" in run.stdout
     assert run.stdout.rstrip().splitlines()[-1].startswith("NOT READY: 2 check(s) failed")
+
+
+def test_the_check_asks_for_the_versions_pyproject_declares():
+    """Lesson 00 passes exactly where `pip install` would: its lower bounds are pyproject.toml's."""
+    declared = {}
+    for line in tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["dependencies"]:
+        requirement = Requirement(line)
+        declared[requirement.name] = next(s.version for s in requirement.specifier if s.operator == ">=")
+    for name, lowest in setup_check.REQUIRED.items():
+        if name in declared:
+            assert lowest == declared[name], f"lesson 00 asks {name} ≥ {lowest}; pyproject.toml says ≥ {declared[name]}"
+    assert {"aiortc", "jupyterlab", "ipykernel", "jupyter-server-proxy", "ipywidgets"} <= set(setup_check.REQUIRED)
+
+
+def test_an_old_kernel_is_named_with_what_it_breaks(monkeypatch):
+    monkeypatch.setattr(setup_check, "version", lambda name: "7.3.0" if name == "ipykernel" else "99")
+    [line] = [str(r) for r in setup_check.check_packages() if "ipykernel" in r.what]
+    assert line.startswith("[FAIL] ipykernel is installed (≥ 7.4 needed)")
+    assert "ipykernel 7.3.0 is too old (older kernels read the page's replies only after a cell ends" in line
