@@ -476,6 +476,24 @@ async def test_a_stopped_server_ends_every_waiting_receive_and_rejoining_after_a
         assert await callee.receive("offer", timeout=5) == OFFER
 
 
+async def test_the_join_again_hint_after_a_restart_carries_the_token_so_the_server_takes_it(opened):
+    server = await peerlab.serve(port=0, token="sesame")
+    port, url = server.port, server.url
+    caller = await join(opened, url, "table-5", "caller")
+    waiting = asyncio.ensure_future(caller.receive("answer", timeout=30))
+    await asyncio.sleep(0)
+    await server.close()
+    with pytest.raises(SignallingClosed) as closed:
+        await waiting
+    hint = re.search(r"join again: await (peerlab\.join\('([^']+)', room='table-5', role='caller'\))",
+                     str(closed.value))
+    assert hint is not None, str(closed.value)
+    assert hint.group(2) == f"ws://127.0.0.1:{port}/?token=sesame"
+    async with await peerlab.serve(port=port, token="sesame"):
+        again = await join(opened, hint.group(2), "table-5", "caller")  # the hint's URL, as the learner copies it
+        assert again.room == "table-5"
+
+
 async def test_a_wait_that_runs_out_says_whether_the_far_side_is_there(server, opened):
     caller = await join(opened, server.url, "table-7", "caller")
     with pytest.raises(SignallingTimeout, match="The caller waited 0.05 s for an 'answer' message and none came. "

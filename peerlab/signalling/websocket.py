@@ -16,6 +16,7 @@ import asyncio
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -85,7 +86,7 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
         await ws.close()
         raise SignallingUnreachable(f"The server at {base} answered the join with {str(first)[:80]}, not "
                                     "'joined': is it a peerlab server?", url=base)
-    endpoint = WebSocketEndpoint(ws, base, room, role, client, data)
+    endpoint = WebSocketEndpoint(ws, base, room, role, client, data, token=token)
     if data.get("replacing"):
         dropped = data.get("dropped") or 0
         lost = (f"; {dropped} message(s) it had sent that waited for the {other_role(role)} were dropped"
@@ -132,10 +133,15 @@ def refusal(data: dict[str, Any], url: str) -> MessageRefused:
                           reason=data.get("reason"))
 
 
-def closed_error(code: int | None, reason: str, url: str, room: str, role: str) -> SignallingClosed:
-    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs."""
+def closed_error(code: int | None, reason: str, url: str, room: str, role: str,
+                 token: str | None = None) -> SignallingClosed:
+    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs.
+
+    ``url`` is the server's URL without its query; the join to run again carries ``token`` (a server
+    with a token refuses a URL without it).
+    """
     where = f"room {room!r} on {url}"
-    again = f"peerlab.join({url!r}, room={room!r}, role={role!r})"
+    again = f"peerlab.join({join_again_url(url, token)!r}, room={room!r}, role={role!r})"
     if code == CloseCode.REPLACED:
         return SignallingClosed(f"this connection to {where} was replaced: this process joined the room "
                                 f"as the {role} again (a re-run cell). Use the endpoint that join returned.")
@@ -151,6 +157,11 @@ def closed_error(code: int | None, reason: str, url: str, room: str, role: str) 
         f"When the server runs again (`peerlab serve`), join again: await {again} (re-run your join cell).")
 
 
+def join_again_url(url: str, token: str | None) -> str:
+    """The URL to give :func:`join` again: the server's ``url`` with ``?token=`` when it has one."""
+    return url if token is None else f"{url}?{urlencode({'token': token})}"
+
+
 # -- the endpoint -------------------------------------------------------------------------------
 
 class WebSocketEndpoint(NetworkEndpoint):
@@ -163,9 +174,10 @@ class WebSocketEndpoint(NetworkEndpoint):
     """
 
     def __init__(self, ws: ClientConnection, url: str, room: str, role: str, client_id: str,
-                 joined: dict[str, Any]) -> None:
+                 joined: dict[str, Any], *, token: str | None = None) -> None:
         self._ws = ws
         self.url = url
+        self._token = token  # for the join to run again after the server restarts
         self.room = room
         self.client_id = client_id
         self.events: list[Message] = [{"type": "joined", "data": joined}]
@@ -207,7 +219,7 @@ class WebSocketEndpoint(NetworkEndpoint):
         except ConnectionClosed:
             pass
         ws = self._ws
-        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name)
+        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name, self._token)
 
     async def _write_frame(self, frame: Frame) -> bool:
         try:
