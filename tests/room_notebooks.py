@@ -44,12 +44,16 @@ def peerlab_serve(token: str = "teacher") -> Iterator[str]:
 
 
 class Laptop:
-    """One learner's kernel running one room notebook's code cells, each by its position among them."""
+    """One learner's kernel running a notebook's code cells (a room notebook's, or cells given), each by its
+    position among them."""
 
-    def __init__(self, role: str) -> None:
-        nb = nbformat.read(ROOM_NOTEBOOKS / f"{role}.ipynb", as_version=4)
+    def __init__(self, role: str, cells: list[tuple[str, str]] | None = None) -> None:
+        """``role``'s room notebook, or ``cells`` (cell id, source) given instead."""
+        if cells is None:
+            nb = nbformat.read(ROOM_NOTEBOOKS / f"{role}.ipynb", as_version=4)
+            cells = [(cell.id, cell.source) for cell in nb.cells if cell.cell_type == "code"]
         self.role = role
-        self.cells = [(cell.id, cell.source) for cell in nb.cells if cell.cell_type == "code"]
+        self.cells = cells
         self.kernel = Kernel()
         self.outputs: dict[int, Output] = {}
 
@@ -64,7 +68,8 @@ class Laptop:
         return message["header"]["msg_id"]
 
     def finish(self, index: int, parent: str) -> str:
-        """Wait until the cell sent as ``parent`` is done; fail with its traceback if it raised; what it printed."""
+        """Wait until the cell sent as ``parent`` is done; fail with its traceback if it raised; what it printed
+        (its value, if it has one, is in ``outputs[index].result``)."""
         out, deadline = Output(), time.monotonic() + CELL_TIMEOUT
         while True:
             assert time.monotonic() < deadline, f"{self.role} cell {index} did not finish within {CELL_TIMEOUT} s"
@@ -77,6 +82,8 @@ class Laptop:
             kind, content = reply["msg_type"], reply["content"]
             if kind == "stream":
                 setattr(out, content["name"], getattr(out, content["name"]) + content["text"])
+            elif kind == "execute_result":
+                out.result += content["data"].get("text/plain", "")
             elif kind == "error":
                 out.error, out.traceback = content["ename"], content["traceback"]
             elif kind == "status" and content["execution_state"] == "idle":
