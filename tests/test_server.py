@@ -201,6 +201,24 @@ async def test_two_peer_connections_connect_through_the_server_and_echo(server, 
     assert room["messages"]["caller→callee"] == len(caller_signalling.transcript.between("caller", "callee"))
 
 
+async def test_report_state_names_a_connection_the_endpoint_did_not_carry_an_offer_for(server, opened):
+    signalling = await join(opened, server.url, "named", "caller")
+    pc = RTCPeerConnection({"iceServers": []}, name="reported", replace_same_name=False)
+    try:
+        signalling.send(OFFER)  # an offer of no connection here: nothing to report
+        room = await room_when(server, "named", lambda r: r["messages"]["caller→callee"] == 1)
+        assert room["members"]["caller"]["connection"] is None and signalling.reported == []
+        signalling.report_state(pc)
+        signalling.report_state(pc)  # the same connection again: one report, not two
+        room = await room_when(server, "named", lambda r: r["members"]["caller"]["connection"] is not None)
+        assert room["members"]["caller"]["connection"]["connectionState"] == "new"
+        assert room["state"] == "waiting for the callee to join"
+    finally:
+        await pc.close()
+    await room_when(server, "named", lambda r: connections(r)["caller"] == "closed")
+    assert [m["data"]["connectionState"] for m in signalling.reported] == ["new", "closed"]
+
+
 async def test_messages_sent_before_the_far_side_joins_wait_for_it(server, opened):
     caller = await join(opened, server.url, "early", "caller")
     caller.send(OFFER)
