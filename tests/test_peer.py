@@ -77,6 +77,18 @@ async def start():
         await far.process.wait()
 
 
+async def room_when(server, name: str, ready, timeout: float = 10) -> dict:
+    """Room ``name``'s status once ``ready(room)`` holds, or an AssertionError showing the rooms."""
+    async def reached() -> dict:
+        while not any(r["name"] == name and ready(r) for r in server.status()["rooms"]):
+            await asyncio.sleep(0.02)
+        return next(r for r in server.status()["rooms"] if r["name"] == name)
+    try:
+        return await asyncio.wait_for(reached(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"room {name!r} never got there: {server.status()['rooms']}") from None
+
+
 async def caller(signalling: SignallingEndpoint) -> tuple[peerlab.RTCPeerConnection, peerlab.RTCDataChannel]:
     pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
     channel = pc.createDataChannel("chat")
@@ -102,6 +114,10 @@ async def test_the_far_callee_answers_echoes_says_each_step_and_stops_on_sigterm
     try:
         assert await peerlab.send_and_receive(channel, "hello", timeout=5) == "echo: hello"
         await far.until("received 'hello'")
+        # The far process reported its connection to the server by itself, as the kernel did: the status
+        # page shows both roles connected.
+        room = await room_when(server, "table-3", lambda r: r["state"] == "connected")
+        assert room["members"]["callee"]["connection"]["connectionState"] == "connected"
     finally:
         await pc.close()
         await signalling.close()

@@ -97,6 +97,25 @@ async def assert_other_rooms_relay(server, opened: list) -> None:
     assert await caller.receive("candidate", timeout=5) == END
 
 
+async def room_when(server, name: str, ready, timeout: float = 10) -> dict:
+    """Room ``name``'s status once ``ready(room)`` holds (the peers' reports travel on their own sockets)."""
+    async def reached() -> dict:
+        while True:
+            room = next((r for r in server.status()["rooms"] if r["name"] == name), None)
+            if room is not None and ready(room):
+                return room
+            await asyncio.sleep(0.02)
+    try:
+        return await asyncio.wait_for(reached(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"room {name!r} never got there: {server.status()['rooms']}") from None
+
+
+def connections(room: dict) -> dict:
+    """Each role's reported connectionState in a room's status (None: nothing reported)."""
+    return {role: (m["connection"] or {}).get("connectionState") if m else None for role, m in room["members"].items()}
+
+
 def http_get(url: str) -> tuple[int, str, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -154,6 +173,10 @@ async def test_two_peer_connections_connect_through_the_server_and_echo(server, 
         assert all(count >= 1 for count in added)
         await caller.wait_for_state("connected", timeout=5)
         await callee.wait_for_state("connected", timeout=5)
+        # Each endpoint reported the connection whose description it carried, by itself; the server kept it.
+        room = await room_when(server, "table-3", lambda r: r["state"] == "connected")
+        assert connections(room) == {"caller": "connected", "callee": "connected"}
+        assert room["members"]["caller"]["connection"]["iceConnectionState"] in ("connected", "completed")
 
         far_channel = await peerlab.wait_for_datachannel(callee, timeout=5)
         far_channel.on("message", lambda text: far_channel.send(f"echo: {text}"))
@@ -163,15 +186,37 @@ async def test_two_peer_connections_connect_through_the_server_and_echo(server, 
         await caller.close()
         await callee.close()
 
+    room = await room_when(server, "table-3", lambda r: connections(r) == {"caller": "closed", "callee": "closed"})
+    assert room["state"] == "offer, answer and candidates exchanged; connection: caller closed, callee closed"
+    # The reports went to the server only: not relayed, not in a transcript, not counted as messages.
+    assert [m["data"]["connectionState"] for m in caller_signalling.reported][:1] == ["new"]
+    assert caller_signalling.reported[-1]["data"]["connectionState"] == "closed"
+    assert "state" not in caller_signalling.transcript.types() + callee_signalling.transcript.types()
+    assert "state" not in room["by_type"] and callee_signalling.pending == []
     sent = caller_signalling.transcript.sent_by("caller")
     assert sent.splitlines()[0] == "caller → callee  offer      offer SDP, media: application, 0 candidates inside"
     assert sent.splitlines()[-1] == "caller → callee  candidate  end-of-candidates (null)"
     assert caller_signalling.transcript.types()[:2] == ["offer", "candidate"]
-    room = server.status()["rooms"][0]
-    assert room["name"] == "table-3"
-    assert room["state"] == "offer, answer and candidates exchanged"
     assert room["by_type"]["offer"] == room["by_type"]["answer"] == 1
     assert room["messages"]["caller→callee"] == len(caller_signalling.transcript.between("caller", "callee"))
+
+
+async def test_report_state_names_a_connection_the_endpoint_did_not_carry_an_offer_for(server, opened):
+    signalling = await join(opened, server.url, "named", "caller")
+    pc = RTCPeerConnection({"iceServers": []}, name="reported", replace_same_name=False)
+    try:
+        signalling.send(OFFER)  # an offer of no connection here: nothing to report
+        room = await room_when(server, "named", lambda r: r["messages"]["caller→callee"] == 1)
+        assert room["members"]["caller"]["connection"] is None and signalling.reported == []
+        signalling.report_state(pc)
+        signalling.report_state(pc)  # the same connection again: one report, not two
+        room = await room_when(server, "named", lambda r: r["members"]["caller"]["connection"] is not None)
+        assert room["members"]["caller"]["connection"]["connectionState"] == "new"
+        assert room["state"] == "waiting for the callee to join"
+    finally:
+        await pc.close()
+    await room_when(server, "named", lambda r: connections(r)["caller"] == "closed")
+    assert [m["data"]["connectionState"] for m in signalling.reported] == ["new", "closed"]
 
 
 async def test_messages_sent_before_the_far_side_joins_wait_for_it(server, opened):
@@ -289,6 +334,9 @@ BAD_FRAMES = [
     ('{"type": "answer", "data": {"type": "offer", "sdp": "v=0"}}', "bad-message",
      "the message says 'answer' but its description's type is 'offer'"),
     ('{"type": "candidate", "data": 7}', "bad-message", "a 'candidate' message's data is"),
+    ('{"type": "state", "data": {"connectionState": "up"}}', "bad-message", "a 'state' message's data is "
+     '{"connectionState": one of new, connecting, connected, disconnected, failed, closed'),
+    ('{"type": "state", "data": null}', "bad-message", "a 'state' message's data is"),
 ]
 
 
@@ -476,6 +524,24 @@ async def test_a_stopped_server_ends_every_waiting_receive_and_rejoining_after_a
         assert await callee.receive("offer", timeout=5) == OFFER
 
 
+async def test_the_join_again_hint_after_a_restart_carries_the_token_so_the_server_takes_it(opened):
+    server = await peerlab.serve(port=0, token="sesame")
+    port, url = server.port, server.url
+    caller = await join(opened, url, "table-5", "caller")
+    waiting = asyncio.ensure_future(caller.receive("answer", timeout=30))
+    await asyncio.sleep(0)
+    await server.close()
+    with pytest.raises(SignallingClosed) as closed:
+        await waiting
+    hint = re.search(r"join again: await (peerlab\.join\('([^']+)', room='table-5', role='caller'\))",
+                     str(closed.value))
+    assert hint is not None, str(closed.value)
+    assert hint.group(2) == f"ws://127.0.0.1:{port}/?token=sesame"
+    async with await peerlab.serve(port=port, token="sesame"):
+        again = await join(opened, hint.group(2), "table-5", "caller")  # the hint's URL, as the learner copies it
+        assert again.room == "table-5"
+
+
 async def test_a_wait_that_runs_out_says_whether_the_far_side_is_there(server, opened):
     caller = await join(opened, server.url, "table-7", "caller")
     with pytest.raises(SignallingTimeout, match="The caller waited 0.05 s for an 'answer' message and none came. "
@@ -557,7 +623,8 @@ def test_the_readme_documents_every_server_message_code_and_close_code():
     names = (server_wire.SERVER_TYPES + server_wire.ERROR_CODES + server_wire.UNDELIVERED_REASONS
              + server_wire.REFUSED_REASONS + server_wire.LEFT_REASONS + messages.ROLES)
     assert [name for name in names if f"`{name}`" not in section] == []
-    assert [kind for kind in messages.MESSAGE_TYPES if f'{{"type": "{kind}"' not in section] == []
+    assert [kind for kind in messages.MESSAGE_TYPES + messages.REPORT_TYPES
+            if f'{{"type": "{kind}"' not in section] == []
     codes = [value for key, value in vars(CloseCode).items() if key.isupper()]
     assert [code for code in codes if str(code) not in section] == []
     for param in ("room=", "role=", "client=", "token="):
@@ -665,10 +732,14 @@ async def test_an_error_names_the_frames_type_only_when_it_had_one(server, opene
 async def test_status_json_has_exactly_the_keys_the_readme_shows(server, opened):
     section = wire_section()
     shown = json.loads(section.split("as JSON, both with `?token=`", 1)[1].split("```json", 1)[1].split("```", 1)[0])
-    caller = await join(opened, server.url, "table-3", "caller")
-    callee = await join(opened, server.url, "table-3", "callee")
-    caller.send(OFFER)
-    assert await callee.receive("offer", timeout=5) == OFFER
+    caller, _ = await raw(opened, server, "table-3", "caller")
+    callee, _ = await raw(opened, server, "table-3", "callee")
+    await caller.send(json.dumps(OFFER))
+    assert await next_of(callee, "offer") == OFFER
+    for ws in (caller, callee):
+        await ws.send(json.dumps({"type": "state", "data": {"connectionState": "connected",
+                                                            "iceConnectionState": "completed"}}))
+    await room_when(server, "table-3", lambda r: r["state"] == "connected")
     status = server.status()
 
     def shape(value, name=""):

@@ -1,9 +1,13 @@
 """What crosses the wire: the message model, its one set of rules, and JSON as a browser makes it.
 
 A signalling message is ``{"type": "offer" | "answer" | "candidate", "data": ...}``, sent by the
-``caller`` or the ``callee`` to the other role. :func:`check_message` is the one place that says
-whether a message can be carried; the Loopback, the WebSocket and TCP endpoints and the server all
-ask it, and each reports a :class:`Problem` its own way (an endpoint raises
+``caller`` or the ``callee`` to the other role. A peer joined to ``peerlab serve`` also sends the
+server a *report* it keeps for itself and never relays: ``{"type": "state", "data":
+{"connectionState": ..., "iceConnectionState": ...}}``, its connection's states, for the status page.
+
+:func:`check_message` is the one place that says whether a message can be carried; the Loopback,
+the WebSocket and TCP endpoints and the server all ask it, and each
+reports a :class:`Problem` its own way (an endpoint raises
 :class:`~peerlab.errors.SignallingError` with :attr:`Problem.words`; the server answers with an
 ``error`` frame carrying :attr:`Problem.code` and :attr:`Problem.wire_words`, in JSON's terms for a
 client that may not be Python).
@@ -29,9 +33,11 @@ from aiortc import RTCSessionDescription
 
 from ..errors import SignallingError
 from ..webrtc.internals import candidate_to_sdp
+from ..webrtc.waiting import STATE_VALUES
 
 __all__ = [
-    "Message", "ROLES", "MESSAGE_TYPES", "other_role", "a_message", "Problem", "check_type", "check_message",
+    "Message", "ROLES", "MESSAGE_TYPES", "REPORT_TYPES", "CONNECTION_STATES", "ICE_CONNECTION_STATES",
+    "other_role", "a_message", "Problem", "check_type", "check_message",
     "refuse", "encode", "to_json", "dumps", "summarize_value",
 ]
 
@@ -43,6 +49,11 @@ JSONValue = Any
 ROLES = ("caller", "callee")
 #: The messages of the guide's steps; a Loopback or a server may allow more.
 MESSAGE_TYPES = ("offer", "answer", "candidate")
+#: What a peer tells the server itself, never relayed to the other role: ``state``, its connection's states.
+REPORT_TYPES = ("state",)
+#: A ``state`` report's ``connectionState`` and ``iceConnectionState``: the browser's values.
+CONNECTION_STATES = STATE_VALUES["connectionState"]
+ICE_CONNECTION_STATES = STATE_VALUES["iceConnectionState"]
 
 
 def other_role(role: str) -> str:
@@ -68,7 +79,8 @@ class Problem:
     :attr:`wire_words` to a client whose frame the server read.
     """
 
-    rule: str  # "not-object", "no-type", "unknown-type", "no-description", "description-type", "no-candidate"
+    rule: str  # "not-object", "no-type", "unknown-type", "no-description", "description-type", "no-candidate",
+    #            "no-state"
     value: Any  # the message, or for the rules about data, its data
     types: tuple[str, ...] = MESSAGE_TYPES
     kind: str = ""  # the message's type, for the rules about data
@@ -110,6 +122,12 @@ class Problem:
         if self.rule == "description-type":
             return (f"the message says {kind!r} but its description's type is {value.get('type')!r}" if wire
                     else f"the message says {kind!r} but carries a description of type {value.get('type')!r}")
+        if self.rule == "no-state":
+            shape = (f"{{\"connectionState\": one of {', '.join(CONNECTION_STATES)}; \"iceConnectionState\" "
+                     f"(if there): one of {', '.join(ICE_CONNECTION_STATES)}}}")
+            return (f"a 'state' message's data is {shape}" if wire
+                    else f"a 'state' message carries {{'connectionState': pc.connectionState}} (and maybe "
+                         f"'iceConnectionState'); its data here is {summarize_value(value)}")
         return ("a 'candidate' message's data is {\"candidate\": \"candidate:...\", \"sdpMid\": ..., "
                 "\"sdpMLineIndex\": ...}, or null at the end" if wire
                 else f"a 'candidate' message carries event.candidate (or None at the end); its data here is "
@@ -128,7 +146,9 @@ def check_message(message: Any, types: tuple[str, ...] = MESSAGE_TYPES) -> Probl
 
     An object with a known ``type``; an offer or an answer carries a description
     ``{"type": <the same>, "sdp": "..."}``; a candidate carries ``{"candidate": "...", ...}`` or
-    null (end-of-candidates). ``message`` is JSON data (see :func:`encode` for a Python one).
+    null (end-of-candidates); a ``state`` report (when ``types`` has it: :data:`REPORT_TYPES`) carries
+    ``{"connectionState": ...}`` with one of the browser's values, and maybe ``"iceConnectionState"``.
+    ``message`` is JSON data (see :func:`encode` for a Python one).
     """
     if not isinstance(message, dict):
         return Problem("not-object", message, types)
@@ -147,6 +167,11 @@ def check_message(message: Any, types: tuple[str, ...] = MESSAGE_TYPES) -> Probl
     elif kind == "candidate" and data is not None:
         if not isinstance(data, dict) or not isinstance(data.get("candidate"), str):
             return Problem("no-candidate", data, types, kind)
+    elif kind == "state":
+        if (not isinstance(data, dict) or data.get("connectionState") not in CONNECTION_STATES
+                or data.get("iceConnectionState", "new") not in ICE_CONNECTION_STATES
+                or set(data) - {"connectionState", "iceConnectionState"}):
+            return Problem("no-state", data, types, kind)
     return None
 
 

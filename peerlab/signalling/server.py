@@ -3,7 +3,8 @@
 Each room has one ``caller`` and one ``callee``; the server relays the Loopback's JSON
 messages between them, one per text frame, and answers with its own messages
 (``joined``, ``left``, ``replaced``, ``refused``, ``error``: see :mod:`peerlab.signalling.server_wire`
-and README.md). The same port serves a status page at ``/`` for the teacher.
+and README.md). The same port serves a status page at ``/`` for the teacher. A peer's ``state``
+reports (its connection's ``connectionState``) are kept for that page, never relayed.
 
 The server never lets one client's mistakes reach another room: every frame is checked
 against the caps below, a bad one earns its sender an ``error``, and a message that cannot
@@ -38,7 +39,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ..errors import ServerStartError
-from .messages import MESSAGE_TYPES, ROLES, check_message, other_role
+from .messages import MESSAGE_TYPES, REPORT_TYPES, ROLES, check_message, other_role
 from .server_wire import CloseCode, check_name
 from .status_page import STATUS_PAGE, room_state
 from .turn import DEFAULT_TTL, check_ice_urls, ice_servers
@@ -143,6 +144,8 @@ class _Client:
     last: float = 0.0                  # loop time of its last frame (the idle timeout's start)
     watchdog: asyncio.TimerHandle | None = None  # the idle timeout: one timer per idle period, not per frame
     direction: str = ""                # its key in the room's counts, "caller→callee" or "callee→caller"
+    connection: dict[str, str] | None = None  # its last ``state`` report: its connection's states
+    reported: float = 0.0              # when that report came (time.monotonic())
 
     def short(self) -> str:
         return self.id[:8]
@@ -322,15 +325,18 @@ class SignallingServer:
         return connection.respond(http.HTTPStatus.NOT_FOUND, "Not found: the status page is at /.\n")
 
     def _room_status(self, room: _Room, now: float) -> dict[str, Any]:
-        members = {role: ({"client": c.short(), "address": c.address, "since": round(now - c.joined, 1)}
+        members = {role: ({"client": c.short(), "address": c.address, "since": round(now - c.joined, 1),
+                           "connection": None if c.connection is None else
+                           {**c.connection, "age": round(now - c.reported, 1)}}
                           if (c := room.members.get(role)) else None) for role in ROLES}
+        states = {role: c.connection["connectionState"] for role, c in room.members.items() if c.connection}
         last = None if room.last_type is None else {
             "type": room.last_type, "from": room.last_from, "age": round(now - (room.last_time or now), 1)}
         return {"name": room.name, "age": round(now - room.created, 1), "members": members,
                 "messages": dict(room.counts), "by_type": dict(room.by_type), "last": last,
                 "held": sum(len(q) for q in room.held.values()), "undelivered": room.undelivered,
                 "errors": room.errors,
-                "state": room_state(set(room.members), room.sent_types)}
+                "state": room_state(set(room.members), room.sent_types, states)}
 
     # -- one WebSocket ---------------------------------------------------------
 
@@ -410,7 +416,7 @@ class SignallingServer:
                                              "burst": self.limits.burst,
                                              "idle_timeout": self.limits.idle_timeout,
                                              "hold_limit": self.limits.hold_limit},
-                                  "types": list(self.types)}
+                                  "types": list(self.types), "reports": list(REPORT_TYPES)}
         if self.stun_urls or self.turn_urls:
             joined["iceServers"] = self.ice_servers(room.name, role)
         self._tell(client, "joined", joined)
@@ -515,10 +521,14 @@ class SignallingServer:
             message = json.loads(frame)
         except ValueError as exc:
             return self._error(client, seq, None, "not-json", f"the frame is not JSON ({exc}): {frame[:40]!r}")
-        problem = check_message(message, self.types)
+        kind = message.get("type") if isinstance(message, dict) else None
+        report = kind in REPORT_TYPES
+        problem = check_message(message, REPORT_TYPES if report else self.types)
         if problem is not None:
-            kind = message.get("type") if isinstance(message, dict) else None
             return self._error(client, seq, kind if isinstance(kind, str) else None, problem.code, problem.wire_words)
+        if report:  # for the server itself (the status page), not for the other role
+            client.connection, client.reported = dict(message["data"]), now
+            return None
         self._route(client, _Item(frame, client, seq, message["type"]), now)
 
     def _route(self, sender: _Client, item: _Item, now: float) -> None:

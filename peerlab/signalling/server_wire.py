@@ -2,9 +2,10 @@
 
 The relayed messages are the Loopback's JSON (``{"type": ..., "data": ...}``, checked by the same
 rules: :func:`peerlab.signalling.messages.check_message`), one per WebSocket text frame, between
-the two :data:`~peerlab.signalling.messages.ROLES`. The server adds its own messages
-(:data:`SERVER_TYPES`) and closes sockets with the codes below. README.md, "The signalling
-server's wire", describes it all for someone writing a client in another language.
+the two :data:`~peerlab.signalling.messages.ROLES`. A client also sends the server reports it keeps and
+never relays (:data:`~peerlab.signalling.messages.REPORT_TYPES`: ``state``, its connection's states, for the
+status page). The server adds its own messages (:data:`SERVER_TYPES`) and closes sockets with the codes
+below. README.md, "The signalling server's wire", describes it all for someone writing a client in another language.
 """
 
 from __future__ import annotations

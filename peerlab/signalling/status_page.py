@@ -1,7 +1,9 @@
 """The page ``peerlab serve`` shows at its root URL: which pair is where, so a teacher sees who is stuck.
 
 One HTML page with inline CSS and script (no external assets: a workshop room may have no
-internet); the script reads ``/status.json`` every second and redraws the table.
+internet); the script reads ``/status.json`` every second and redraws the table. Each member's
+cell shows the ``connectionState`` its peer reported (``state`` messages): a pair both ``connected``
+is done however long it stays quiet; ``failed``, or ``connecting`` for long, is the pair to walk to.
 """
 
 from __future__ import annotations
@@ -13,11 +15,22 @@ __all__ = ["STATUS_PAGE", "room_state", "POLL_MS"]
 POLL_MS = 1000
 
 
-def room_state(present: set[str], sent: dict[str, set[str]]) -> str:
-    """Where a pair is in the guide's steps, from who is in the room and what each has sent."""
+def room_state(present: set[str], sent: dict[str, set[str]], states: dict[str, str] | None = None) -> str:
+    """Where a pair is, from who is in the room, what each has sent and the ``connectionState`` each
+    reported (``state`` messages): ``connected`` once both say so, else where they are in the guide's steps."""
     for role in ROLES:
         if role not in present:
             return f"waiting for the {role} to join"
+    states = states or {}
+    if all(states.get(role) == "connected" for role in ROLES):
+        return "connected"
+    steps = _steps(sent)
+    reported = [f"{role} {states[role]}" for role in ROLES if role in states]
+    return steps + (f"; connection: {', '.join(reported)}" if reported else "")
+
+
+def _steps(sent: dict[str, set[str]]) -> str:
+    """Where a pair of two is in the guide's steps, from what each has sent."""
     if "offer" not in sent["caller"]:
         return "both here; no offer yet (caller step 4)"
     if "answer" not in sent["callee"]:
@@ -47,6 +60,11 @@ STATUS_PAGE = """<!doctype html>
   .absent { color: #b35900; }
   .done { color: #1a7f37; }
   .stale { color: #b35900; font-weight: 600; }
+  .conn { display: block; font-size: .9em; }
+  .conn-connected { color: #1a7f37; font-weight: 600; }
+  .conn-failed, .conn-disconnected { color: #b42318; font-weight: 600; }
+  .conn-closed, .conn-none { color: #666; }
+  .stuck { color: #b42318; font-weight: 600; }
   .small { color: #666; font-size: .85em; }
   #empty { color: #666; padding: 1em 0; }
 </style>
@@ -63,7 +81,8 @@ STATUS_PAGE = """<!doctype html>
 <div id="empty">No rooms yet. Learners join with <code>await peerlab.join(URL, room="table-1", role="caller")</code>.</div>
 <script>
 "use strict";
-const STALE = 60;  // seconds without a message before a pair looks stuck
+const STALE = 60;  // seconds without a message before a pair that is not connected looks stuck
+const STUCK = 20;  // seconds "connecting" (or "new" after the answer) before it looks stuck
 function ago(s) { return s < 60 ? Math.round(s) + " s ago" : Math.round(s / 60) + " min ago"; }
 function cell(row, text, cls) {
   const td = document.createElement("td");
@@ -72,8 +91,26 @@ function cell(row, text, cls) {
   row.appendChild(td);
   return td;
 }
-function member(m) {
-  return m ? m.client + " · " + m.address + " · joined " + ago(m.since) : "not here";
+function member(row, m) {
+  const td = cell(row, m ? m.client + " · " + m.address + " · joined " + ago(m.since) : "not here", m ? "" : "absent");
+  if (!m) return;
+  const c = m.connection;
+  const line = document.createElement("span");
+  line.className = "conn conn-" + (c ? c.connectionState : "none");
+  line.textContent = c ? "connection: " + c.connectionState + " for " + ago(c.age).replace(" ago", "")
+                       : "connection: not reported";
+  if (c && (c.connectionState === "connecting" || c.connectionState === "new") && c.age > STUCK) {
+    line.className += " stuck";
+  }
+  td.appendChild(line);
+}
+function connected(room) {
+  return ["caller", "callee"].every(r => room.members[r] && room.members[r].connection &&
+                                         room.members[r].connection.connectionState === "connected");
+}
+function troubled(room) {
+  return ["caller", "callee"].some(r => room.members[r] && room.members[r].connection &&
+                                        ["failed", "disconnected"].includes(room.members[r].connection.connectionState));
 }
 function draw(status) {
   const s = status.server;
@@ -86,16 +123,17 @@ function draw(status) {
     const row = document.createElement("tr");
     row.dataset.room = room.name;
     cell(row, room.name);
-    cell(row, member(room.members.caller), room.members.caller ? "" : "absent");
-    cell(row, member(room.members.callee), room.members.callee ? "" : "absent");
+    member(row, room.members.caller);
+    member(row, room.members.callee);
     const counts = room.messages["caller→callee"] + " / " + room.messages["callee→caller"];
     cell(row, counts + (room.held ? " (" + room.held + " held)" : ""), "num");
     const last = room.last;
     cell(row, last ? last.type + " from the " + last.from + ", " + ago(last.age) : "none yet",
-         last && last.age > STALE ? "stale" : "");
+         last && last.age > STALE && !connected(room) ? "stale" : "");
     const extra = (room.undelivered ? " · " + room.undelivered + " undelivered" : "") +
                   (room.errors ? " · " + room.errors + " refused frames" : "");
-    cell(row, room.state + extra, room.state.startsWith("offer, answer") ? "done" : "");
+    cell(row, room.state + extra, troubled(room) ? "stuck" :
+         room.state === "connected" || room.state === "offer, answer and candidates exchanged" ? "done" : "");
     body.appendChild(row);
   }
   document.getElementById("empty").style.display = status.rooms.length ? "none" : "block";

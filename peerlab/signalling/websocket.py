@@ -6,6 +6,12 @@ The server's own messages (``joined``, ``left``, ``replaced``, ``error``) never 
 ``receive()``: they are kept in ``events``, explain a wait that runs out, and an ``error`` about
 a message this endpoint sent is raised by its next ``send()`` or ``receive()``.
 
+The endpoint also tells the server how its peer's connection is doing, for the teacher's status
+page: it watches the connection whose offer or answer it carries (found by the description's ICE
+username fragment, :func:`peerlab.webrtc.connection.connection_of`), or one given to
+:meth:`WebSocketEndpoint.report_state`, and sends a ``state`` report (never relayed to the other
+role, never in the transcript) now and whenever its ``connectionState`` or ``iceConnectionState`` changes.
+
 What a frame means (:func:`read_frame`, :func:`far_presence`, :func:`refusal`, :func:`closed_error`)
 is decided by pure functions, apart from the socket; :class:`WebSocketEndpoint` only moves frames.
 """
@@ -15,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -29,8 +37,10 @@ from ..errors import (
     SignallingUnreachable,
     note,
 )
+from ..webrtc.connection import RTCPeerConnection, connection_of
+from ..webrtc.events import LogEntry
 from .facts import FarSide
-from .messages import MESSAGE_TYPES, Message, other_role
+from .messages import MESSAGE_TYPES, REPORT_TYPES, Message, encode, other_role
 from .network import Frame, NetworkEndpoint
 from .server_wire import SERVER_TYPES, CloseCode, join_url, split_url
 
@@ -85,7 +95,7 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
         await ws.close()
         raise SignallingUnreachable(f"The server at {base} answered the join with {str(first)[:80]}, not "
                                     "'joined': is it a peerlab server?", url=base)
-    endpoint = WebSocketEndpoint(ws, base, room, role, client, data)
+    endpoint = WebSocketEndpoint(ws, base, room, role, client, data, token=token)
     if data.get("replacing"):
         dropped = data.get("dropped") or 0
         lost = (f"; {dropped} message(s) it had sent that waited for the {other_role(role)} were dropped"
@@ -132,10 +142,15 @@ def refusal(data: dict[str, Any], url: str) -> MessageRefused:
                           reason=data.get("reason"))
 
 
-def closed_error(code: int | None, reason: str, url: str, room: str, role: str) -> SignallingClosed:
-    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs."""
+def closed_error(code: int | None, reason: str, url: str, room: str, role: str,
+                 token: str | None = None) -> SignallingClosed:
+    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs.
+
+    ``url`` is the server's URL without its query; the join to run again carries ``token`` (a server
+    with a token refuses a URL without it).
+    """
     where = f"room {room!r} on {url}"
-    again = f"peerlab.join({url!r}, room={room!r}, role={role!r})"
+    again = f"peerlab.join({join_again_url(url, token)!r}, room={room!r}, role={role!r})"
     if code == CloseCode.REPLACED:
         return SignallingClosed(f"this connection to {where} was replaced: this process joined the room "
                                 f"as the {role} again (a re-run cell). Use the endpoint that join returned.")
@@ -151,6 +166,11 @@ def closed_error(code: int | None, reason: str, url: str, room: str, role: str) 
         f"When the server runs again (`peerlab serve`), join again: await {again} (re-run your join cell).")
 
 
+def join_again_url(url: str, token: str | None) -> str:
+    """The URL to give :func:`join` again: the server's ``url`` with ``?token=`` when it has one."""
+    return url if token is None else f"{url}?{urlencode({'token': token})}"
+
+
 # -- the endpoint -------------------------------------------------------------------------------
 
 class WebSocketEndpoint(NetworkEndpoint):
@@ -159,13 +179,15 @@ class WebSocketEndpoint(NetworkEndpoint):
     Made by :func:`join`. ``name`` is the role (``"caller"`` or ``"callee"``); ``transcript``
     holds what this endpoint sent and received; ``events`` the server's own messages;
     ``far_present`` whether the other role is in the room; ``ice_servers`` the STUN and TURN
-    servers the server handed out, ready for ``{"iceServers": signalling.ice_servers}``.
+    servers the server handed out, ready for ``{"iceServers": signalling.ice_servers}``;
+    ``reported`` the ``state`` reports it sent the server about its connection (:meth:`report_state`).
     """
 
     def __init__(self, ws: ClientConnection, url: str, room: str, role: str, client_id: str,
-                 joined: dict[str, Any]) -> None:
+                 joined: dict[str, Any], *, token: str | None = None) -> None:
         self._ws = ws
         self.url = url
+        self._token = token  # for the join to run again after the server restarts
         self.room = room
         self.client_id = client_id
         self.events: list[Message] = [{"type": "joined", "data": joined}]
@@ -174,6 +196,11 @@ class WebSocketEndpoint(NetworkEndpoint):
         #: Step 1's ``iceServers`` the server handed out (``peerlab serve --turn-url ... --turn-secret ...``):
         #: STUN, then TURN with credentials for this client that expire; ``[]`` from a server without them.
         self.ice_servers: list[dict[str, Any]] = list(joined.get("iceServers") or [])
+        #: The ``state`` reports sent to the server, oldest first (a server older than them takes none).
+        self.reported: list[Message] = []
+        self._reports = "state" in (joined.get("reports") or ())
+        self._watched: RTCPeerConnection | None = None
+        self._unwatch: Callable[[], None] | None = None
         super().__init__(role, tuple(joined.get("types") or MESSAGE_TYPES))
 
     def __repr__(self) -> str:
@@ -181,6 +208,51 @@ class WebSocketEndpoint(NetworkEndpoint):
             f"the {other_role(self.name)} {'is here' if self.far_present else 'has not joined'}")
         return (f"<WebSocketEndpoint {self.name} in room {self.room!r} on {self.url}: {state}, "
                 f"{len(self._inbox)} waiting>")
+
+    # -- the connection's state, for the status page ---------------------------------
+
+    def report_state(self, pc: RTCPeerConnection) -> None:
+        """Tell the server ``pc``'s ``connectionState`` now and at every change, until another connection
+        is reported or this endpoint closes: the teacher's status page shows it for this role.
+
+        Done by itself for the connection whose offer or answer this endpoint sends; call it for
+        another one. Nothing is sent to the other role.
+        """
+        if not self._reports or pc is self._watched:
+            return
+        self._stop_watching()
+        self._watched = pc
+        self._unwatch = pc.events.watch(self._state_changed)
+        self._report(pc)
+
+    def _state_changed(self, entry: LogEntry) -> None:
+        if entry.kind == "state" and entry.name in ("connectionState", "iceConnectionState") \
+                and self._watched is not None:
+            self._report(self._watched)
+
+    def _report(self, pc: RTCPeerConnection) -> None:
+        if self._closed is not None:
+            return
+        message = {"type": "state", "data": {"connectionState": pc.connectionState,
+                                             "iceConnectionState": pc.iceConnectionState}}
+        if self.reported and self.reported[-1] == message:
+            return
+        _, text = encode(message, REPORT_TYPES)
+        self.reported.append(message)
+        self._outgoing.put_nowait(text)
+
+    def _stop_watching(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+        self._watched = self._unwatch = None
+
+    def _send(self, message: Message) -> None:
+        super()._send(message)
+        if self._reports and isinstance(message, dict) and message.get("type") in ("offer", "answer"):
+            data = message.get("data")
+            pc = connection_of(data.get("sdp") if isinstance(data, dict) else getattr(data, "sdp", None))
+            if pc is not None:
+                self.report_state(pc)
 
     # -- how bytes move ---------------------------------------------------------------
 
@@ -207,7 +279,7 @@ class WebSocketEndpoint(NetworkEndpoint):
         except ConnectionClosed:
             pass
         ws = self._ws
-        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name)
+        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name, self._token)
 
     async def _write_frame(self, frame: Frame) -> bool:
         try:
@@ -217,6 +289,7 @@ class WebSocketEndpoint(NetworkEndpoint):
         return True
 
     async def _shut(self) -> None:
+        self._stop_watching()
         await self._ws.close()
 
     def _closed_by_us(self) -> SignallingClosed:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -66,6 +67,7 @@ from .promise import Promise, promising, queue_task
 from .rtp import MediaStream, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, RTCTrackEvent
 from .sctp import RTCSctpTransport
 from .sdp import (
+    ice_ufrag,
     media_sections,
     parse_description,
     split_mdns_candidates,
@@ -79,7 +81,7 @@ from .trickle import RTCPeerConnectionIceEvent, Trickle
 from .waiting import STATE_VALUES, STATES, PeerConnectionBase, state_reached, until
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
-           "DEFAULT_WAIT", "STATES", "STATE_VALUES", "open_connections"]
+           "DEFAULT_WAIT", "STATES", "STATE_VALUES", "open_connections", "connection_of"]
 
 
 # Named connections still open, so that re-running "step 1" closes the one it replaces.
@@ -92,6 +94,23 @@ def open_connections() -> Mapping[str, RTCPeerConnection]:
     Scripted peers' connections (``replace_same_name=False``) are not in it.
     """
     return MappingProxyType(_open_by_name)
+
+# Every connection of this process not yet collected, named or not (scripted peers' too): connection_of().
+_made: weakref.WeakSet[RTCPeerConnection] = weakref.WeakSet()
+
+
+def connection_of(sdp: Any) -> RTCPeerConnection | None:
+    """The open connection of this process whose local description ``sdp`` is (its ``a=ice-ufrag`` says:
+    each connection makes its own), or None: how a signalling endpoint finds the connection whose
+    offer or answer it carries."""
+    ufrag = ice_ufrag(sdp)
+    if ufrag is None:
+        return None
+    for pc in list(_made):
+        local = pc._descriptions.local
+        if not pc._closed and local is not None and ice_ufrag(local.sdp) == ufrag:
+            return pc
+    return None
 
 _closing: set[Any] = set()  # close() promises still running
 _AIORTC_STATES = ("signalingState", "iceConnectionState", "connectionState")  # gathering is Trickle's
@@ -222,6 +241,7 @@ class RTCPeerConnection(PeerConnectionBase):
         self._pc.on("datachannel", self._on_datachannel)
         if name is not None and replace_same_name:
             self._replace_previous(name)
+        _made.add(self)
 
     def _replace_previous(self, name: str) -> None:
         """Close the open connection named ``name`` that this one replaces, with a note in the installed words.
