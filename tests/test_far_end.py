@@ -62,8 +62,8 @@ async def test_far_end_of_a_channel_on_a_connection_not_yet_up_says_what_it_wait
     with pytest.raises(WaitTimeout) as raised:
         await peerlab.far_end(callee, chat, timeout=0.2)
     assert str(raised.value) == (
-        "the caller's channel 'chat' to open (it has no id before) did not come within 0.2 s: is the connection "
-        "'connected'? A channel opens once both peers' last steps are done")
+        "the open event of the caller's channel 'chat' (it has no id yet) did not come within 0.2 s: is the "
+        "connection 'connected'? A channel opens once both peers' last steps are done")
 
 
 async def test_wait_for_names_what_did_not_come_and_is_still_a_timeout_error():

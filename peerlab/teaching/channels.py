@@ -101,8 +101,8 @@ async def far_end(pc: RTCPeerConnection, channel: RTCDataChannel, timeout: float
         channel.addEventListener("open", on_open)
         try:
             if channel.id is None and channel.readyState == "connecting":
-                await wait_for(opened, timeout, f"the {mine}'s channel {channel.label!r} to open (it has no id "
-                               "before)", "is the connection 'connected'? A channel opens once both peers' "
+                await wait_for(opened, timeout, f"the open event of the {mine}'s channel {channel.label!r} (it has "
+                               "no id yet)", "is the connection 'connected'? A channel opens once both peers' "
                                "last steps are done")
         finally:
             channel.removeEventListener("open", on_open)
