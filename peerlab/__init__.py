@@ -17,6 +17,7 @@ from .errors import (
     BrowserUnavailable,
     BrowserUnlinked,
     CandidateTypeError,
+    ChannelIdInUseError,
     ConfigurationError,
     ConnectionFailed,
     DescriptionModifiedError,
@@ -56,6 +57,7 @@ from .signalling.loopback import Loopback
 from .signalling.server import SignallingServer, serve
 from .signalling.tcp import TcpEndpoint, tcp_signalling
 from .signalling.websocket import WebSocketEndpoint, join
+from .teaching.channels import far_end, wait_for
 from .teaching.checks import check
 from .teaching.scripted import ScriptedPeer, play_callee, play_caller
 from .teaching.steps import CALLEE_STEPS, CALLER_STEPS
@@ -78,6 +80,7 @@ __all__ = [
     "CALLEE_STEPS",
     "CALLER_STEPS",
     "CandidateTypeError",
+    "ChannelIdInUseError",
     "ConfigurationError",
     "ConnectionFailed",
     "DescriptionModifiedError",
@@ -129,10 +132,12 @@ __all__ = [
     "LabUnavailable",
     "LabError",
     "check",
+    "far_end",
     "ice_servers",
     "play_callee",
     "play_caller",
     "send_and_receive",
+    "wait_for",
     "wait_for_datachannel",
     "wait_for_open",
     "JoinRefused",

@@ -21,6 +21,8 @@ The tree (as websockets' ``exceptions.py`` draws its own)::
     │   └── CandidateTypeError      neither sdpMid nor sdpMLineIndex (also a TypeError)
     ├── RTCError                    the browser's RTCError, with ``errorDetail``
     ├── InvalidMessageError         data channel send() got data it cannot send (also a TypeError)
+    ├── ChannelIdInUseError         createDataChannel() with an id another channel of the connection has
+    │                               (the browser's OperationError; also aiortc's ValueError)
     ├── MediaTypeError              a media kind or direction the browser does not know, or a track of
     │                               another kind (also a TypeError)
     ├── MediaAccessError            a sender or track that is not this connection's, or not its only one
@@ -80,6 +82,7 @@ __all__ = [
     "CandidateTypeError",
     "RTCError",
     "InvalidMessageError",
+    "ChannelIdInUseError",
     "MediaTypeError",
     "MediaAccessError",
     "ConfigurationError",
@@ -249,6 +252,21 @@ class InvalidMessageError(PeerlabError, TypeError, ValueError):
     """
 
     name = "TypeError"
+
+
+class ChannelIdInUseError(PeerlabError, ValueError):
+    """``createDataChannel()`` with an ``id`` that another open channel of the connection has.
+
+    The browser throws ``OperationError``; a ``ValueError`` too, as aiortc raised one. ``id`` is the
+    stream id asked for, ``existing`` the channel that has it.
+    """
+
+    name = "OperationError"
+
+    def __init__(self, message: str, *, id: int | None = None, existing: Any = None) -> None:
+        super().__init__(message)
+        self.id = id
+        self.existing = existing
 
 
 class MediaTypeError(PeerlabError, TypeError):

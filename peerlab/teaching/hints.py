@@ -15,12 +15,15 @@ peers that play the far side in this kernel (the scripted peers register with
 from __future__ import annotations
 
 import weakref
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Protocol
 
 from ..webrtc.connection import RTCPeerConnection, open_connections
+from ..webrtc.datachannel import RTCDataChannel
 from ..webrtc.rules import Refusal
 from ..webrtc.sdp import ice_ufrag
 from ..webrtc.wording import Wording
+from .rerun import cell_key
 from .steps import Side, step
 
 if TYPE_CHECKING:
@@ -182,3 +185,19 @@ class StepWording(Wording):
     def replaced(self, name: str) -> str:
         return (f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it "
                 "(re-running step 1 starts over).")
+
+    def made_where(self) -> Hashable | None:
+        return cell_key()
+
+    def id_in_use(self, pc: RTCPeerConnection, channel_id: int | None, existing: RTCDataChannel | None,
+                  made_here: bool) -> str:
+        shared = "two channels of one connection cannot share an id (a browser throws OperationError)"
+        if existing is None:
+            return (f"the {pc.name}'s data channel id {channel_id} is still in use (a channel with it is closing): "
+                    f"{shared}; choose another id")
+        has = (f"the {pc.name} already has a data channel with id {channel_id} "
+               f"({existing.label!r}, {existing.readyState})")
+        if made_here:
+            return (f"{has}: an earlier run of this cell made it, and {shared}. The channels that run made are still "
+                    "there: go on to the next cell. To start over, re-run the set-up cell.")
+        return f"{has}, made before this call, and {shared}: choose an id that no channel of the {pc.name} has"

@@ -47,6 +47,7 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError
 
 from ..defaults import DEFAULT_WAIT
 from ..errors import (
+    ChannelIdInUseError,
     ConfigurationError,
     DescriptionModifiedError,
     InvalidDescriptionError,
@@ -560,12 +561,28 @@ class RTCPeerConnection(PeerConnectionBase):
         """
         self._refuse(rules.require_open("createDataChannel", self.signalingState))
         self._log_call("createDataChannel", label)
-        channel = RTCDataChannel(self._pc.createDataChannel(label, **options), self, self._listener_failed)
+        words = wording.current()
+        try:
+            made = self._pc.createDataChannel(label, **options)
+        except ValueError as exc:
+            if "already registered" not in str(exc):  # aiortc's words for an id in use
+                raise
+            raise self._id_in_use(options.get("id"), words) from exc
+        channel = RTCDataChannel(made, self, self._listener_failed)
+        channel._made_in = words.made_where()
         first = not self._channels
         self._channels.append(channel)
         if first:
             self._negotiation.update()
         return channel
+
+    def _id_in_use(self, channel_id: int | None, words: wording.Wording) -> ChannelIdInUseError:
+        """``createDataChannel(id=channel_id)`` found the id taken: the browser's ``OperationError``, in ``words``."""
+        existing = next((c for c in reversed(self._channels) if c.id == channel_id and c.readyState != "closed"), None)
+        here = words.made_where()
+        made_here = existing is not None and here is not None and existing._made_in == here
+        return ChannelIdInUseError(words.id_in_use(self, channel_id, existing, made_here), id=channel_id,
+                                   existing=existing)
 
     def addTrack(self, track: Any, *streams: MediaStream) -> RTCRtpSender:
         """Send ``track`` (aiortc's ``MediaStreamTrack``) to the far side, announced in ``streams``; before the offer.

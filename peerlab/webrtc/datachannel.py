@@ -22,7 +22,7 @@ aiortc gives it; ``addEventListener("message", f)`` and ``onmessage`` get the ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCDataChannel as AiortcDataChannel
@@ -127,6 +127,7 @@ class RTCDataChannel(ChannelEvents):
         # and whether it was ever open (the connection's dataChannelsOpened / dataChannelsClosed).
         self.counts = {"messagesSent": 0, "bytesSent": 0, "messagesReceived": 0, "bytesReceived": 0}
         self.was_open = channel.readyState == "open"
+        self._made_in: Hashable | None = None  # where createDataChannel() ran (a notebook cell), if known
 
     # -- the browser's attributes (JavaScript's names) -------------------------
 

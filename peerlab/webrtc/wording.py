@@ -8,19 +8,22 @@ The teaching layer (:mod:`peerlab.teaching.hints`, installed when ``peerlab.teac
 as ``import peerlab`` does) replaces it with words that name the guide's steps. The core never
 imports the teaching layer: it calls :func:`current`.
 
-A :class:`Wording` words three things: a refused call, the likely cause of a wait that ran out
-(:meth:`Wording.diagnose`), and the note shown when a new connection replaces an open one of the
-same name (:meth:`Wording.replaced`).
+A :class:`Wording` words four things: a refused call, the likely cause of a wait that ran out
+(:meth:`Wording.diagnose`), the note shown when a new connection replaces an open one of the
+same name (:meth:`Wording.replaced`), and a data channel id already in use
+(:meth:`Wording.id_in_use`, with :meth:`Wording.made_where` to tell whether the same place made it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from .rules import Refusal
 
 if TYPE_CHECKING:
     from .connection import RTCPeerConnection
+    from .datachannel import RTCDataChannel
 
 __all__ = ["Wording", "current", "install", "reset"]
 
@@ -58,6 +61,18 @@ class Wording:
     def replaced(self, name: str) -> str:
         """The note shown when a new connection named ``name`` closed the open one it replaces."""
         return f"a connection named {name!r} was still open; peerlab closed it, since this new one replaces it."
+
+    def made_where(self) -> Hashable | None:
+        """Where the code running now is (a notebook cell, for the teaching layer); None: unknown."""
+        return None
+
+    def id_in_use(self, pc: RTCPeerConnection, channel_id: int | None, existing: RTCDataChannel | None,
+                  made_here: bool) -> str:
+        """The message of the ``OperationError`` for ``createDataChannel(id=channel_id)`` when ``existing`` has it.
+
+        ``made_here``: ``existing`` was made where the code running now is (an earlier run of the same cell).
+        """
+        return "Failed to execute 'createDataChannel' on 'RTCPeerConnection': RTCDataChannel creation failed"
 
 
 # The interface a call belongs to, where it is not the connection's (Chromium names it in its messages).

@@ -1,0 +1,83 @@
+"""Lesson 07's cells in a real kernel, for the tests of its second try (issue 21).
+
+A cell that cannot do its work twice (two negotiated channels with one id) says at once that an earlier
+run of this cell did it and to go on, and the tests go on; every other cell just runs again. The
+4 MiB file is 256 KiB here: its size changes nothing a re-run does, and nbval runs the lesson with the
+full file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from .kernel import ANSI, Kernel, Output
+
+LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "07-data-channels.ipynb"
+FULL_SIZE, TEST_SIZE = "randbytes(4 * 1024 * 1024)", "randbytes(256 * 1024)"
+
+#: Cells whose second run is refused with words, and the words: then the learner goes on.
+REFUSED_TWICE = {
+    "l07-10": ("ChannelIdInUseError", "the caller already has a data channel with id 100 ('control', open): an "
+               "earlier run of this cell made it, and two channels of one connection cannot share an id (a browser "
+               "throws OperationError). The channels that run made are still there: go on to the next cell. To "
+               "start over, re-run the set-up cell."),
+}
+
+#: What a learner checks in the outputs of the cells after a second try: the lesson went on.
+WENT_ON = {
+    "l07-14": "50 of 50 arrived; in the order sent: True",
+    "l07-20": "the callee has all 128 messages, 2097152 bytes",
+    "l07-28": "the callee has 262144 bytes",
+    "l07-30": "hashes match: True",
+    "l07-38": "files      caller's end closed, callee's end closed",
+}
+OPEN_CONNECTIONS = "from peerlab.webrtc.connection import open_connections\nprint(len(open_connections()))"
+
+
+def lesson_cells() -> list[nbformat.NotebookNode]:
+    """The lesson's code cells, the file to send made smaller."""
+    cells = [c for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"]
+    sized = [c for c in cells if FULL_SIZE in c.source]
+    assert len(sized) == 1, "the cell that writes sample.bin changed: update FULL_SIZE"
+    sized[0].source = sized[0].source.replace(FULL_SIZE, TEST_SIZE)
+    return cells
+
+
+def said(out: Output) -> str:
+    return ANSI.sub("", out.traceback[-1]) if out.traceback else ""
+
+
+class Lesson07:
+    """Runs lesson 07's cells in a kernel and collects what the checked cells printed."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel, self.cells = kernel, lesson_cells()
+        self.index = {c.id: i for i, c in enumerate(self.cells)}
+        self.printed: dict[str, str] = {}
+
+    def run(self, cells: range | list[int], during: str) -> None:
+        for i in cells:
+            cell = self.cells[i]
+            out = self.kernel.run(cell.source, cell.id, timeout=60)
+            assert out.error is None, f"{during}: cell {cell.id} ({cell.source[:50]!r}) failed: {said(out)}"
+            self.printed[cell.id] = out.stdout + out.result
+
+    def again(self, i: int) -> None:
+        """Cell ``i`` run a second time: it works, or says why not in the words REFUSED_TWICE gives."""
+        cell = self.cells[i]
+        out = self.kernel.run(cell.source, cell.id, timeout=60)
+        if cell.id in REFUSED_TWICE:
+            name, words = REFUSED_TWICE[cell.id]
+            assert out.error == name and ANSI.sub("", out.traceback[0]) == f"{name}: {words}", out.traceback
+            # and aiortc's words, kept as the cause, in one line: none of aiortc's frames
+            assert [ANSI.sub("", line) for line in out.traceback[1:]] == [
+                "(caused by ValueError: Data channel with ID 100 already registered)"]
+        else:
+            assert out.error is None, f"cell {cell.id} ({cell.source[:50]!r}) run twice failed: {said(out)}"
+
+    def went_on(self, during: str) -> None:
+        for cell_id, text in WENT_ON.items():
+            assert text in self.printed.pop(cell_id, ""), f"{during}: cell {cell_id} did not say {text!r}"
+        assert self.kernel.ok(OPEN_CONNECTIONS, "probe").stdout == "0\n", f"{during}: connections left open"

@@ -1,0 +1,59 @@
+"""Lesson 07's second try, in a real kernel (issue 21): any code cell run again goes on to the lesson's end;
+a cell skipped says which cell comes first; an interrupted wait says what it waited for, in one line.
+
+As for lessons 01-02 (``test_rerun_a_step.py``): for every code cell, run to it, run it again, go on to the
+end and clean up. ``tests/lesson_07_cells.py`` says which cells refuse a second run, and with what words.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .kernel import Kernel
+from .lesson_07_cells import Lesson07, said
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    kernel = Kernel()
+    yield Lesson07(kernel)
+    kernel.close()
+
+
+@pytest.mark.timeout(300)
+def test_each_code_cell_run_twice_and_the_lesson_goes_on_to_its_end(lesson):
+    end = len(lesson.cells)
+    for n in range(end):
+        lesson.run(range(n + 1), f"before running cell {n} twice")
+        lesson.again(n)
+        lesson.run(range(n + 1, end), f"going on after cell {n} ran twice")
+        lesson.went_on(f"after cell {n} ran twice")
+
+
+@pytest.mark.timeout(120)
+def test_skipping_the_bufferedamountlow_cell_says_to_run_it_first_and_then_the_lesson_goes_on(lesson):
+    backpressure, counting = lesson.index["l07-18"], lesson.index["l07-20"]
+    lesson.run(range(backpressure), "up to the bufferedamountlow cell")
+    out = lesson.kernel.run(lesson.cells[counting].source, lesson.cells[counting].id)
+    assert out.error == "WaitTimeout" and len(out.traceback) == 1
+    assert said(out) == ("WaitTimeout: bulk message 65 of 128 did not come within 5 s: the bufferedamountlow cell "
+                         "above sends messages 65 to 128: run it first")
+    lesson.run([backpressure], "the skipped cell, after the error")
+    lesson.run(range(counting, len(lesson.cells)), "going on after the skipped cell")
+    lesson.went_on("after the skipped cell ran late")
+
+
+@pytest.mark.timeout(120)
+def test_an_interrupted_wait_says_what_it_waited_for_in_one_line_and_the_transfer_works_when_run_again(lesson):
+    receiver, transfer = lesson.index["l07-26"], lesson.index["l07-28"]
+    lesson.run(range(receiver + 1), "up to the Receiver")
+    lesson.kernel.ok("Receiver.on_message = lambda self, event: None", "a callee that never answers")
+    cell = lesson.cells[transfer]
+    out = lesson.kernel.run(cell.source, cell.id, interrupt_after=5)  # it waits up to 30 s for the hash
+    assert out.error == "CancelledError" and len(out.traceback) == 1, out.traceback
+    assert re.fullmatch(r"Interrupted: stopped waiting for the callee's hash of the file after \d+\.\d s: the wait "
+                        r"was interrupted\. Nothing is broken: run the cell again to wait again\.", said(out))
+    lesson.run(range(receiver, len(lesson.cells)), "the Receiver cell and the transfer again, after the interrupt")
+    lesson.went_on("after the interrupted transfer ran again")
