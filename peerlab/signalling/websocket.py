@@ -32,6 +32,7 @@ from ..errors import (
 from .facts import FarSide
 from .messages import MESSAGE_TYPES, Message, other_role
 from .network import Frame, NetworkEndpoint
+from .server import served_here
 from .server_wire import SERVER_TYPES, CloseCode, join_url, split_url
 
 __all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "read_frame", "far_presence", "refusal", "closed_error"]
@@ -65,6 +66,12 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
         raise SignallingUnreachable(f"{url!r} is not a WebSocket URL: it looks like ws://HOST:PORT/, as "
                                     "`peerlab serve` prints it.", url=base) from exc
     except (TimeoutError, OSError, InvalidHandshake) as exc:
+        ours = served_here(base)
+        if ours is not None and ours.closed:
+            raise SignallingUnreachable(
+                f"Nothing answers at {base}: the signalling server this kernel started there (peerlab.serve) "
+                "was closed. Re-run the cell that started it (a lesson's set-up cell) for a new one, then this "
+                "cell.", url=base) from exc
         raise SignallingUnreachable(
             f"Nothing answers at {base} ({type(exc).__name__}: {exc}). Is `peerlab serve` running there? "
             "Check the address and port it printed, and that both machines are on the same network.",
@@ -132,8 +139,10 @@ def refusal(data: dict[str, Any], url: str) -> MessageRefused:
                           reason=data.get("reason"))
 
 
-def closed_error(code: int | None, reason: str, url: str, room: str, role: str) -> SignallingClosed:
-    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs."""
+def closed_error(code: int | None, reason: str, url: str, room: str, role: str, *,
+                 here: bool = False) -> SignallingClosed:
+    """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs;
+    ``here``: this process started the server (``peerlab.serve`` in the learner's own kernel)."""
     where = f"room {room!r} on {url}"
     again = f"peerlab.join({url!r}, room={room!r}, role={role!r})"
     if code == CloseCode.REPLACED:
@@ -145,6 +154,12 @@ def closed_error(code: int | None, reason: str, url: str, room: str, role: str) 
     if code == CloseCode.POLICY:
         return SignallingClosed(f"the server closed this connection to {where}: {reason}. Read what it "
                                 f"sends (receive()), then join again: await {again}.")
+    if here and code == CloseCode.GOING_AWAY:
+        return SignallingClosed(
+            f"the signalling server at {url}, which this kernel started (peerlab.serve), was closed, so nothing "
+            f"more comes in {where}. A connection already made goes on without it (the server is not on the "
+            "data channel's path). For new signalling, re-run the cell that started the server (a lesson's "
+            "set-up cell), then your join cell.")
     return SignallingClosed(
         f"the signalling server at {url} stopped or the connection to it was lost "
         f"(close code {code}{', ' + repr(reason) if reason else ''}), so nothing more comes in {where}. "
@@ -207,7 +222,8 @@ class WebSocketEndpoint(NetworkEndpoint):
         except ConnectionClosed:
             pass
         ws = self._ws
-        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name)
+        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name,
+                            here=served_here(self.url) is not None)
 
     async def _write_frame(self, frame: Frame) -> bool:
         try:
