@@ -54,7 +54,7 @@ from .errors import (
     UnreadableMessage,
     WaitTimeout,
 )
-from .peer import FarProcess, start_far_peer
+from .far import FarProcess, start_far_peer
 from .signalling.endpoint import SignallingEndpoint
 from .signalling.loopback import Loopback
 from .signalling.server import SignallingServer, serve
