@@ -97,8 +97,8 @@ class FarProcess:
         state = "running" if self.running else _status(self.returncode)
         return f"<FarProcess {self.role} in room {self.room!r} on {self.url}, pid {self.pid}: {state}>"
 
-    def _name(self) -> str:
-        return f"the far {self.role} (python -m peerlab.peer, pid {self.pid})"
+    def _name(self, the: str = "the") -> str:
+        return f"{the} far {self.role} (python -m peerlab.peer, pid {self.pid})"
 
     def _last(self) -> str:
         return repr(self.lines[-1]) if self.lines else "nothing"
@@ -147,7 +147,7 @@ class FarProcess:
     def _ended(self, waited_for: str) -> FarPeerEnded:
         said = " / ".join(self.lines[-3:]) or "nothing"
         return FarPeerEnded(
-            f"{self._name()} has ended ({_status(self.returncode)}) before {waited_for}; it printed: {said}. "
+            f"{self._name('The')} has ended ({_status(self.returncode)}) before {waited_for}; it printed: {said}. "
             "Start it again: re-run the cell that started it (peerlab.start_far_peer).",
             returncode=self.returncode, lines=list(self.lines))
 
@@ -163,7 +163,7 @@ class FarProcess:
         :class:`WaitTimeout` if it prints nothing within ``timeout``.
         """
         await interruptible(self._until(lambda: self._read < len(self.lines), timeout, lambda: (
-            f"{self._name()} printed nothing more in {timeout:g} s; its last line: {self._last()}")),
+            f"{self._name('The')} printed nothing more in {timeout:g} s; its last line: {self._last()}")),
             self._wait("the next line"))
         if self._read < len(self.lines):
             self._read += 1
@@ -177,7 +177,7 @@ class FarProcess:
             return next((line for line in self.lines if words in line), None)
 
         await interruptible(self._until(lambda: found() is not None, timeout, lambda: (
-            f"{self._name()} printed no line with {words!r} in {timeout:g} s; its last line: {self._last()}")),
+            f"{self._name('The')} printed no line with {words!r} in {timeout:g} s; its last line: {self._last()}")),
             self._wait(f"a line with {words!r}"))
         line = found()
         if line is None:
@@ -190,7 +190,7 @@ class FarProcess:
         Raises :class:`FarPeerEnded` if it could not join (the line says why) or ended first.
         """
         await interruptible(self._until(lambda: bool(self.lines), timeout, lambda: (
-            f"{self._name()} printed nothing in {timeout:g} s: it is still starting (importing aiortc takes "
+            f"{self._name('The')} printed nothing in {timeout:g} s: it is still starting (importing aiortc takes "
             "a second or two), or stuck. Run the cell again to wait again.")),
             self._wait("its first line"))
         if not self.lines:
@@ -198,7 +198,7 @@ class FarProcess:
         first = self.lines[0]
         if "could not join" in first or "cannot use" in first:
             await self._finish(0.0)
-            raise FarPeerEnded(f"{self._name()} {first.split(': ', 1)[1]} ({_status(self.returncode)})",
+            raise FarPeerEnded(f"{self._name('The')} {first.split(': ', 1)[1]} ({_status(self.returncode)})",
                                returncode=self.returncode, lines=list(self.lines))
         self._read = max(self._read, 1)
         return first
@@ -247,11 +247,11 @@ def _on_interrupt() -> str:
     words = []
     for far in list(_running):
         if far.running:
-            words.append(f"{far._name()[0].upper()}{far._name()[1:]} is still running: the stop button stops "
+            words.append(f"{far._name('The')} is still running: the stop button stops "
                          "this kernel's wait, not it.")
         else:
             _running.remove(far)
-            words.append(f"{far._name()[0].upper()}{far._name()[1:]} has ended ({_status(far.returncode)}); its "
+            words.append(f"{far._name('The')} has ended ({_status(far.returncode)}); its "
                          f"last line: {far._last()}. Re-run the cell that started it for a new one.")
     return " ".join(words)
 
@@ -275,12 +275,12 @@ async def start_far_peer(url: str, room: str, role: str = "callee", *, lifetime:
     same = next((far for far in _running if far.running and (far.url, far.room, far.role) == key), None)
     if earlier is not None and earlier.running and earlier is not same:
         last = await earlier.stop()
-        note(f"{earlier._name()} that this cell started before, in room {earlier.room!r} on {earlier.url}, was "
+        note(f"{earlier._name('The')} that this cell started before, in room {earlier.room!r} on {earlier.url}, was "
              f"stopped first ({_status(earlier.returncode)}; its last line: {last!r}), since this run starts "
              "another.", PeerlabNote)
     if same is not None:
         _started.swap(place, same)
-        note(f"{same._name()} that this notebook started before still runs in room {room!r} on {url}: here it "
+        note(f"{same._name('The')} that this notebook started before still runs in room {room!r} on {url}: here it "
              f"is again, rather than a second {role}, which the server would refuse (a room has one {role}). "
              "To start a new one, await far.stop() first.", PeerlabNote)
         return same

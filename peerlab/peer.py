@@ -184,7 +184,8 @@ async def run(url: str, room: str, role: str = "callee", token: str | None = Non
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.remove_signal_handler(signum)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover
+                signal.signal(signum, signal.SIG_IGN)  # it is stopping anyway: a late SIGTERM must not kill it mute
+            except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
                 pass
         if watching_stdin:
             loop.remove_reader(sys.stdin.fileno())
