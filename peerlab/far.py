@@ -144,7 +144,13 @@ class FarProcess:
             except TimeoutError:
                 raise WaitTimeout(ran_out()) from None
 
+    def _told(self) -> None:
+        """The learner was told it ended (an error said so): later interrupts need not say it again."""
+        if self in _running:
+            _running.remove(self)
+
     def _ended(self, waited_for: str) -> FarPeerEnded:
+        self._told()
         said = " / ".join(self.lines[-3:]) or "nothing"
         return FarPeerEnded(
             f"{self._name('The')} has ended ({_status(self.returncode)}) before {waited_for}; it printed: {said}. "
@@ -197,7 +203,8 @@ class FarProcess:
             raise self._ended(f"it joined room {self.room!r}")
         first = self.lines[0]
         if "could not join" in first or "cannot use" in first:
-            await self._finish(0.0)
+            await self._finish(LINE_WAIT)
+            self._told()
             raise FarPeerEnded(f"{self._name('The')} {first.split(': ', 1)[1]} ({_status(self.returncode)})",
                                returncode=self.returncode, lines=list(self.lines))
         self._read = max(self._read, 1)
