@@ -226,7 +226,9 @@ class FarProcess:
                 self.process.terminate()
             except ProcessLookupError:  # it ended just now
                 pass
-        await self._finish(timeout)
+        await interruptible(self._finish(timeout), Wait(
+            "notebook", f"{self._name()} to end", "it was sent SIGTERM and ends by itself (or with this kernel), "
+            "so run the cell again to wait again"))
         return self.lines[-1] if self.lines else ""
 
     async def _finish(self, timeout: float) -> None:

@@ -123,7 +123,14 @@ def test_interrupting_any_wait_shows_one_line_and_the_far_process_goes_on(kernel
          r"The notebook stopped waiting for the next line of the far callee \(python -m peerlab\.peer, pid \d+\) "
          r"after \d+\.\d s: the wait was interrupted\. Nothing is broken: the far process goes on, and what it "
          r"prints is kept for the next read, so run the cell again to wait again\."),
+        ("silent = await asyncio.start_server(lambda r, w: None, '127.0.0.1', 0)\n"  # answers no WebSocket join
+         "try:\n    await peerlab.join(f'ws://127.0.0.1:{silent.sockets[0].getsockname()[1]}/', room=ROOM)\n"
+         "finally:\n    silent.close()",
+         r"The caller stopped waiting for the server at ws://127\.0\.0\.1:\d+/ to let it join room 'lesson-05' "
+         r"after \d+\.\d s: the wait was interrupted\. Nothing is broken: it has not joined, so run the cell again "
+         r"to join\."),
     ]
+    kernel.ok("import asyncio", "imports")
     for code, words in waits:
         out = kernel.run(code, "a-wait", interrupt_after=1.0)
         assert out.error == "CancelledError" and len(out.traceback) == 1, out.traceback

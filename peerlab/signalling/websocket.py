@@ -29,6 +29,7 @@ from ..errors import (
     SignallingUnreachable,
     note,
 )
+from ..webrtc.interrupts import Wait, interruptible
 from .facts import FarSide
 from .messages import MESSAGE_TYPES, Message, other_role
 from .network import Frame, NetworkEndpoint
@@ -53,9 +54,11 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
     base, url_token = split_url(url)
     token = token if token is not None else url_token
     client = client_id or CLIENT_ID
+    joining = Wait(role, f"the server at {base} to let it join room {room!r}",
+                   "it has not joined, so run the cell again to join")
     try:
-        ws = await connect(join_url(base, room=room, role=role, client=client, token=token),
-                           open_timeout=timeout, compression=None, max_size=2**22)
+        ws = await interruptible(connect(join_url(base, room=room, role=role, client=client, token=token),
+                                         open_timeout=timeout, compression=None, max_size=2**22), joining)
     except InvalidStatus as exc:
         status = exc.response.status_code
         body = bytes(exc.response.body).decode(errors="replace").strip()
@@ -77,7 +80,10 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
             "Check the address and port it printed, and that both machines are on the same network.",
             url=base) from exc
     try:
-        first = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        first = json.loads(await interruptible(asyncio.wait_for(ws.recv(), timeout), joining))
+    except asyncio.CancelledError:
+        await asyncio.shield(ws.close())  # interrupted: leave nothing half-joined behind
+        raise
     except (TimeoutError, ConnectionClosed, ValueError) as exc:
         await ws.close()
         raise SignallingUnreachable(f"The server at {base} did not answer the {role}'s join of room {room!r} "
