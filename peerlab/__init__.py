@@ -7,6 +7,8 @@
   ``track`` event, :class:`RTCRtpTransceiver`, :class:`MediaStream`) and ``getStats()`` as a browser has them.
 - :class:`Promise` — a JavaScript-style Promise (``.then``/``.catch``), also awaitable;
   every asynchronous method of the connection returns one.
+- :func:`start_far_peer` — the far peer in a process of its own (``python -m peerlab.peer``),
+  started from a notebook, as lesson 05 does.
 - :func:`ice_servers` — the ICE servers a teacher or a hub sets in the environment
   (``PEERLAB_ICE_SERVERS``), ``[]`` on a laptop.
 - :mod:`peerlab.steps` — the guide's numbered steps, in English and Korean.
@@ -23,6 +25,7 @@ from .errors import (
     DescriptionModifiedError,
     DescriptionSyntaxError,
     DescriptionTypeError,
+    FarPeerEnded,
     FileLimitError,
     HeldCandidatesNote,
     InvalidCandidateError,
@@ -52,6 +55,7 @@ from .errors import (
     UnreadableMessage,
     WaitTimeout,
 )
+from .far import FarProcess, start_far_peer
 from .signalling.endpoint import SignallingEndpoint
 from .signalling.loopback import Loopback
 from .signalling.server import SignallingServer, serve
@@ -120,6 +124,9 @@ __all__ = [
     "RTCTrackEvent",
     "ScriptedPeer",
     "ScriptedPeerError",
+    "FarPeerEnded",
+    "FarProcess",
+    "start_far_peer",
     "SignallingClosed",
     "SignallingError",
     "SignallingTimeout",

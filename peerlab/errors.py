@@ -35,6 +35,8 @@ The tree (as websockets' ``exceptions.py`` draws its own)::
     ├── FileLimitError              the process may open no more files (also an OSError)
     ├── ScriptedPeerError           the peer peerlab plays (play_callee, play_caller) cannot start or
     │                               failed; receive() on the learner's side raises it at once
+    ├── FarPeerEnded                the far peer's process (python -m peerlab.peer) ended, or could not
+    │                               join, before it printed the line waited for (``returncode``, ``lines``)
     ├── MessageHandlerError         an on("message") handler raised; the next receive() or send() raises it
     ├── StepCheckFailed             a step check (peerlab.check) found the step not done
     ├── BrowserUnavailable          no page holds the browser peer (also a TimeoutError)
@@ -89,6 +91,7 @@ __all__ = [
     "ConnectionFailed",
     "WaitTimeout",
     "ScriptedPeerError",
+    "FarPeerEnded",
     "MessageHandlerError",
     "ServerStartError",
     "SignallingUnreachable",
@@ -346,6 +349,18 @@ class ScriptedPeerError(PeerlabError):
     def _render_traceback_(self) -> list[str]:
         """The message already quotes the scripted peer's error: one line is enough."""
         return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class FarPeerEnded(PeerlabError):
+    """The far peer's process (``peerlab.start_far_peer``) ended before it printed what was waited for.
+
+    ``returncode`` is its exit status (negative: the signal that killed it); ``lines`` what it printed.
+    """
+
+    def __init__(self, message: str, *, returncode: int | None, lines: list[str]) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.lines = lines
 
 
 class MessageHandlerError(PeerlabError):

@@ -17,6 +17,8 @@ from peerlab.signalling.facts import REASONS, FarSide, Taken, WaitFacts
 from peerlab.signalling.hooks import Hooks, NoPlaces, hooks, install, plain_words
 from peerlab.signalling.transcript import Transcript
 from peerlab.teaching.explain import explain, install_hooks, interrupted_line
+from peerlab.webrtc import interrupts
+from peerlab.webrtc.interrupts import Wait
 
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
 OFFER = {"type": "offer", "data": {"type": "offer", "sdp": SDP}}
@@ -145,7 +147,7 @@ async def test_interrupting_a_wait_says_the_same_line_on_every_transport(transpo
             await waiting
     assert len(notes) == 1 and str(notes[0].message).startswith(
         "The caller stopped waiting for an 'answer' message (caller step 7) after 0.")
-    assert interrupted_line("callee", "offer", 1.25).startswith(
+    assert interrupted_line(Wait("callee", "an 'offer' message", message="offer"), 1.25).startswith(
         "The callee stopped waiting for an 'offer' message (callee step 2) after 1.2 s")
 
 
@@ -154,11 +156,12 @@ async def test_interrupting_a_wait_says_the_same_line_on_every_transport(transpo
 @pytest.fixture
 def no_teaching() -> AsyncIterator[None]:
     """Signalling's own hooks, as if the teaching layer had not installed its own."""
-    teaching = install(Hooks())
+    teaching, words = install(Hooks()), interrupts.install(interrupts.InterruptHooks())
     try:
         yield
     finally:
         install(teaching)
+        interrupts.install(words)
 
 
 def test_peerlab_installs_the_teaching_layers_hooks():

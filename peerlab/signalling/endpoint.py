@@ -44,6 +44,10 @@ class Player(Protocol):
     def stop(self) -> asyncio.Future[None] | None:
         """Stop playing and close its connection in the background; the future ends when done."""
 
+    def signalling_ended(self) -> None:
+        """Its signalling service ended: stop playing (its connection closes, unless it was asked to
+        keep a connected one: the server is not on the data channel's path)."""
+
 
 @runtime_checkable
 class SignallingEndpoint(Protocol):

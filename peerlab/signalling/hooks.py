@@ -9,13 +9,14 @@ objects and never the other way round. Without the teaching layer:
   "The caller waited 10 s for an 'answer' message and none came.";
 - ``receive()`` runs in no notebook cell (no wait is kept awake for the stop button, and nothing
   is "taken by an earlier run of this cell");
-- an interrupted wait raises ``CancelledError``, and nothing is said;
-- a new :class:`~peerlab.signalling.loopback.Loopback` replaces none.
+- an interrupted wait raises ``CancelledError``, and nothing is said (every peerlab wait, this
+  layer's ``receive()`` among them, is interrupted alike: :mod:`peerlab.webrtc.interrupts`);
+- a new :class:`~peerlab.signalling.loopback.Loopback` replaces none, and :func:`~peerlab.serve` always
+  starts a new server (in a notebook, a re-run set-up cell gets the server its last run started).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -32,6 +33,10 @@ class Places(Protocol):
         """Where a new object belongs (its ``name``, or the notebook cell making it); None: nowhere."""
         ...
 
+    def at(self, place: Hashable | None) -> Any | None:
+        """The object at ``place`` now, if any."""
+        ...
+
     def swap(self, place: Hashable | None, new: Any) -> Any | None:
         """Put ``new`` at ``place``; return the object it replaces, if any."""
         ...
@@ -45,6 +50,9 @@ class NoPlaces:
     """No object replaces another: what signalling does without the teaching layer."""
 
     def place(self, name: str | None = None) -> None:
+        return None
+
+    def at(self, place: Hashable | None) -> None:
         return None
 
     def swap(self, place: Hashable | None, new: Any) -> None:
@@ -67,10 +75,6 @@ def no_cell() -> Hashable | None:
     return None
 
 
-def say_nothing(receiver: str, kind: str | None, elapsed: float, cancelled: asyncio.CancelledError) -> None:
-    """An interrupted wait raises its ``CancelledError``; nothing more is said."""
-
-
 @dataclass(frozen=True)
 class Hooks:
     """The hooks signalling calls; each defaults to what signalling does on its own."""
@@ -79,10 +83,10 @@ class Hooks:
     explain: Callable[[WaitFacts], str] = plain_words
     #: the key of the notebook cell whose code runs now, or None
     cell: Callable[[], Hashable | None] = no_cell
-    #: told when ``receive()`` on ``receiver``, waiting ``elapsed`` s for ``kind``, was interrupted
-    interrupted: Callable[[str, str | None, float, asyncio.CancelledError], None] = say_nothing
     #: which Loopback a new one replaces
     loopbacks: Places = field(default_factory=NoPlaces)
+    #: which running server ``serve()`` gives again (a re-run set-up cell), or closes first
+    servers: Places = field(default_factory=NoPlaces)
 
 
 _installed = Hooks()

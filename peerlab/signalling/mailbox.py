@@ -17,10 +17,10 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
 
 from ..defaults import DEFAULT_WAIT
 from ..errors import MessageHandlerError, SignallingError, SignallingTimeout
+from ..webrtc.interrupts import Wait, interruptible
 from .endpoint import Player
 from .facts import FarSide, Taken, WaitFacts
 from .handlers import MessageHandlers
@@ -30,17 +30,8 @@ from .transcript import Transcript
 
 __all__ = ["Mailbox"]
 
-# ipykernel turns the stop button into a callback scheduled from its SIGINT handler without waking
-# the loop (tornado's add_callback sees the running loop and skips call_soon_threadsafe), so an
-# idle loop would notice the interrupt only when the wait's own timeout fires. A notebook cell's
-# wait therefore wakes the loop this often, so that stop works at once.
-_WAKE_EVERY = 0.1
-
-
-def _keep_awake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        loop.call_later(_WAKE_EVERY, _keep_awake, loop, future)
-
+# What an interrupted receive() leaves as it was (peerlab.webrtc.interrupts says it when the stop button stops one).
+_KEPT = "a message that arrives meanwhile is kept for the next receive(), so run the cell again to wait again"
 
 @dataclass(eq=False)
 class _Waiter:
@@ -103,18 +94,14 @@ class Mailbox(MessageHandlers):
         waiter = _Waiter(type, loop.create_future(), cell)
         self._waiters.append(waiter)
         timer = None if timeout is None else loop.call_later(timeout, self._expire, waiter, timeout)
-        started = loop.time()
-        if cell is not None:
-            _keep_awake(loop, waiter.future)
         for watcher in list(self._wait_watchers):
             watcher(type)
         try:
-            return await waiter.future
-        except asyncio.CancelledError as cancelled:
+            return await interruptible(waiter.future, Wait(self.name, a_message(type), _KEPT, message=type))
+        except asyncio.CancelledError:
             future = waiter.future
             if future.done() and not future.cancelled() and future.exception() is None:
                 self._untake(future.result())  # it arrived just as the wait was stopped: keep it
-            hooks().interrupted(self.name, type, loop.time() - started, cancelled)
             raise
         finally:
             if timer is not None:

@@ -173,7 +173,7 @@ class NetworkEndpoint(Mailbox):
         if self._closed is None:
             self._closed = error
             if self._player is not None:
-                self._player.stop()  # a scripted peer plays as long as its signalling is open
+                self._player.signalling_ended()  # a scripted peer plays as long as its signalling is open
         self._fail_waiters(self._closed)
 
     async def _read(self) -> None:

@@ -38,13 +38,15 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from ..errors import ServerStartError
+from ..errors import PeerlabNote, ServerStartError, note
+from .hooks import hooks
 from .messages import MESSAGE_TYPES, REPORT_TYPES, ROLES, check_message, other_role
-from .server_wire import CloseCode, check_name
+from .server_wire import CloseCode, check_name, split_url
 from .status_page import STATUS_PAGE, room_state
 from .turn import DEFAULT_TTL, check_ice_urls, ice_servers
 
 __all__ = [
+    "served_here",
     "SignallingServer", "Limits", "serve", "DEFAULT_HOST", "DEFAULT_PORT", "MAX_MESSAGE_BYTES",
     "HARD_FRAME_BYTES", "MESSAGES_PER_SECOND", "BURST", "MAX_ROOMS", "MAX_CLIENTS", "IDLE_TIMEOUT",
     "HOLD_LIMIT", "OUTBOX_LIMIT", "local_addresses",
@@ -200,6 +202,7 @@ class SignallingServer:
         self._server: Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()  # closing sockets in the background
         self._stopping = False
+        self._asked: tuple[Any, ...] = ()  # what serve() was asked for: a re-run cell asking the same gets it again
         self._started = time.monotonic()
         self.relayed = 0     # messages delivered to the far side, over the server's life
         self.undelivered = 0
@@ -241,9 +244,15 @@ class SignallingServer:
             "rooms": [self._room_status(room, now) for room in sorted(self._rooms.values(), key=lambda r: r.name)],
         }
 
+    @property
+    def closed(self) -> bool:
+        """Whether it was closed (or never started)."""
+        return self._stopping or self._server is None or not self._server.is_serving()
+
     async def close(self) -> None:
-        """Stop: every client's socket closes with 1001 and the reason "peerlab serve stopped"."""
+        """Stop: every client's socket closes with 1001 and the reason "peerlab serve stopped". Twice is fine."""
         self._stopping = True
+        hooks().servers.forget(self)
         if self._server is not None:
             self._server.close(code=CloseCode.GOING_AWAY, reason=STOPPED_REASON)
             await self._server.wait_closed()
@@ -698,14 +707,44 @@ async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, token: str |
     ``stun_urls`` and ``turn_urls`` (``"turn:HOST:3478"``, ``"turn:HOST:3478?transport=tcp"``) with
     ``turn_secret`` (the TURN server's ``static-auth-secret``) put ``iceServers`` in every client's
     ``joined`` message, the TURN entry with credentials valid ``turn_ttl`` seconds.
+
+    In a notebook, a cell run again gets the server its last run started, if that one still runs
+    and was asked for the same (a lesson's set-up cell run twice starts no second server); asked
+    for something else, the earlier one is closed first. Either way a note says so.
     """
     unknown = set(limits) - set(Limits.__dataclass_fields__)
     if unknown:
         raise TypeError(f"serve() has no cap named {', '.join(sorted(unknown))}; "
                         f"the caps are {', '.join(Limits.__dataclass_fields__)}")
+    asked = (host, port, token, tuple(types), tuple(stun_urls), tuple(turn_urls), turn_secret, turn_ttl,
+             tuple(sorted(limits.items())))
+    places = hooks().servers
+    place = places.place()
+    earlier = places.at(place)
+    if isinstance(earlier, SignallingServer) and not earlier.closed:
+        if earlier._asked == asked:
+            note(f"The signalling server this cell started before still runs at {earlier.url}: peerlab.serve() "
+                 "gives it again rather than start a second one, so whoever joined it stays. To start a "
+                 "fresh one, await server.close() first.", PeerlabNote)
+            return earlier
+        await earlier.close()
+        note(f"The signalling server this cell started before, at {earlier.url}, was closed first, since this run "
+             "starts one with other settings.", PeerlabNote)
     if token is None and host not in ("127.0.0.1", "localhost", "::1"):
         token = secrets.token_urlsafe(16)
     server = SignallingServer(host, port, token, Limits(**limits), tuple(types), stun_urls=stun_urls,
                               turn_urls=turn_urls, turn_secret=turn_secret, turn_ttl=turn_ttl)
     await server._start()
+    server._asked = asked
+    places.swap(place, server)
+    for url in {server.url, *server.urls}:
+        _here[split_url(url)[0]] = server
     return server
+
+
+_here: dict[str, SignallingServer] = {}  # the URL (no token) of each server this process started -> it
+
+
+def served_here(url: str) -> SignallingServer | None:
+    """The server at ``url`` if this process started it (running or closed since), else None."""
+    return _here.get(split_url(url)[0])

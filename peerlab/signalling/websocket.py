@@ -39,9 +39,11 @@ from ..errors import (
 )
 from ..webrtc.connection import RTCPeerConnection, connection_of
 from ..webrtc.events import LogEntry
+from ..webrtc.interrupts import Wait, interruptible
 from .facts import FarSide
 from .messages import MESSAGE_TYPES, REPORT_TYPES, Message, encode, other_role
 from .network import Frame, NetworkEndpoint
+from .server import served_here
 from .server_wire import SERVER_TYPES, CloseCode, join_url, split_url
 
 __all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "read_frame", "far_presence", "refusal", "closed_error"]
@@ -62,9 +64,11 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
     base, url_token = split_url(url)
     token = token if token is not None else url_token
     client = client_id or CLIENT_ID
+    joining = Wait(role, f"the server at {base} to let it join room {room!r}",
+                   "it has not joined, so run the cell again to join")
     try:
-        ws = await connect(join_url(base, room=room, role=role, client=client, token=token),
-                           open_timeout=timeout, compression=None, max_size=2**22)
+        ws = await interruptible(connect(join_url(base, room=room, role=role, client=client, token=token),
+                                         open_timeout=timeout, compression=None, max_size=2**22), joining)
     except InvalidStatus as exc:
         status = exc.response.status_code
         body = bytes(exc.response.body).decode(errors="replace").strip()
@@ -75,12 +79,21 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
         raise SignallingUnreachable(f"{url!r} is not a WebSocket URL: it looks like ws://HOST:PORT/, as "
                                     "`peerlab serve` prints it.", url=base) from exc
     except (TimeoutError, OSError, InvalidHandshake) as exc:
+        ours = served_here(base)
+        if ours is not None and ours.closed:
+            raise SignallingUnreachable(
+                f"Nothing answers at {base}: the signalling server this kernel started there (peerlab.serve) "
+                "was closed. Re-run the cell that started it (a lesson's set-up cell) for a new one, then this "
+                "cell.", url=base) from exc
         raise SignallingUnreachable(
             f"Nothing answers at {base} ({type(exc).__name__}: {exc}). Is `peerlab serve` running there? "
             "Check the address and port it printed, and that both machines are on the same network.",
             url=base) from exc
     try:
-        first = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        first = json.loads(await interruptible(asyncio.wait_for(ws.recv(), timeout), joining))
+    except asyncio.CancelledError:
+        await asyncio.shield(ws.close())  # interrupted: leave nothing half-joined behind
+        raise
     except (TimeoutError, ConnectionClosed, ValueError) as exc:
         await ws.close()
         raise SignallingUnreachable(f"The server at {base} did not answer the {role}'s join of room {room!r} "
@@ -143,11 +156,12 @@ def refusal(data: dict[str, Any], url: str) -> MessageRefused:
 
 
 def closed_error(code: int | None, reason: str, url: str, room: str, role: str,
-                 token: str | None = None) -> SignallingClosed:
+                 token: str | None = None, *, here: bool = False) -> SignallingClosed:
     """Why the socket closed (its close ``code`` and ``reason``), and what to do, in the words a learner needs.
 
     ``url`` is the server's URL without its query; the join to run again carries ``token`` (a server
-    with a token refuses a URL without it).
+    with a token refuses a URL without it). ``here``: this process started the server
+    (``peerlab.serve`` in the learner's own kernel).
     """
     where = f"room {room!r} on {url}"
     again = f"peerlab.join({join_again_url(url, token)!r}, room={room!r}, role={role!r})"
@@ -160,6 +174,12 @@ def closed_error(code: int | None, reason: str, url: str, room: str, role: str,
     if code == CloseCode.POLICY:
         return SignallingClosed(f"the server closed this connection to {where}: {reason}. Read what it "
                                 f"sends (receive()), then join again: await {again}.")
+    if here and code == CloseCode.GOING_AWAY:
+        return SignallingClosed(
+            f"the signalling server at {url}, which this kernel started (peerlab.serve), was closed, so nothing "
+            f"more comes in {where}. A connection already made goes on without it (the server is not on the "
+            "data channel's path). For new signalling, re-run the cell that started the server (a lesson's "
+            "set-up cell), then your join cell.")
     return SignallingClosed(
         f"the signalling server at {url} stopped or the connection to it was lost "
         f"(close code {code}{', ' + repr(reason) if reason else ''}), so nothing more comes in {where}. "
@@ -279,7 +299,8 @@ class WebSocketEndpoint(NetworkEndpoint):
         except ConnectionClosed:
             pass
         ws = self._ws
-        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name, self._token)
+        return closed_error(ws.close_code, ws.close_reason or "", self.url, self.room, self.name, self._token,
+                            here=served_here(self.url) is not None)
 
     async def _write_frame(self, frame: Frame) -> bool:
         try:

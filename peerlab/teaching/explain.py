@@ -5,29 +5,35 @@ Signalling decides which case a wait that runs out is, from facts every transpor
 comes first, an earlier ``receive()`` took the message, each side waits for the other, or it was
 not sent. This module words each case in the guide's steps (:mod:`.steps`), so a wait on the
 Loopback, on ``peerlab serve`` or on aiortc's TCP wire reads the same for the same facts, and
-says in one line what an interrupted wait was for.
+says in one line what an interrupted wait was for: any of peerlab's waits, since they all go
+through :mod:`peerlab.webrtc.interrupts`.
 
 :func:`install_hooks` puts these words, and :mod:`.rerun`'s notebook cells, into signalling's
-hooks (:mod:`peerlab.signalling.hooks`); peerlab does that when it is imported.
+hooks (:mod:`peerlab.signalling.hooks`) and the interrupt hooks (:mod:`peerlab.webrtc.interrupts`);
+peerlab does that when it is imported.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import cast
 
 from ..errors import PeerlabNote, note
 from ..signalling.facts import WaitFacts
 from ..signalling.hooks import Hooks, install
 from ..signalling.messages import a_message
-from .rerun import Replacements, cell_key, show_instead_of_traceback
+from ..webrtc import interrupts
+from ..webrtc.interrupts import Wait
+from .rerun import Replacements, cell_key, current_cell, show_instead_of_traceback
 from .steps import Side, sender_of, step
 
-__all__ = ["explain", "interrupted_line", "say_interrupted", "install_hooks"]
+__all__ = ["explain", "interrupted_line", "also_when_interrupted", "say_interrupted", "install_hooks"]
 
 # The step of each side that waits for each kind of message (for the interrupt line).
 _WAITING_STEP = {("caller", "answer"): 7, ("caller", "candidate"): 8,
                  ("callee", "offer"): 2, ("callee", "candidate"): 7}
+_watchers: list[Callable[[], str]] = []  # what else an interrupted wait's line says (also_when_interrupted)
 
 
 def _join(*parts: str) -> str:
@@ -83,23 +89,43 @@ def _consumed(facts: WaitFacts) -> str:
     return f"The {kind!r} messages the {far} sent were already received by {by}, and no other is on its way."
 
 
-def interrupted_line(receiver: str, kind: str | None, elapsed: float) -> str:
-    """What an interrupted wait was for, and that nothing is broken, in one line."""
-    number = _WAITING_STEP.get((receiver, kind or ""))
-    label = f" ({step(cast(Side, receiver), number).label})" if number else ""
-    return (f"The {receiver} stopped waiting for {a_message(kind)}{label} after {elapsed:.1f} s: the wait was "
-            "interrupted. Nothing is broken: a message that arrives meanwhile is kept for the next "
-            "receive(), so run the cell again to wait again.")
+def interrupted_line(wait: Wait, elapsed: float) -> str:
+    """What an interrupted wait was for, and that nothing is broken, in one line (with what the
+    watchers added by :func:`also_when_interrupted` say, such as whether a far process still runs)."""
+    number = _WAITING_STEP.get((wait.who, wait.message)) if wait.message else None
+    label = f" ({step(cast(Side, wait.who), number).label})" if number else ""
+    what = f" for {wait.what}{label}" if wait.what else ""
+    extra = [words for words in (watcher() for watcher in list(_watchers)) if words]
+    return _join(f"The {wait.who} stopped waiting{what} after {elapsed:.1f} s: the wait was interrupted. "
+                 f"Nothing is broken: {wait.meanwhile}.", *extra)
 
 
-def say_interrupted(receiver: str, kind: str | None, elapsed: float, cancelled: asyncio.CancelledError) -> None:
+def also_when_interrupted(words: Callable[[], str]) -> Callable[[], None]:
+    """Add ``words()`` (a sentence, or "" for none) to every interrupted wait's line from now on, e.g.
+    whether a far peer's process still runs; returns the function that stops it."""
+    _watchers.append(words)
+
+    def stop() -> None:
+        if words in _watchers:
+            _watchers.remove(words)
+
+    return stop
+
+
+def say_interrupted(wait: Wait, elapsed: float, cancelled: asyncio.CancelledError) -> None:
     """Say :func:`interrupted_line`: in a notebook cell instead of the CancelledError's traceback
     (:func:`~.rerun.show_instead_of_traceback`), elsewhere as a note."""
-    line = interrupted_line(receiver, kind, elapsed)
+    line = interrupted_line(wait, elapsed)
     if not show_instead_of_traceback(cancelled, line):
         note(line, PeerlabNote)
 
 
+def in_cell() -> bool:
+    """Whether the code running now runs in a notebook cell (its waits keep the loop awake for the stop button)."""
+    return current_cell() is not None
+
+
 def install_hooks() -> Hooks:
     """Put the teaching layer's words and notebook cells into signalling; return the hooks they replace."""
-    return install(Hooks(explain=explain, cell=cell_key, interrupted=say_interrupted, loopbacks=Replacements()))
+    interrupts.install(interrupts.InterruptHooks(in_cell=in_cell, interrupted=say_interrupted))
+    return install(Hooks(explain=explain, cell=cell_key, loopbacks=Replacements(), servers=Replacements()))

@@ -90,6 +90,10 @@ class Replacements(Generic[T]):
         self._runs[cell.key] = (cell.run, made + 1)
         return ("cell", cell.key, made)
 
+    def at(self, place: Hashable | None) -> T | None:
+        """The object at ``place`` now, if any."""
+        return None if place is None else self._latest.get(place)
+
     def swap(self, place: Hashable | None, new: T) -> T | None:
         """Put ``new`` at ``place``; return what was there before (the object it replaces), if any."""
         if place is None:

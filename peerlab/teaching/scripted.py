@@ -83,7 +83,7 @@ class ScriptedPeer:
 
     def __init__(self, role: str, endpoint: PlayableEndpoint, *, configuration: Any = None,
                  add_candidates: bool = True, send_candidates: bool = True,
-                 report: Callable[[str], Any] | None = None) -> None:
+                 report: Callable[[str], Any] | None = None, outlive_signalling: bool = False) -> None:
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -97,6 +97,8 @@ class ScriptedPeer:
         self.add_candidates = add_candidates
         self.send_candidates = send_candidates
         self.report = report  # called with one line per step it plays (python -m peerlab.peer prints them)
+        # keep a connected connection (and its echo) when the signalling service ends: python -m peerlab.peer does
+        self.outlive_signalling = outlive_signalling
         # the learner's endpoint, when it is in this process (a Loopback): None across a network
         self._learner: LearnerSide | None = endpoint.learner()
         self.pc: RTCPeerConnection | None = None
@@ -171,6 +173,21 @@ class ScriptedPeer:
             self._stopping.add_done_callback(_closing.discard)
         return self._stopping
 
+    def signalling_ended(self) -> None:
+        """Its signalling service ended: it stops playing. Its connection closes too, unless it is
+        ``connected`` and the peer was made with ``outlive_signalling=True``: then the connection and
+        its echo go on (the server is not on the data channel's path) until ``close()``."""
+        pc = self.pc
+        if not (self.outlive_signalling and pc is not None and pc.connectionState == "connected"):
+            self.stop()
+            return
+        if self._stopping is None and self._phase != "connected-alone":
+            self.endpoint.detach(self)
+            self._queue.clear()
+            for job in self._jobs:
+                job.cancel()
+            self._phase = "connected-alone"
+
     # -- what the signalling service asks (peerlab.signalling.loopback.Player) ------------
 
     def deliver(self, message: Message) -> None:
@@ -221,6 +238,8 @@ class ScriptedPeer:
             ("caller", "offering"): "is making its offer",
             ("caller", "offered"): "sent its offer and is waiting for the answer",
             ("caller", "answered"): f"has the callee's answer; its connection is {state!r}",
+            ("callee", "connected-alone"): f"lost its signalling service; its connection is {state!r}",
+            ("caller", "connected-alone"): f"lost its signalling service; its connection is {state!r}",
         }.get((self.role, self._phase), "has stopped (it was closed, or its signalling service was)")
         if self._phase == "failed":
             words = "has failed"
@@ -514,22 +533,26 @@ def _play(role: str, endpoint: PlayableEndpoint, **options: Any) -> ScriptedPeer
 
 
 def play_callee(endpoint: PlayableEndpoint, *, configuration: Any = None, add_candidates: bool = True,
-                send_candidates: bool = True, report: Callable[[str], Any] | None = None) -> ScriptedPeer:
+                send_candidates: bool = True, report: Callable[[str], Any] | None = None,
+                outlive_signalling: bool = False) -> ScriptedPeer:
     """Play the callee's seven steps on ``endpoint`` (usually ``loopback.callee``), in the background.
 
     It answers every new offer. ``add_candidates=False`` skips its step 7;
     ``send_candidates=False`` its steps 5-6: for the lessons' "what if" section.
+    ``outlive_signalling=True`` keeps a connected connection when the signalling service ends.
     """
-    return _play("callee", endpoint, configuration=configuration,
-                 add_candidates=add_candidates, send_candidates=send_candidates, report=report)
+    return _play("callee", endpoint, configuration=configuration, add_candidates=add_candidates,
+                 send_candidates=send_candidates, report=report, outlive_signalling=outlive_signalling)
 
 
 def play_caller(endpoint: PlayableEndpoint, *, configuration: Any = None, add_candidates: bool = True,
-                send_candidates: bool = True, report: Callable[[str], Any] | None = None) -> ScriptedPeer:
+                send_candidates: bool = True, report: Callable[[str], Any] | None = None,
+                outlive_signalling: bool = False) -> ScriptedPeer:
     """Play the caller's eight steps on ``endpoint`` (usually ``loopback.caller``), in the background.
 
     It creates a data channel named ``"chat"`` before its offer and echoes what it receives,
     and offers again when the learner's callee starts over (see the module's notes).
+    ``outlive_signalling=True`` keeps a connected connection when the signalling service ends.
     """
-    return _play("caller", endpoint, configuration=configuration,
-                 add_candidates=add_candidates, send_candidates=send_candidates, report=report)
+    return _play("caller", endpoint, configuration=configuration, add_candidates=add_candidates,
+                 send_candidates=send_candidates, report=report, outlive_signalling=outlive_signalling)

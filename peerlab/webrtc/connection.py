@@ -64,7 +64,7 @@ from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog
 from .internals import ice_remote_candidates
 from .negotiation import NegotiationNeeded, negotiation_needed
-from .promise import Promise, promising, queue_task
+from .promise import Promise, promising, queue_task, waits_for
 from .rtp import MediaStream, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, RTCTrackEvent
 from .sctp import RTCSctpTransport
 from .sdp import (
@@ -79,7 +79,15 @@ from .sdp import (
 from .stats import RTCStatsReport, StatsIds, collect_stats, selector_of
 from .transceivers import Transceivers
 from .trickle import RTCPeerConnectionIceEvent, Trickle
-from .waiting import STATE_VALUES, STATES, PeerConnectionBase, state_reached, until
+from .waiting import (
+    STATE_VALUES,
+    STATES,
+    PeerConnectionBase,
+    candidates_wait,
+    state_reached,
+    state_wait,
+    until,
+)
 
 __all__ = ["RTCPeerConnection", "RTCPeerConnectionIceEvent", "RTCDataChannelEvent", "RTCTrackEvent",
            "DEFAULT_WAIT", "STATES", "STATE_VALUES", "open_connections", "connection_of"]
@@ -673,6 +681,7 @@ class RTCPeerConnection(PeerConnectionBase):
     # -- peerlab's waits -----------------------------------------------------
 
     @promising
+    @waits_for(state_wait)
     async def wait_for_state(self, state: str = "connected", *, attribute: str = "connectionState",
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``.
@@ -686,6 +695,7 @@ class RTCPeerConnection(PeerConnectionBase):
             wording.current().diagnose(self)))
 
     @promising
+    @waits_for(candidates_wait)
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
         """Wait until the last ``icecandidate`` event (``candidate`` = None) reached the listeners.
 

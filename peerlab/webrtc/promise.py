@@ -38,9 +38,10 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar, cast
 
 from ..errors import PromiseNotAwaitedError, PromiseRejectedError
+from . import interrupts
 from .limits import explain_file_limit
 
-__all__ = ["Promise", "promising", "queue_task"]
+__all__ = ["Promise", "promising", "waits_for", "queue_task"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -183,6 +184,7 @@ class Promise(Generic[T]):
         self._callbacks: list[Callable[[], None]] = []
         self._handled = False  # someone will see the rejection: no "Uncaught (in promise)"
         self._reported = False  # "Uncaught (in promise)" was shown: never twice
+        self._wait: interrupts.Wait | None = None  # what awaiting it waits for, said if the stop button stops it
 
     # -- state ---------------------------------------------------------------
 
@@ -390,6 +392,8 @@ class Promise(Generic[T]):
                 future.set_exception(_raisable(self._result))
 
         self.on_settled(copy)
+        if self._wait is not None and interrupts.hooks().in_cell():  # the stop button stops the cell's await
+            return cast(T, (yield from interrupts.interruptible(future, self._wait).__await__()))
         return cast(T, (yield from future.__await__()))
 
     # -- static methods ------------------------------------------------------
@@ -482,11 +486,37 @@ class Promise(Generic[T]):
 def promising(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Promise[T]]:
     """Make an ``async def`` return a :class:`Promise`, as the browser's methods do.
 
-    The work starts at the call, as in JavaScript; ``await`` and ``.then()`` both work.
+    The work starts at the call, as in JavaScript; ``await`` and ``.then()`` both work. Awaited
+    in a notebook cell, the stop button stops the await (the work goes on) and one line says what
+    it waited for (:mod:`peerlab.webrtc.interrupts`): ``the caller stopped waiting for
+    setRemoteDescription()``, or what :func:`waits_for` gave the method.
     """
+    describe = cast("Callable[..., interrupts.Wait] | None", getattr(method, _DESCRIBE, None))
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Promise[T]:
-        return Promise.resolve(method(*args, **kwargs))
+        promise: Promise[T] = Promise.resolve(method(*args, **kwargs))
+        if promise._wait is None:
+            if describe is not None:
+                promise._wait = describe(*args, **kwargs)
+            else:
+                who = str(getattr(args[0], "name", "") or "peer") if args else "peer"
+                promise._wait = interrupts.Wait(who, f"{method.__name__}()", f"{method.__name__}() goes on in the "
+                                                "background, so look at the states before you run the cell again")
+        return promise
 
     return wrapper
+
+
+_DESCRIBE = "_peerlab_waits_for"
+
+
+def waits_for(describe: Callable[..., interrupts.Wait]) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Say what a :func:`promising` method waits for (called with the method's arguments), for the
+    line an interrupted await shows; put it under ``@promising``."""
+
+    def mark(method: Callable[P, T]) -> Callable[P, T]:
+        setattr(method, _DESCRIBE, describe)
+        return method
+
+    return mark

@@ -20,10 +20,11 @@ from typing import Any, Protocol, TypeVar
 
 from ..errors import ConnectionFailed, PeerlabError, WaitTimeout
 from .events import EventHandler, EventLog, EventTarget
+from .interrupts import Wait
 from .promise import Promise
 
 __all__ = ["STATES", "STATE_VALUES", "Waitable", "PeerConnectionBase", "state_reached", "until",
-           "raise_listener_error"]
+           "raise_listener_error", "state_wait", "candidates_wait"]
 
 STATES = ("signalingState", "iceGatheringState", "iceConnectionState", "connectionState")
 # The values each state can take in a browser (aiortc never reports some of them).
@@ -68,6 +69,18 @@ def state_reached(pc: Any, attribute: str, state: str,
         return False
 
     return reached
+
+
+def state_wait(pc: Any, state: str = "connected", *, attribute: str = "connectionState", **_: Any) -> Wait:
+    """What ``wait_for_state()`` waits for, in the words an interrupted wait shows."""
+    return Wait(pc.name, f"{attribute} {state!r}",
+                "the connection goes on in the background, so run the cell again to wait again")
+
+
+def candidates_wait(pc: Any, **_: Any) -> Wait:
+    """What ``wait_for_end_of_candidates()`` waits for, in the words an interrupted wait shows."""
+    return Wait(pc.name, "its end-of-candidates (the last icecandidate event)",
+                "gathering goes on in the background, so run the cell again to wait again")
 
 
 def raise_listener_error(pc: Waitable) -> None:
