@@ -3,8 +3,7 @@
 Lesson 07 waits for events it sets up in its own cells (``bufferedamountlow``, a message in a
 queue, ``close`` at both ends). ``asyncio.wait_for`` would end such a wait with a bare
 ``TimeoutError:``; :func:`wait_for` ends it with a :class:`~peerlab.errors.WaitTimeout` that
-says what did not come, and, when the stop button interrupts it in a notebook cell, with one
-line instead of asyncio's traceback.
+says what did not come, and the stop button ends it with the one line every peerlab wait gives.
 
 Both peers of a lesson live in one kernel, so the far side's end of a channel is found, not
 handed over: :func:`far_end` pairs the two ends by their SCTP stream ``id``, which a cell run
@@ -18,52 +17,28 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from ..defaults import DEFAULT_WAIT
-from ..errors import PeerlabNote, StepOrderError, WaitTimeout, note
+from ..errors import StepOrderError, WaitTimeout
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.datachannel import RTCDataChannel
-from .rerun import current_cell, show_instead_of_traceback
+from ..webrtc.interrupts import Wait, interruptible
 
-__all__ = ["wait_for", "far_end", "interrupted_wait_line"]
+__all__ = ["wait_for", "far_end"]
 
 T = TypeVar("T")
-
-# ipykernel notices the stop button only when its loop wakes (see peerlab.signalling.mailbox):
-# a wait in a notebook cell wakes it this often, so that an interrupt stops the wait at once.
-_WAKE_EVERY = 0.1
-
-
-def _keep_awake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        loop.call_later(_WAKE_EVERY, _keep_awake, loop, future)
-
-
-def interrupted_wait_line(what: str, elapsed: float) -> str:
-    """What an interrupted :func:`wait_for` waited for, and that nothing is broken, in one line."""
-    return (f"stopped waiting for {what} after {elapsed:.1f} s: the wait was interrupted. Nothing is broken: "
-            "run the cell again to wait again.")
 
 
 async def wait_for(awaitable: Awaitable[T], timeout: float, what: str, hint: str = "") -> T:
     """``asyncio.wait_for(awaitable, timeout)`` with words: a :class:`WaitTimeout` naming ``what`` it waited for.
 
     ``what`` is what should have come ("the bufferedamountlow event on 'bulk'"); ``hint``, if
-    given, follows it: what to do ("the cell above sends it: run it first"). Interrupted in a
-    notebook cell (the stop button), the cell shows one line saying what it waited for.
+    given, follows it: what to do ("the cell above sends it: run it first"). The stop button ends it
+    as every peerlab wait (:func:`~peerlab.webrtc.interrupts.interruptible`): one line saying what
+    the cell waited for.
     """
-    loop = asyncio.get_running_loop()
-    future = asyncio.ensure_future(awaitable)
-    started = loop.time()
-    if current_cell() is not None:
-        _keep_awake(loop, future)
     try:
-        return await asyncio.wait_for(future, timeout)
+        return await interruptible(asyncio.wait_for(awaitable, timeout), Wait("cell", what))
     except TimeoutError:
         raise WaitTimeout(f"{what} did not come within {timeout:g} s" + (f": {hint}" if hint else "")) from None
-    except asyncio.CancelledError as cancelled:
-        line = interrupted_wait_line(what, loop.time() - started)
-        if current_cell() is not None and not show_instead_of_traceback(cancelled, line):
-            note(line, PeerlabNote)
-        raise
 
 
 def _matching(pc: RTCPeerConnection, channel: RTCDataChannel) -> RTCDataChannel | None:
