@@ -35,10 +35,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import ConfigurationError, JoinRefused, SignallingError
-from .natlab.ice import to_aiortc
 from .signalling.messages import ROLES, other_role
 from .signalling.websocket import join
 from .teaching.scripted import play_callee, play_caller
+from .webrtc.connection import to_configuration
 
 __all__ = ["main", "run", "DEFAULT_LIFETIME"]
 
@@ -94,7 +94,7 @@ def configuration_for(configuration: dict[str, Any] | None, ice_servers: list[di
         merged["iceServers"] = ice_servers
     if not isinstance(merged.get("iceServers", []), list):
         raise ConfigurationError("'iceServers' is a list of {'urls': ...} dicts, e.g. []")
-    return to_aiortc(merged) if "iceTransportPolicy" in merged else merged
+    return merged
 
 
 def describe(configuration: dict[str, Any]) -> str:
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             configuration = json.loads(args.configuration)
             if not isinstance(configuration, dict):
                 raise ValueError("it is not a JSON object")
-            to_aiortc(configuration)  # checks it all, as step 1 would
+            to_configuration(configuration)  # checks it all, as step 1 would
         except (ValueError, ConfigurationError) as exc:
             parser.error(f"--configuration is step 1's configuration as a JSON object, "
                          f'like {{"iceServers": []}}: {exc}')

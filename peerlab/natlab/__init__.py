@@ -15,9 +15,8 @@ Everything a peer connection meets on the way across the Internet, on one Linux 
 - for lesson 10, where the learner's own kernel calls across the lab: :func:`enter` moves this
   kernel into a private network of the lab (:func:`leave`, :func:`where`), :func:`far_peer` starts
   ``python -m peerlab.peer`` behind the other NAT, :func:`gathered_text`, :func:`pair_text` and
-  :func:`why_not_connected` say what an attempt came to, :func:`ask_turn_server` asks coturn what
-  aiortc does not tell (:func:`why_no_relay` reads its answer), and :func:`to_aiortc` takes
-  ``iceTransportPolicy`` as a browser does.
+  :func:`why_not_connected` say what an attempt came to, and :func:`ask_turn_server` asks coturn what
+  aiortc does not tell (:func:`why_no_relay` reads its answer).
 
 It needs Linux, ``ip`` (iproute2), ``nft`` (nftables) and ``turnserver`` (coturn), and root or
 unprivileged user namespaces; :class:`~peerlab.errors.LabUnavailable` says what is missing.
@@ -28,7 +27,7 @@ from .attempt import gathered_text, pair_text, sent_candidates, why_not_connecte
 from .demo import DemoResult, run_demo
 from .explain import why_no_relay
 from .farpeer import FarPeer, far_peer
-from .ice import ICE_MODES, ice_configuration, ice_mode, to_aiortc
+from .ice import ICE_MODES, ice_configuration, ice_mode
 from .lab import STUN_URLS, TURN_URLS, Lab
 from .netns import enter, leave, where
 from .probe import PingResult, udp_ping
@@ -39,4 +38,4 @@ from .turncheck import ask_turn_server
 __all__ = ["Lab", "run_demo", "DemoResult", "ice_configuration", "selected_pair", "udp_ping", "PingResult",
            "ICE_MODES", "NAT_KINDS", "BLOCK_UDP", "check_requirements", "missing_tools",
            "enter", "leave", "where", "far_peer", "FarPeer", "gathered_text", "pair_text", "why_not_connected",
-           "sent_candidates", "ask_turn_server", "why_no_relay", "to_aiortc", "ice_mode", "STUN_URLS", "TURN_URLS"]
+           "sent_candidates", "ask_turn_server", "why_no_relay", "ice_mode", "STUN_URLS", "TURN_URLS"]

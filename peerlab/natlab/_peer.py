@@ -32,7 +32,6 @@ from typing import Any
 from ..signalling.websocket import join
 from ..webrtc.connection import RTCPeerConnection
 from ._ice import selected_pair
-from .ice import to_aiortc
 from .turncheck import ask_turn_server
 
 __all__ = ["main", "run"]
@@ -44,7 +43,7 @@ def _say(event: str, **data: Any) -> None:
 
 async def run(role: str, url: str, room: str, configuration: dict[str, Any], lifetime: float) -> int:
     endpoint = await join(url, room=room, role=role)
-    pc = RTCPeerConnection(to_aiortc(configuration), name=role, replace_same_name=False)
+    pc = RTCPeerConnection(configuration, name=role, replace_same_name=False)
     gathered: list[dict[str, Any]] = []
     done = asyncio.Event()
     started = time.monotonic()

@@ -22,15 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiortc import RTCConfiguration
-from aiortc.rtcconfiguration import RTCIceTransportPolicy
-
-from ..errors import ConfigurationError
-from ..webrtc.connection import to_configuration
 from .topology import TURN_ADDRESS
 from .turn import TURN_PORT
 
-__all__ = ["ICE_MODES", "ice_configuration", "check_ice", "uses_turn", "ice_mode", "to_aiortc"]
+__all__ = ["ICE_MODES", "ice_configuration", "check_ice", "uses_turn", "ice_mode"]
 
 ICE_MODES = ("none", "stun", "turn", "turn-tcp", "relay")
 
@@ -88,20 +83,3 @@ def ice_mode(configuration: Any) -> str:
     if turn is not None:
         return "turn-tcp" if "transport=tcp" in turn else "turn"
     return "stun" if any(url.startswith("stun:") for url in urls) else "none"
-
-
-def to_aiortc(configuration: dict[str, Any]) -> RTCConfiguration:
-    """aiortc's ``RTCConfiguration`` for a browser-shaped configuration dict, ``iceTransportPolicy`` included.
-
-    peerlab's ``RTCPeerConnection`` takes the dict (``iceServers``, ``bundlePolicy``) or aiortc's
-    object; its dict form does not know ``iceTransportPolicy`` yet, so the lab's peers and lesson 10
-    pass this. Everything but the policy is checked as the dict form checks it
-    (:class:`~peerlab.errors.ConfigurationError` says what is wrong).
-    """
-    policies = {p.value: p for p in RTCIceTransportPolicy}
-    policy = configuration.get("iceTransportPolicy", "all")
-    if policy not in policies:
-        raise ConfigurationError(f"'iceTransportPolicy' is one of {', '.join(map(repr, policies))}, not {policy!r}")
-    rest = to_configuration({key: value for key, value in configuration.items() if key != "iceTransportPolicy"})
-    return RTCConfiguration(iceServers=rest.iceServers, bundlePolicy=rest.bundlePolicy,
-                            iceTransportPolicy=policies[policy])
