@@ -48,6 +48,7 @@ from .errors import (
     SignallingUnreachable,
     StepCheckFailed,
     StepOrderError,
+    TrackEnded,
     UnreadableMessage,
     WaitTimeout,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "SignallingTimeout",
     "StepCheckFailed",
     "StepOrderError",
+    "TrackEnded",
     "WaitTimeout",
     "BrowserError",
     "BrowserUnavailable",

@@ -32,9 +32,11 @@ import numpy as np
 import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from .internals import relay_source
+
 __all__ = ["PatternTrack", "ToneTrack", "TransformTrack", "pattern", "draw_counter", "read_counter", "edges",
            "rms_dbfs", "rms_of_sine", "tone_samples", "count_frame", "frames_counted", "FRAME_COUNTS", "COUNTER_BITS",
-           "MediaStreamError"]
+           "MediaStreamError", "sources", "why_ended"]
 
 Image = npt.NDArray[np.uint8]  # height × width × 3, RGB
 
@@ -56,6 +58,24 @@ def count_frame(track: Any) -> None:
 def frames_counted(track: Any) -> int | None:
     """How many frames peerlab saw pass ``track`` so far, or ``None`` if nothing of peerlab's reads it."""
     return FRAME_COUNTS.get(track) if track is not None else None
+
+
+def sources(track: Any) -> list[Any]:
+    """``track``, then what it reads from: a ``MediaRelay`` copy's source, a :class:`TransformTrack`'s, and theirs."""
+    chain: list[Any] = []
+    while track is not None and all(track is not seen for seen in chain):
+        chain.append(track)
+        track = relay_source(track) or getattr(track, "source", None)
+    return chain
+
+
+def why_ended(chain: list[Any]) -> str:
+    """Why the first track of ``chain`` (:func:`sources`, taken while it was live) ended, in words."""
+    for track in chain:
+        reason = getattr(track, "ended_by", None)  # a receiver's track: its connection closed
+        if reason:
+            return str(reason)
+    return "the track was stopped (track.stop())"
 
 
 # -- drawing --------------------------------------------------------------------------------------

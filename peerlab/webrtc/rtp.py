@@ -130,6 +130,8 @@ class RemoteTrack(RemoteStreamTrack):
         super().__init__(kind=kind)
         self.label = f"remote {kind}"
         self._receiver: AiortcReceiver | None = None
+        #: why it ends or ended, in words ("the callee's connection closed"); None while nothing ends it
+        self.ended_by: str | None = None
 
     @property
     def muted(self) -> bool:
