@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import fractions
+import functools
 import math
 import time
 from typing import Any
@@ -107,6 +109,26 @@ class _Follower:
         self._frames_seen = asyncio.Event()
         self._sources = [sources(track) for track in self.tracks]  # taken now: a relay copy forgets its source
         self._tasks = [asyncio.ensure_future(self._follow(i, track)) for i, track in enumerate(self.tracks)]
+        # a track ends as its connection's close() ends it, or as track.stop() is called: the view says so
+        # at once (frames still queued, or a relay between, would make it later, or never)
+        self._listening: list[tuple[Any, Any]] = []
+        for index, chain in enumerate(self._sources):
+            for source in chain:
+                if getattr(source, "readyState", None) == "live" and hasattr(source, "on"):
+                    listener = functools.partial(self._source_ended, index)
+                    source.on("ended", listener)
+                    self._listening.append((source, listener))
+
+    def _source_ended(self, index: int) -> None:
+        if not self.ended[index] and not self._tasks[index].done():
+            self._end(index, why_ended(self._sources[index]))
+            self._tasks[index].cancel()
+
+    def _stop_listening(self) -> None:
+        for source, listener in self._listening:
+            with contextlib.suppress(Exception):  # an ended track has let go of its listeners already
+                source.remove_listener("ended", listener)
+        self._listening = []
 
     async def _follow(self, index: int, track: Any) -> None:
         try:
@@ -125,7 +147,11 @@ class _Follower:
             self._end(index, f"reading it failed: {type(exc).__name__}: {exc}")
 
     def _end(self, index: int, why: str) -> None:
+        if self.ended[index]:
+            return
         self.ended[index], self.ended_why[index] = True, why
+        if all(self.ended):
+            self._stop_listening()
         self._frames_seen.set()
         self._show_state()
 
@@ -145,8 +171,8 @@ class _Follower:
         """``live``, ``stopped`` (by :meth:`stop`) or ``ended: <why>``, of one track or of the view."""
         indices = range(len(self.tracks)) if index is None else [index]
         ended = [self.ended_why[i] for i in indices if self.ended[i]]
-        if len(ended) == len(indices) and len(set(ended)) == 1:
-            return f"ended: {ended[0]}"
+        if len(ended) == len(indices):
+            return "ended: " + "; ".join(dict.fromkeys(str(why) for why in ended))
         if self.stopped or not self.following:
             return "stopped"
         return "live"
@@ -195,6 +221,7 @@ class _Follower:
     async def stop(self) -> None:
         """Stop reading the tracks (they stay live); the view keeps what it showed last, and says it stopped."""
         self.stopped = True
+        self._stop_listening()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -72,7 +72,7 @@ def sources(track: Any) -> list[Any]:
 def why_ended(chain: list[Any]) -> str:
     """Why the first track of ``chain`` (:func:`sources`, taken while it was live) ended, in words."""
     for track in chain:
-        reason = getattr(track, "ended_by", None)  # a receiver's track: its connection closed
+        reason = getattr(track, "ended_because", None)  # a receiver's track: its connection closed, or the far side's
         if reason:
             return str(reason)
     return "the track was stopped (track.stop())"

@@ -117,6 +117,7 @@ class Transceivers:
     def _give_track(self, transceiver: AiortcTransceiver) -> None:
         track = RemoteTrack(transceiver.kind)
         track._receiver = transceiver.receiver
+        track.receiving = self._pc.name
         set_receiver_track(transceiver.receiver, track)
 
     def dtls(self, transport: AiortcDtlsTransport) -> RTCDtlsTransport:
