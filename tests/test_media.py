@@ -345,3 +345,16 @@ async def test_a_wait_for_frames_names_what_it_waited_for_and_an_interrupt_says_
     with pytest.raises(TrackEnded, match="video_view was stopped"):
         await view.wait_for_frames(1, timeout=5)
     silent.stop()
+
+
+async def test_a_generated_track_drops_the_frames_nobody_read_during_a_pause_as_a_camera_does():
+    # kept live between two connections, the pattern handed out every frame it had missed at once: 70 frames/s
+    video = PatternTrack(fps=50)
+    await video.recv()
+    video._start -= 3.0  # as if nobody had read it for 3 s
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    numbers = [read_counter((await video.recv()).to_ndarray(format="rgb24")) for _ in range(3)]
+    assert numbers[0] >= 150 and numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]  # on from the clock's frame
+    assert loop.time() - started >= 2 / 50 - 0.005  # paced again, not a burst
+    video.stop()

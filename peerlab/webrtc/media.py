@@ -149,8 +149,17 @@ def edges(image: Image) -> Image:
 
 # -- tracks ---------------------------------------------------------------------------------------
 
+# After a pause this long with no reader (between two connections), a track drops the frames nobody took, as a
+# camera does, instead of handing them all out at once to catch up (lesson 08's connection cell run again
+# showed 70 frames/s): frame numbers and times keep following the clock.
+PAUSE = 1.0
+
+
 class _Paced(MediaStreamTrack):
-    """Hands out a frame every ``period`` seconds of wall-clock time, as a camera or a microphone would."""
+    """Hands out a frame every ``period`` seconds of wall-clock time, as a camera or a microphone would.
+
+    Frames nobody read for more than :data:`PAUSE` seconds are dropped, as a camera drops them.
+    """
 
     def __init__(self, period: float) -> None:
         super().__init__()
@@ -168,6 +177,8 @@ class _Paced(MediaStreamTrack):
         due = self._start + self.frames * self.period
         if due > now:
             await asyncio.sleep(due - now)
+        elif now - due > PAUSE:  # nobody read for a while: the frames of that time are gone
+            self.frames = int((now - self._start) / self.period)
         number = self.frames
         self.frames += 1
         count_frame(self)
