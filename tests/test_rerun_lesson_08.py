@@ -47,10 +47,11 @@ def test_after_a_working_call_the_connection_cell_run_again_sends_the_same_track
         lesson.run(kernel, i, "a working call")
     lesson.run(kernel, connection, "the connection cell again, after a working call")
     probe = kernel.run("await asyncio.sleep(0.5)\n"
-                       "print(video.readyState, tone.readyState, view.state(), view.fps(), level.level, panel.state())",
+                       "print(video.readyState, tone.readyState, view.state(), view.fps(), level.state(), panel.state())",
                        "probe")
     assert probe.error is None and probe.stdout.strip() == (
-        "live live ended: the callee's connection closed 0.0 None ended: the caller's connection closed"), probe
+        "live live ended: the callee's connection closed 0.0 ended: the callee's connection closed "
+        "ended: the caller's connection closed"), probe
     for i in range(connection + 1, len(lesson.cells)):
         out = lesson.run(kernel, i, "going on with the new connections")
         if i < len(lesson.cells) - 1:

@@ -297,11 +297,20 @@ class AudioLevel(_Follower, WidgetTextRepr, ipywidgets.HTML):  # type: ignore[mi
         self._start()
 
     @property
-    def level(self) -> float | None:
+    def level(self) -> float:
         """The level (dBFS) over the last frames read: the mean power of the frames, back in dB.
 
-        ``-inf`` before the first frame; ``None`` once the track ended or the view stopped (no level any more).
+        ``-inf`` before the first frame. Once the track ended or the view stopped there is no level any more:
+        TrackEnded says why (the page shows "—" and the reason).
         """
+        level = self._level()
+        if level is None:
+            raise TrackEnded(f"audio_level: {self.label!r} has no level any more, its view {self.state()}. To "
+                             "measure again, make the connection again (re-run its cell and the cells after it).")
+        return level
+
+    def _level(self) -> float | None:
+        """:attr:`level`, or None once the track ended or the view stopped."""
         if self.ended[0] or self._tasks[0].done():
             return None
         if not self.levels:
@@ -319,7 +328,7 @@ class AudioLevel(_Follower, WidgetTextRepr, ipywidgets.HTML):  # type: ignore[mi
         self.value = self._html()
 
     def _html(self) -> str:
-        level = self.level if hasattr(self, "_tasks") else -math.inf
+        level = self._level() if hasattr(self, "_tasks") else -math.inf
         fill = 0.0 if level is None or level == -math.inf else min(1.0, max(0.0, (level - self.floor) / -self.floor))
         shown = ("—" if level is None else "silence" if level == -math.inf else f"{level:.1f} dBFS")
         state = self.state() if hasattr(self, "_tasks") else "live"
