@@ -52,6 +52,7 @@ from .errors import (
     SignallingUnreachable,
     StepCheckFailed,
     StepOrderError,
+    TrackEnded,
     UnreadableMessage,
     WaitTimeout,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "SignallingTimeout",
     "StepCheckFailed",
     "StepOrderError",
+    "TrackEnded",
     "WaitTimeout",
     "BrowserError",
     "BrowserUnavailable",

@@ -30,6 +30,8 @@ The tree (as websockets' ``exceptions.py`` draws its own)::
     ├── ConfigurationError          an ICE configuration that cannot be used (also a ValueError)
     ├── ConnectionFailed            the connection reached "failed" or "closed" while being waited for
     ├── WaitTimeout                 a peerlab wait ran out of time (also a TimeoutError)
+    ├── TrackEnded                  a view waited for frames of a track that ended (its connection
+    │                               closed, or it was stopped)
     ├── PromiseRejectedError        await on a Promise rejected with a value that is not an exception
     ├── PromiseNotAwaitedError      a Promise used as the value it will hold (also a TypeError)
     ├── FileLimitError              the process may open no more files (also an OSError)
@@ -90,6 +92,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "WaitTimeout",
+    "TrackEnded",
     "ScriptedPeerError",
     "FarPeerEnded",
     "MessageHandlerError",
@@ -332,6 +335,12 @@ class WaitTimeout(PeerlabError, TimeoutError):
     """A peerlab wait (for a state, for candidates) ran out of time."""
 
     name = "TimeoutError"
+
+
+class TrackEnded(PeerlabError):
+    """A view waited for frames of a track that ended: its connection closed, or it was stopped."""
+
+    name = "InvalidStateError"
 
 
 class ScriptedPeerError(PeerlabError):

@@ -34,7 +34,8 @@ class _AsyncioErrors(logging.Handler):
 #: Started first under ``make test``: the two modules that run the lessons in JupyterLab take about a minute each
 #: on two cores, waiting mostly on kernels and Chromium; begun last, either would end the run alone.
 START_FIRST = ["tests/browser/test_later_lessons_in_browser.py", "tests/browser/test_lessons_in_browser.py",
-               "tests/browser/test_hub_in_browser.py", "tests/test_other_networks.py"]  # the longest modules first, so that none runs alone at the end
+               "tests/browser/test_hub_in_browser.py", "tests/test_other_networks.py",
+               "tests/test_rerun_lesson_08_from_set_up.py"]  # the longest modules first, so that none runs alone at the end
 
 
 def pytest_configure(config: pytest.Config) -> None:

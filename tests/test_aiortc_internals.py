@@ -255,9 +255,49 @@ async def test_received_bytes_transport_counters_pairs_and_clock_rate_once_media
         await asyncio.gather(pc.close(), far.close())
 
 
+async def test_a_transceiver_the_offer_did_not_associate_is_left_out_of_the_answer():
+    internal = "aiortc.rtcrtptransceiver.RTCRtpTransceiver._offerDirection"
+    pc, far = AiortcPeerConnection(), AiortcPeerConnection()
+    try:
+        pc.addTransceiver("video")
+        await far.setRemoteDescription(await pc.createOffer())
+        extra = far.addTransceiver("video")  # after the offer: no section of it in the answer
+        assert extra.mid is None and extra._offerDirection is None, gone(internal, "None before an offer")
+        answer = await far.createAnswer()
+        with pytest.raises(ValueError):  # what peerlab keeps the learner from seeing
+            await far.setLocalDescription(answer)
+        far2 = AiortcPeerConnection()
+        try:
+            await far2.setRemoteDescription(await pc.createOffer())
+            extra = far2.addTransceiver("video")
+            with internals.left_out_of_answer(far2.getTransceivers()):
+                await far2.setLocalDescription(await far2.createAnswer())
+            assert far2.signalingState == "stable" and extra.mid is None and extra.currentDirection is None, \
+                gone(internal, "set for the answer, then none again")
+        finally:
+            await far2.close()
+    finally:
+        await asyncio.gather(pc.close(), far.close())
+
+
+def test_a_relay_copy_names_the_track_it_reads():
+    from aiortc.contrib.media import MediaRelay
+    from aiortc.mediastreams import VideoStreamTrack
+
+    source = VideoStreamTrack()
+    copy = MediaRelay().subscribe(source)
+    assert internals.relay_source(copy) is source, gone("aiortc.contrib.media.RelayStreamTrack._source",
+                                                       "the source of a MediaRelay copy")
+    assert internals.relay_source(source) is None
+    copy.stop()
+    source.stop()
+
+
 def test_every_attribute_has_its_check():
     """Each entry of ATTRIBUTES is read above, on objects aiortc made (this list is what they check)."""
     checked = {"aiortc.rtcrtpreceiver.RTCRtpReceiver._track", "aiortc.rtcrtpsender.RTCRtpSender._stream_id",
                "aiortc.rtcicetransport.RTCIceTransport._connection", "aioice.ice.Connection._check_list",
-               "aioice.ice.Connection._nominated", "aiortc.rtcrtptransceiver.RTCRtpTransceiver._codecs"}
+               "aioice.ice.Connection._nominated", "aiortc.rtcrtptransceiver.RTCRtpTransceiver._codecs",
+               "aiortc.rtcrtptransceiver.RTCRtpTransceiver._offerDirection",
+               "aiortc.contrib.media.RelayStreamTrack._source"}
     assert set(internals.ATTRIBUTES) == checked

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from aiortc.contrib.media import MediaRelay
 
-from peerlab import Loopback, RTCPeerConnection
+from peerlab import ConnectionFailed, Loopback, PeerlabNote, RTCPeerConnection, TrackEnded, WaitTimeout
 from peerlab.display import audio_level, stats, video_view
 from peerlab.display._pace import Pacer
 from peerlab.display.stats import StreamStats
@@ -30,6 +30,7 @@ from peerlab.media import (
     rms_of_sine,
     tone_samples,
 )
+from peerlab.webrtc.rtp import RemoteTrack
 
 from .conftest import negotiate
 from .test_leaks import open_resources, settle
@@ -245,3 +246,118 @@ def test_a_view_of_a_30_fps_track_draws_15_pictures_a_second_never_more():
     assert paused.ready(0.0) and not paused.ready(0.04) and paused.ready(5.0) and not paused.ready(5.04)
     with pytest.raises(ValueError, match="positive number of times a second, not 0"):
         Pacer(0)
+
+
+async def test_closing_a_connection_leaves_your_own_tracks_live_and_a_new_connection_sends_them():
+    # lesson 08's connection cell run again closed the connections it replaced, and that stopped the
+    # caller's PatternTrack and ToneTrack: the new connection then had nothing to send
+    loopback, caller, callee, local, received, back = await connect_media("keep")
+    video, tone = local
+    senders = [s.track for s in caller.getSenders()]
+    await asyncio.gather(caller.close(), callee.close())
+    loopback.close()
+    received["edges"].stop()
+    assert video.readyState == tone.readyState == "live"  # a track you made stays live until you stop it
+    assert [s.track for s in caller.getSenders()] == senders  # and its sender still names it, as in a browser
+    assert received["video"].readyState == back["video"].readyState == "ended"  # the far side's tracks end
+    again = Loopback()
+    caller, callee = RTCPeerConnection(name="keep caller 2"), RTCPeerConnection(name="keep callee 2")
+    caller.addTrack(video)
+    got: dict = {}
+    callee.addEventListener("track", lambda event: got.setdefault(event.track.kind, event.track))
+    try:
+        await negotiate(again, caller, callee)
+        await callee.wait_for_state("connected", timeout=5)
+        frame = await asyncio.wait_for(got["video"].recv(), 5)  # frames of the same track arrive
+        assert (frame.width, frame.height) == (320, 240)
+    finally:
+        video.stop()
+        tone.stop()
+        await asyncio.gather(caller.close(), callee.close())
+        again.close()
+
+
+async def test_the_views_say_on_the_page_that_their_connection_closed_and_their_rates_stop():
+    # after close() the views froze with their last rates (14.7 frames/s, -9 dBFS) and the page said nothing
+    loopback, caller, callee, local, received, back = await connect_media("e")
+    view = video_view(received["original"], back["video"], labels=["original", "edges"])
+    level = audio_level(received["audio"], "tone")
+    table = stats(caller, interval=0.2)
+    await view.wait_for_frames(3, timeout=5)
+    await level.wait_for_frames(3, timeout=5)
+    await table.wait_for_updates(2, timeout=5)
+    assert view.state() == level.state() == table.state() == "live" and level.level > -20
+    await asyncio.gather(caller.close(), callee.close())  # both at once: each track ends with its own connection
+    for track in (*local, received["edges"]):
+        track.stop()
+    loopback.close()
+    for _ in range(100):
+        if not (view.following or level.following):
+            break
+        await asyncio.sleep(0.05)
+    assert view.state() == "ended: the e callee's connection closed; the e caller's connection closed"
+    assert view.state(1) == "ended: the e caller's connection closed"
+    assert "ended: the e callee&#x27;s connection closed" in view.states[0].value  # on the page, under the picture
+    assert view.fps(0) == view.fps(1) == 0.0 and view.text().startswith("video_view: 2 track(s), ended: ")
+    assert "ended: the e callee&#x27;s connection closed" in level.value and "—" in level.value
+    with pytest.raises(TrackEnded, match="^audio_level: 'tone' has no level any more, its view ended: the e callee's "
+                                         "connection closed. To measure again, make the connection again"):
+        level.level  # the property is what is tested
+    assert table.state() == "ended: the e caller's connection closed" and "ended: the e caller" in table.value
+    sent = table.streams["video sent"].values
+    assert sent["frames/s"] == sent["packets/s"] == sent["kB/s"] == 0.0 and sent["RTT ms"] is None
+    with pytest.raises(TrackEnded, match=r"video_view: the track 'original' ended after \d+ frame\(s\), before the "
+                                         r"1000 waited for: the e callee's connection closed\. No more frames"):
+        await view.wait_for_frames(1000, timeout=5)
+    await view.wait_for_frames(1, timeout=5)  # what already came still counts
+    with pytest.raises(ConnectionFailed, match=r"stats\(e caller\): the e caller's connection closed after \d+ "):
+        await table.wait_for_updates(1000, timeout=5)
+
+
+async def test_a_view_says_when_the_far_side_stopped_sending():
+    loopback, caller, callee, local, received, back = await connect_media("f")
+    view = video_view(received["original"])
+    try:
+        await view.wait_for_frames(1, timeout=5)
+        await caller.close()  # only the caller: its goodbye (RTCP BYE) ends the callee's track
+        for _ in range(100):
+            if not view.following:
+                break
+            await asyncio.sleep(0.05)
+        assert view.state() == ("ended: the far side stopped sending to the f callee (it closed its connection, "
+                                "or stopped its transceiver)")
+    finally:
+        await close_media(loopback, caller, callee, local, received)
+
+
+async def test_a_wait_for_frames_names_what_it_waited_for_and_an_interrupt_says_so_in_one_line():
+    silent = RemoteTrack("video")  # a receiver's track that nothing feeds
+    view = video_view(silent, labels=["nothing comes"])
+    with pytest.raises(WaitTimeout, match=r"^video_view waited 0.3 s for 1 frame\(s\) of each track and got 0 of "
+                                          r"'nothing comes': is the connection 'connected'"):
+        await view.wait_for_frames(1, timeout=0.3)
+    waiting = asyncio.ensure_future(view.wait_for_frames(1, timeout=30))
+    await asyncio.sleep(0.2)
+    with pytest.warns(PeerlabNote, match=r"video_view waiting for 1 frame\(s\) of each track: the wait was "
+                                         r"interrupted after 0\.\d s\. Nothing is broken"):
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    await view.stop()
+    assert view.state() == "stopped" and "stopped" in view.states[0].value
+    with pytest.raises(TrackEnded, match="video_view was stopped"):
+        await view.wait_for_frames(1, timeout=5)
+    silent.stop()
+
+
+async def test_a_generated_track_drops_the_frames_nobody_read_during_a_pause_as_a_camera_does():
+    # kept live between two connections, the pattern handed out every frame it had missed at once: 70 frames/s
+    video = PatternTrack(fps=50)
+    await video.recv()
+    video._start -= 3.0  # as if nobody had read it for 3 s
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    numbers = [read_counter((await video.recv()).to_ndarray(format="rgb24")) for _ in range(3)]
+    assert numbers[0] >= 150 and numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]  # on from the clock's frame
+    assert loop.time() - started >= 2 / 50 - 0.005  # paced again, not a burst
+    video.stop()

@@ -174,3 +174,83 @@ async def test_get_stats_refuses_a_track_it_does_not_have_and_closed_calls_refus
         caller.addTrack(tracks("audio"))
     with pytest.raises(StepOrderError):
         await sender.replaceTrack(None)
+
+
+async def test_a_track_added_twice_after_the_offer_is_left_out_of_the_answer_as_in_a_browser(pair, tracks):
+    # lesson 08's track listener run twice added a second edges track to the callee; aiortc then refused its
+    # answer with "None is not in list": a browser answers the offer's sections and keeps the extra one for later
+    loopback, caller, callee = pair
+    caller.addTrack(tracks("video"))
+    offer = await caller.createOffer()
+    await caller.setLocalDescription(offer)
+    await callee.setRemoteDescription(offer)
+    callee.addTrack(tracks("video"))  # reuses the offer's video transceiver
+    callee.addTrack(tracks("video"))  # a new one: no section in this offer
+    needed = next_event(callee, "negotiationneeded")
+    answer = await callee.createAnswer()
+    await callee.setLocalDescription(answer)
+    assert answer.sdp.count("m=video") == 1 and callee.signalingState == "stable"
+    first, extra = callee.getTransceivers()
+    assert first.mid == "0" and first.currentDirection == "sendrecv"
+    assert extra.mid is None and extra.currentDirection is None and extra.direction == "sendrecv"
+    assert "a video transceiver added after the offer is not in this answer" in str(callee.events)
+    await asyncio.wait_for(needed, 2)  # it asks for an offer of its own, as a browser's does
+    await caller.setRemoteDescription(answer)
+    assert caller.getTransceivers()[0].currentDirection == "sendrecv"
+
+
+async def test_stopping_a_transceiver_leaves_its_track_live_as_in_a_browser(pair, tracks):
+    loopback, caller, callee = pair
+    video = tracks("video")
+    sender = caller.addTrack(video)
+    await negotiate(loopback, caller, callee)
+    await caller.wait_for_state("connected", timeout=5)
+    [transceiver] = caller.getTransceivers()
+    [far] = callee.getTransceivers()
+    transceiver.stop()
+    await caller.close()  # waits for the transceiver's own stop
+    assert video.readyState == "live" and sender.track is video
+    assert far.receiver.track.ended_by is None  # the callee's connection is still open
+
+
+async def test_a_listener_a_re_run_cell_adds_again_replaces_the_one_its_earlier_run_added():
+    # lesson 08's track-listener cell run twice: both listeners added an edges track to the callee
+    from types import SimpleNamespace
+
+    from peerlab.teaching.rerun import current_cell
+    from peerlab.webrtc.events import follow_cells
+
+    pc, other = RTCPeerConnection(name="rerun"), RTCPeerConnection(name="other")
+    cell = SimpleNamespace(key="cell-10", run=object())
+    follow_cells(lambda: cell)
+    try:
+        def first(event): ...
+        def first_lambda(event): ...
+        pc.addEventListener("track", first)
+        pc.addEventListener("track", first_lambda)
+        other.addEventListener("track", first)  # another target: its own place
+        pc.addEventListener("negotiationneeded", first)  # another event: its own place
+        cell.run = object()  # the same cell, run again: new functions for the same places
+        def second(event): ...
+        def second_lambda(event): ...
+        pc.addEventListener("track", second)
+        assert pc.listeners("track") == [first_lambda, second]
+        pc.addEventListener("track", second_lambda)
+        assert pc.listeners("track") == [second, second_lambda]
+        assert other.listeners("track") == [first] and pc.listeners("negotiationneeded") == [first]
+        cell.key, cell.run = "cell-11", object()  # another cell adds: nothing of cell-10's goes
+        pc.addEventListener("track", first)
+        assert pc.listeners("track") == [second, second_lambda, first]
+    finally:
+        follow_cells(current_cell)
+        await pc.close()
+        await other.close()
+    follow_cells(None)  # outside a notebook: every listener stays until removed, as in a browser
+    try:
+        plain = RTCPeerConnection(name="plain")
+        plain.addEventListener("track", first)
+        plain.addEventListener("track", second)
+        assert plain.listeners("track") == [first, second]
+        await plain.close()
+    finally:
+        follow_cells(current_cell)

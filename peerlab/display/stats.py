@@ -8,6 +8,9 @@ widget: a table of the latest values and a plot of the last minute. aiortc count
 frames per second come from :mod:`peerlab.media`'s counts of the frames peerlab's tracks and views
 pass (``—`` where nothing of peerlab's reads the track): the one note under the widget says so.
 
+When the connection closes, the view stops asking, its rates read 0 (the others none) and the
+page says "ended: the caller's connection closed".
+
 The ``text/plain`` form names the streams and the columns, never a value: it is the same
 on every run. :meth:`StatsView.table` gives the values as text.
 """
@@ -22,12 +25,14 @@ from dataclasses import dataclass, field
 
 import ipywidgets
 
-from ..errors import WaitTimeout
+from ..errors import ConnectionFailed, WaitTimeout
 from ..webrtc.connection import RTCPeerConnection
+from ..webrtc.events import LogEntry
 from ..webrtc.media import frames_counted
 from ..webrtc.rtp import RTCRtpTransceiver
 from ._html import CELL_STYLE, NOTE_STYLE, TABLE_STYLE, esc
 from ._text import WidgetTextRepr
+from ._wait import view_wait
 
 __all__ = ["StatsView", "StreamStats", "stats", "COLUMNS"]
 
@@ -85,10 +90,16 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
         self.streams: dict[str, StreamStats] = {}
         self.updates = 0
         self.error: BaseException | None = None
+        #: why it stopped asking, in words ("the caller's connection closed"); None while live
+        self.ended: str | None = None
+        self.stopped = False  # stop() was called
         super().__init__(value=self.html())
         self.add_class("peerlab-stats")
         self._updated = asyncio.Event()
+        self._unwatch = pc.events.watch(self._on_entry)
         self._task: asyncio.Task[None] | None = asyncio.ensure_future(self._run())
+        if pc.connectionState == "closed":
+            self._end()
 
     async def _run(self) -> None:
         try:
@@ -98,7 +109,34 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a view must never break the connection it watches
-            self.error = exc
+            if self.pc.connectionState != "closed":
+                self.error = exc
+        self._end()
+
+    def _on_entry(self, entry: LogEntry) -> None:
+        if entry.kind == "call" and entry.name == "close":  # close() logs it at once, before aiortc closes
+            self._end()
+
+    def _end(self) -> None:
+        """The connection closed: stop asking, rates to 0 and the rest to none, and say so on the page."""
+        self._unwatch()
+        if self.ended is not None or self.pc.connectionState != "closed":
+            return
+        self.ended = f"the {self.pc.name}'s connection closed"
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+        for stream in self.streams.values():
+            stream.values = {column: (0.0 if column in RATES else None) for column in COLUMNS}
+            for column, value in stream.values.items():
+                stream.history.setdefault(column, collections.deque(maxlen=self.keep)).append(value)
+        self.value = self.html()
+        self._updated.set()
+
+    def state(self) -> str:
+        """``live``, ``stopped`` (by :meth:`stop`) or ``ended: the caller's connection closed``."""
+        if self.ended is not None:
+            return f"ended: {self.ended}"
+        return "live" if self.following else "stopped"
 
     async def refresh(self) -> None:
         """Ask for the statistics now, add them to the history and redraw."""
@@ -140,26 +178,40 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
             stream.history.setdefault(column, collections.deque(maxlen=self.keep)).append(value)
 
     async def wait_for_updates(self, count: int = 2, *, timeout: float = 5.0) -> None:
-        """Wait until the view has asked for the statistics ``count`` times (rates need two)."""
-        async def enough() -> None:
-            while self.updates < count:
-                self._updated.clear()
-                await self._updated.wait()
-        try:
-            await asyncio.wait_for(enough(), timeout)
-        except TimeoutError:
-            raise WaitTimeout(f"the statistics were read {self.updates} time(s) within {timeout:g} s, "
-                              f"not {count}: {self.error or 'is the connection open?'}") from None
+        """Wait until the view has asked for the statistics ``count`` times (rates need two).
+
+        WaitTimeout after ``timeout``; ConnectionFailed at once if the connection closes first.
+        """
+        def cannot() -> BaseException | None:
+            if self.ended is not None:
+                return ConnectionFailed(f"stats({self.pc.name}): {self.ended} after {self.updates} reading(s) of "
+                                        f"the statistics, before the {count} waited for. To watch again, make the "
+                                        "connection again (re-run its cell and the cells after it).")
+            if not self.following:
+                return ConnectionFailed(f"stats({self.pc.name}) was stopped (stop()) after {self.updates} "
+                                        f"reading(s): {self.error or 'make a new one to watch again'}")
+            return None
+
+        def timed_out() -> BaseException:
+            return WaitTimeout(f"stats({self.pc.name}) waited {timeout:g} s to read the statistics {count} times "
+                               f"and read them {self.updates} time(s): {self.error or 'is the connection open?'}")
+
+        await view_wait(f"stats({self.pc.name}) waiting to read the statistics {count} times",
+                        lambda: self.updates >= count, self._updated, timeout, cannot, timed_out)
 
     @property
     def following(self) -> bool:
         return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
-        """Stop asking; the view keeps its last table and plot."""
+        """Stop asking; the view keeps its last table and plot, and says it stopped."""
+        self.stopped = True
+        self._unwatch()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        self.value = self.html()
+        self._updated.set()
 
     # -- what it shows ------------------------------------------------------------------------------
 
@@ -173,7 +225,7 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
         return "\n".join(lines)
 
     def text(self) -> str:
-        state = "live" if self.following else "stopped"
+        state = self.state()
         lines = [f"stats({self.pc.name}): {state}, every {self.interval:g} s: " + ", ".join(COLUMNS)]
         lines += [f"  {name}" for name in self.streams] or ["  (no streams yet)"]
         return "\n".join(lines)
@@ -188,8 +240,11 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
         table = f'<table style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         plots = "".join(self._plot(column, title) for column, title in PLOTS)
         notes = "".join(f'<div style="{NOTE_STYLE}">{esc(note)}</div>' for note in NOTES)
+        state = self.state() if hasattr(self, "_task") else "live"
+        shown = "" if state == "live" else (f' <span class="peerlab-view-state" style="color:#b71c1c;'
+                                            f'font-weight:bold">{esc(state)}</span>')
         return (f'<div class="peerlab-stats-view"><b>{esc(self.pc.name)}</b>: getStats() every '
-                f'{self.interval:g} s{table}<div style="display:flex;gap:12px">{plots}</div>{notes}</div>')
+                f'{self.interval:g} s{shown}{table}<div style="display:flex;gap:12px">{plots}</div>{notes}</div>')
 
     def _plot(self, column: str, title: str, width: int = 300, height: int = 120) -> str:
         series = [[v for v in s.history.get(column, ())] for s in self.streams.values()]

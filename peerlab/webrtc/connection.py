@@ -62,7 +62,7 @@ from .candidate import RTCIceCandidate, remote_candidate
 from .datachannel import RTCDataChannel
 from .descriptions import Descriptions
 from .events import Event, EventHandler, EventLog
-from .internals import ice_remote_candidates
+from .internals import ice_remote_candidates, left_out_of_answer
 from .negotiation import NegotiationNeeded, negotiation_needed
 from .promise import Promise, promising, queue_task, waits_for
 from .rtp import MediaStream, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, RTCTrackEvent
@@ -458,7 +458,16 @@ class RTCPeerConnection(PeerConnectionBase):
                     f"create{desc.type.capitalize()}() made last (the SDP differs). Pass the description "
                     f"create{desc.type.capitalize()}() returned, unchanged.")
             self._log_call("setLocalDescription", desc.type)
-        await self._call(self._pc.setLocalDescription(desc), call)
+        if desc.type == "answer":  # a transceiver added after the offer has no section in it, as in a browser
+            left = [t for t in self._media.all() if t.mid is None and not t.stopped]
+            with left_out_of_answer([t.aiortc for t in left]):
+                await self._call(self._pc.setLocalDescription(desc), call)
+            for transceiver in left:
+                self.events.add(self.name, "note", "setLocalDescription",
+                                f"a {transceiver.kind} transceiver added after the offer is not in this answer: "
+                                "it waits for the next offer (negotiationneeded)")
+        else:
+            await self._call(self._pc.setLocalDescription(desc), call)
         self._descriptions = self._descriptions.set_local(desc)
         self._description_applied()
 
@@ -663,6 +672,7 @@ class RTCPeerConnection(PeerConnectionBase):
             if _open_by_name.get(self.name) is self:
                 del _open_by_name[self.name]
             self._log_call("close")
+            self._media.closing()
             self._close_task = asyncio.ensure_future(self._close())
         return Promise.resolve(asyncio.shield(self._close_task))
 
@@ -671,7 +681,11 @@ class RTCPeerConnection(PeerConnectionBase):
         if self._inflight:  # let a setLocalDescription() still gathering finish, or its sockets would leak
             await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._media.close()
-        await self._pc.close()
+        give_back = self._media.keep_tracks(self._pc.getTransceivers())  # this side's tracks stay live
+        try:
+            await self._pc.close()
+        finally:
+            give_back()
         for receiver in self._pc.getReceivers():  # as a browser's close() does: the far side's tracks end
             if receiver.track is not None:
                 receiver.track.stop()
@@ -798,9 +812,13 @@ class RTCPeerConnection(PeerConnectionBase):
         try:
             return await task
         except InvalidStateError as exc:
-            raise StepOrderError(f"{call} cannot run now (signalingState {self.signalingState!r}): {exc}") from exc
+            raise StepOrderError(f"the {self.name}'s {call} cannot run now (signalingState "
+                                 f"{self.signalingState!r}): {exc}") from exc
         except (ValueError, InvalidAccessError) as exc:
-            raise InvalidDescriptionError(f"{call} was refused: {exc}") from exc
+            raise InvalidDescriptionError(
+                f"the {self.name}'s {call} was refused by aiortc, the library under peerlab "
+                f"({type(exc).__name__}: {exc}), for a reason peerlab does not know to check first: "
+                f"{self.name}.events lists the calls that led here") from exc
 
     def _listener_added(self, event: str, listener: Any) -> None:
         if event == "icecandidate":

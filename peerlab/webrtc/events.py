@@ -7,6 +7,12 @@ the aiortc/pyee way (``@pc.on("icecandidate")``) or as an event handler attribut
 aiortc's examples write them, is called without it. A listener that raises does
 not vanish into the event loop's log, where a notebook never shows it: the error
 is kept and raised by the next peerlab wait, and written to the event log.
+
+A notebook cell run again adds its listeners again: with the teaching layer's cells installed
+(:func:`follow_cells`), the n-th listener a cell's run adds for an event on a target replaces the
+n-th one the cell's previous run added there, so a re-run cell does not leave its first run's
+listener behind to act twice (lesson 08's ``track`` listener added a second track). Outside a
+notebook every listener stays until removed, as in a browser.
 """
 
 from __future__ import annotations
@@ -15,13 +21,29 @@ import asyncio
 import functools
 import inspect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog"]
+__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog", "follow_cells"]
 
 Listener = Callable[..., Any]
+
+
+def _no_cell() -> Any:
+    return None
+
+
+# The notebook cell whose code runs now: an object with ``key`` (the cell) and ``run`` (this run of
+# it), or None. The teaching layer installs peerlab.teaching.rerun.current_cell; without it, none.
+_current_cell: Callable[[], Any] = _no_cell
+
+
+def follow_cells(current_cell: Callable[[], Any] | None) -> None:
+    """Know notebook cells through ``current_cell()`` (``.key``, ``.run``), so a re-run cell's listeners
+    replace its earlier run's; ``None``: know none (every listener stays until removed)."""
+    global _current_cell
+    _current_cell = current_cell or _no_cell
 
 
 class Event:
@@ -158,15 +180,39 @@ class EventTarget:
         self._bare: dict[Listener, bool] = {}  # whether a listener takes no argument: read once, not per event
         self._tasks: set[asyncio.Task[Any]] = set()
         self.listener_errors: list[tuple[str, BaseException]] = []
+        # listeners added by notebook cells: (type, cell, n-th in its run) -> listener; cell -> (its run, counts)
+        self._by_cell: dict[tuple[str, Hashable, int], Listener] = {}
+        self._cell_runs: dict[Hashable, tuple[Any, dict[str, int]]] = {}
 
     def addEventListener(self, type: str, listener: Listener) -> None:
-        """Call ``listener`` for every ``type`` event (the browser's name for it)."""
+        """Call ``listener`` for every ``type`` event (the browser's name for it).
+
+        In a notebook, a cell run again replaces the listener its earlier run added here in the same place.
+        """
         if not callable(listener):
             raise TypeError(f"addEventListener({type!r}, ...) needs a function, not {listener!r}")
+        self._replace_earlier_run(type, listener)
         listeners = self._listeners.setdefault(type, [])
         if listener not in listeners:
             listeners.append(listener)
             self._listener_added(type, listener)
+
+    def _replace_earlier_run(self, type: str, listener: Listener) -> None:
+        """Remove the listener the running cell's earlier run added as its n-th for ``type`` here, if any."""
+        cell = _current_cell()
+        if cell is None:
+            return
+        run, counts = self._cell_runs.get(cell.key, (None, {}))
+        if run is not cell.run:
+            counts = {}
+        n = counts.get(type, 0)
+        counts[type] = n + 1
+        self._cell_runs[cell.key] = (cell.run, counts)
+        place = (type, cell.key, n)
+        earlier = self._by_cell.get(place)
+        self._by_cell[place] = listener
+        if earlier is not None and earlier is not listener:
+            self.removeEventListener(type, earlier)
 
     def removeEventListener(self, type: str, listener: Listener) -> None:
         """Stop calling ``listener`` for ``type`` events."""

@@ -18,7 +18,8 @@ they need (media sections, mids, ufrags, candidates).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,8 @@ __all__ = ["WRITTEN_AGAINST", "INTERNALS", "ATTRIBUTES", "SessionDescription", "
            "candidate_to_sdp", "grouplines", "parse_attr", "candidate_priority", "get_host_addresses",
            "is_mdns_hostname", "sctp_max_message_size", "watch_ready_state", "ice_remote_candidates",
            "RemoteStreamTrack", "set_receiver_track", "set_stream_ids", "count_received_bytes",
-           "transport_counters", "clock_rate", "IcePair", "candidate_pairs", "selected_candidate_pair"]
+           "transport_counters", "clock_rate", "IcePair", "candidate_pairs", "selected_candidate_pair",
+           "left_out_of_answer", "relay_source"]
 
 #: The versions this module was written against (``tests/test_aiortc_internals.py`` names them).
 WRITTEN_AGAINST = {"aiortc": "1.16.0", "aioice": "0.13.0"}
@@ -65,6 +67,8 @@ INTERNALS = {
     "aiortc.rtcdtlstransport.RTCDtlsTransport._get_stats": "a DTLS transport's packets and bytes, both ways",
     "aiortc.rtcicetransport.candidate_from_aioice": "aioice's candidate as aiortc's RTCIceCandidate",
     "aioice.ice.candidate_pair_priority": "a candidate pair's priority (RFC 8445 6.1.2.3)",
+    "aiortc.rtcrtptransceiver.RTCRtpTransceiver._setCurrentDirection": "a transceiver's current direction, "
+                                                                      "set back to none (left_out_of_answer)",
 }
 
 #: Each attribute peerlab reads or sets on objects aiortc and aioice make, and what for.
@@ -77,6 +81,9 @@ ATTRIBUTES = {
     "aioice.ice.Connection._nominated": "the pair ICE selected, by component (1: RTP, with rtcp-mux the only one)",
     "aiortc.rtcrtptransceiver.RTCRtpTransceiver._codecs": "the negotiated codecs, the one used first: its RTP "
                                                          "clock rate turns aiortc's jitter into seconds",
+    "aiortc.contrib.media.RelayStreamTrack._source": "the track a MediaRelay copy reads (None once it ended)",
+    "aiortc.rtcrtptransceiver.RTCRtpTransceiver._offerDirection": "the remote offer's direction for the section: "
+                                                                  "None where no offer associated the transceiver",
 }
 
 
@@ -118,6 +125,31 @@ def set_receiver_track(receiver: AiortcReceiver, track: RemoteStreamTrack) -> No
     then emits ``track``); ``receive()`` feeds whatever track the receiver holds by then.
     """
     receiver._track = track
+
+
+@contextlib.contextmanager
+def left_out_of_answer(transceivers: Sequence[AiortcTransceiver]) -> Iterator[None]:
+    """Around aiortc's ``setLocalDescription(answer)``: leave out transceivers no offer associated, as a browser does.
+
+    A transceiver added after the far side's offer (a second ``addTrack`` of a kind the offer has
+    once) has no media section in the answer; a browser leaves it alone until the next offer. aiortc
+    sets every transceiver's current direction from the offer's and has none for it (``ValueError:
+    None is not in list``): for the call it gets ``inactive``, and afterwards no direction again.
+    """
+    left = [t for t in transceivers if t.mid is None and t._offerDirection is None]
+    for transceiver in left:
+        transceiver._offerDirection = "inactive"
+    try:
+        yield
+    finally:
+        for transceiver in left:
+            transceiver._offerDirection = None
+            transceiver._setCurrentDirection(None)  # type: ignore[arg-type]  # aiortc's hint says str; None is its start
+
+
+def relay_source(track: Any) -> Any:
+    """The track a ``MediaRelay.subscribe()`` copy reads, or None (not a copy, or a copy that ended)."""
+    return getattr(track, "_source", None)
 
 
 def set_stream_ids(sender: AiortcSender, stream_ids: Sequence[str]) -> None:

@@ -32,9 +32,11 @@ import numpy as np
 import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from .internals import relay_source
+
 __all__ = ["PatternTrack", "ToneTrack", "TransformTrack", "pattern", "draw_counter", "read_counter", "edges",
            "rms_dbfs", "rms_of_sine", "tone_samples", "count_frame", "frames_counted", "FRAME_COUNTS", "COUNTER_BITS",
-           "MediaStreamError"]
+           "MediaStreamError", "sources", "why_ended"]
 
 Image = npt.NDArray[np.uint8]  # height × width × 3, RGB
 
@@ -56,6 +58,24 @@ def count_frame(track: Any) -> None:
 def frames_counted(track: Any) -> int | None:
     """How many frames peerlab saw pass ``track`` so far, or ``None`` if nothing of peerlab's reads it."""
     return FRAME_COUNTS.get(track) if track is not None else None
+
+
+def sources(track: Any) -> list[Any]:
+    """``track``, then what it reads from: a ``MediaRelay`` copy's source, a :class:`TransformTrack`'s, and theirs."""
+    chain: list[Any] = []
+    while track is not None and all(track is not seen for seen in chain):
+        chain.append(track)
+        track = relay_source(track) or getattr(track, "source", None)
+    return chain
+
+
+def why_ended(chain: list[Any]) -> str:
+    """Why the first track of ``chain`` (:func:`sources`, taken while it was live) ended, in words."""
+    for track in chain:
+        reason = getattr(track, "ended_because", None)  # a receiver's track: its connection closed, or the far side's
+        if reason:
+            return str(reason)
+    return "the track was stopped (track.stop())"
 
 
 # -- drawing --------------------------------------------------------------------------------------
@@ -129,8 +149,17 @@ def edges(image: Image) -> Image:
 
 # -- tracks ---------------------------------------------------------------------------------------
 
+# After a pause this long with no reader (between two connections), a track drops the frames nobody took, as a
+# camera does, instead of handing them all out at once to catch up (lesson 08's connection cell run again
+# showed 70 frames/s): frame numbers and times keep following the clock.
+PAUSE = 1.0
+
+
 class _Paced(MediaStreamTrack):
-    """Hands out a frame every ``period`` seconds of wall-clock time, as a camera or a microphone would."""
+    """Hands out a frame every ``period`` seconds of wall-clock time, as a camera or a microphone would.
+
+    Frames nobody read for more than :data:`PAUSE` seconds are dropped, as a camera drops them.
+    """
 
     def __init__(self, period: float) -> None:
         super().__init__()
@@ -148,6 +177,8 @@ class _Paced(MediaStreamTrack):
         due = self._start + self.frames * self.period
         if due > now:
             await asyncio.sleep(due - now)
+        elif now - due > PAUSE:  # nobody read for a while: the frames of that time are gone
+            self.frames = int((now - self._start) / self.period)
         number = self.frames
         self.frames += 1
         count_frame(self)

@@ -130,6 +130,21 @@ class RemoteTrack(RemoteStreamTrack):
         super().__init__(kind=kind)
         self.label = f"remote {kind}"
         self._receiver: AiortcReceiver | None = None
+        #: why it ends or ended, in words ("the callee's connection closed"); None while nothing ends it
+        self.ended_by: str | None = None
+        self.receiving = "peer"  # the name of the connection that receives it
+
+    @property
+    def ended_because(self) -> str | None:
+        """Why it ended, in words; None while it is live.
+
+        Its own connection's ``close()`` or ``transceiver.stop()`` says so; otherwise the far side stopped
+        sending (aiortc ends a receiver's track when the far side's sender says goodbye, RTCP BYE).
+        """
+        if self.readyState == "live":
+            return None
+        return self.ended_by or (f"the far side stopped sending to the {self.receiving} (it closed its "
+                                 "connection, or stopped its transceiver)")
 
     @property
     def muted(self) -> bool:

@@ -117,6 +117,7 @@ class Transceivers:
     def _give_track(self, transceiver: AiortcTransceiver) -> None:
         track = RemoteTrack(transceiver.kind)
         track._receiver = transceiver.receiver
+        track.receiving = self._pc.name
         set_receiver_track(transceiver.receiver, track)
 
     def dtls(self, transport: AiortcDtlsTransport) -> RTCDtlsTransport:
@@ -259,10 +260,39 @@ class Transceivers:
             return
         transceiver._stopping = True
         transceiver.aiortc.direction = "inactive"  # what aiortc writes for it from now on
-        task = asyncio.ensure_future(transceiver.aiortc.stop())
+        track = transceiver.receiver.track
+        if isinstance(track, RemoteTrack) and track.ended_by is None:
+            track.ended_by = f"the {self._pc.name} stopped its transceiver"
+        task = asyncio.ensure_future(self._stop_keeping_track(transceiver.aiortc))
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)
         self._negotiation.update()
+
+    async def _stop_keeping_track(self, transceiver: AiortcTransceiver) -> None:
+        """aiortc's ``transceiver.stop()``, leaving the sender's track live for its owner to stop, as a browser does."""
+        give_back = self.keep_tracks([transceiver])
+        try:
+            await transceiver.stop()
+        finally:
+            give_back()
+
+    @staticmethod
+    def keep_tracks(transceivers: Iterable[AiortcTransceiver]) -> Callable[[], None]:
+        """Take the tracks off these senders so that aiortc, stopping them, does not stop the tracks too.
+
+        aiortc's sender stops its track when it stops sending; a browser's leaves it live (a camera
+        stays on until ``track.stop()``). Returns what gives each sender its track back, so that
+        ``sender.track`` still names it afterwards, as in a browser.
+        """
+        kept = [(t.sender, t.sender.track) for t in transceivers if t.sender.track is not None]
+        for sender, _ in kept:
+            sender.replaceTrack(None)
+
+        def give_back() -> None:
+            for sender, track in kept:
+                sender.replaceTrack(track)
+
+        return give_back
 
     def stats(self, selector: RTCRtpSender | RTCRtpReceiver) -> Promise[Any]:
         return self._get_stats(selector)
@@ -318,6 +348,13 @@ class Transceivers:
                 for stream in self._remote_streams.values():
                     stream.removeTrack(track)
         return events
+
+    def closing(self) -> None:
+        """The connection closes: each receiver's track will end, and says why."""
+        for transceiver in self.all():
+            track = transceiver.receiver.track
+            if isinstance(track, RemoteTrack) and track.ended_by is None:
+                track.ended_by = f"the {self._pc.name}'s connection closed"
 
     async def close(self) -> None:
         """Wait for the transceivers' own stops still running (aiortc's close stops the rest)."""

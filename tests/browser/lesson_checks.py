@@ -181,14 +181,19 @@ def watch_the_video_move(page: Any) -> None:
 
 
 def check_media(page: Any, lab: JupyterLab, name: str) -> None:
-    """Lesson 08: the checks say the video came and was drawn, and came back; the tone at -9 dBFS; the stats plot
-    is drawn (and, during the run, the video view moved: WHILE_RUNNING). How many frames a second is the machine's
+    """Lesson 08: the checks say the video came and came back; the tone at -9 dBFS; the stats plot is drawn; after
+    the clean-up the views say on the page that they ended (and, during the run, the video view moved: WHILE_RUNNING). How many frames a second is the machine's
     business: the lesson prints it, this checks only that it is a number."""
     text = outputs_text(page)
-    assert "; the view draws them: True" in text and "; frames come back: True" in text
+    assert "; frames arrive: True" in text and "; frames come back: True" in text
     assert re.search(r"video sent: \d+ frames/s; edges received: \d+ frames/s", text)
     assert "sent at -9 dBFS, received at -9 dBFS" in text and re.search(r"packets lost: \d+", text)
-    assert "'edges back': 'ended'" in text
+    assert "'edges back': 'ended'" in text and "yours:    {'video': 'live', 'tone': 'live'}" in text
+    # after the clean-up's close(), the page says each view ended with its connection (they froze, silent, before)
+    said = page.locator(".peerlab-view-state")
+    said.first.wait_for(state="attached", timeout=10_000)
+    words = " | ".join(said.all_inner_texts())
+    assert "ended: the callee's connection closed" in words and "ended: the caller's connection closed" in words, words
     lines = page.locator(".peerlab-stats-plot .peerlab-stats-line")
     assert lines.count() >= 3  # frames/s of the streams; kB/s
     assert len(lines.first.get_attribute("points").split()) >= 2  # a line, not a dot
