@@ -88,8 +88,7 @@ async def test_candidates_gathered_before_a_listener_are_held_with_a_note(pair):
     _, caller, _ = pair
     caller.createDataChannel("chat")
     await caller.setLocalDescription(await caller.createOffer())
-    for _ in range(5):
-        await asyncio.sleep(0)  # the loop runs on, as between notebook cells
+    await asyncio.sleep(0.1)  # the loop runs on, as between notebook cells: every event is due by then
     with pytest.raises(StepOrderError, match="no icecandidate listener.*caller step 5"):
         await caller.wait_for_end_of_candidates(timeout=1)
     events: list = []
@@ -97,6 +96,34 @@ async def test_candidates_gathered_before_a_listener_are_held_with_a_note(pair):
         caller.addEventListener("icecandidate", events.append)
     await caller.wait_for_end_of_candidates(timeout=1)
     assert events[-1].candidate is None and len(events) >= 2
+
+
+async def next_event(target, type: str, timeout: float = 2.0):
+    """The next ``type`` event and the state the listener saw, the plain Python way: a future awaited."""
+    future = asyncio.get_running_loop().create_future()
+
+    def listener(event):
+        if not future.done():
+            future.set_result((event, target.iceGatheringState))
+
+    target.addEventListener(type, listener)
+    try:
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        target.removeEventListener(type, listener)
+
+
+async def test_each_gathering_event_is_a_task_of_its_own_so_awaiting_one_after_another_sees_them_all(pair):
+    _, caller, _ = pair
+    caller.addEventListener("icecandidate", lambda event: None)  # as real code listens before it starts
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    _, first = await next_event(caller, "icegatheringstatechange")
+    first_candidate, _ = await next_event(caller, "icecandidate")  # the next event, not a later one
+    _, second = await next_event(caller, "icegatheringstatechange")
+    end, _ = await next_event(caller, "icecandidate")
+    assert (first, second) == ("gathering", "complete")
+    assert first_candidate.candidate is not None and end.candidate is None
 
 
 async def test_states_move_and_are_logged(pair):

@@ -10,7 +10,7 @@ settled, each as its own task, in the order the W3C spec gives (section 5.3,
 3. ``icegatheringstatechange`` (``"complete"``);
 4. one ``icecandidate`` event whose ``candidate`` is ``None``: end-of-candidates.
 
-:class:`Trickle` replays aiortc's candidates that way, through
+:class:`Trickle` replays aiortc's candidates that way, each event a task of its own through
 :func:`peerlab.webrtc.promise.queue_task`, so code right after ``await
 pc.setLocalDescription(offer)``, or at the end of a ``.then`` chain, registers its
 listener before the first candidate. Candidates gathered before any listener
@@ -89,18 +89,22 @@ class Trickle:
                 queue_task(self._pump)
 
     def _pump(self) -> None:
-        """Fire the queued events in order, with a microtask checkpoint after each (as a browser does).
+        """Fire the next queued event, then a microtask checkpoint; the one after it is a task of its own.
 
-        One task fires them all, so a notebook's next cell finds gathering finished: the
-        code after ``await pc.setLocalDescription()`` still runs first, and each listener's
-        Promise handlers still run before the next event.
+        As the spec queues them: one task per gathering-state change and per candidate, so code that
+        ``await``-s one event (a coroutine resumes a few loop turns after the event, not as a
+        microtask) is listening again before the next one, and the code after ``await
+        pc.setLocalDescription()`` still runs before the first.
         """
-        while self._steps:
-            if self.pc.signalingState == "closed":
-                self._steps.clear()
-                return
-            self._steps.popleft()()
-            microtask_checkpoint()
+        if not self._steps:
+            return
+        if self.pc.signalingState == "closed":
+            self._steps.clear()
+            return
+        self._steps.popleft()()
+        microtask_checkpoint()
+        if self._steps:
+            queue_task(self._pump)
 
     def _set_state(self, state: str) -> None:
         self.state = state
