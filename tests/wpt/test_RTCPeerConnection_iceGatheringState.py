@@ -75,9 +75,8 @@ async def test_data_channel_transport_gathering_state(new_pc):
 # -- from upstream WPT's current file --------------------------------------------------------------
 # The subtest below is in web-platform-tests/wpt's current RTCPeerConnection-iceGatheringState.html,
 # newer than both stored copies; title and steps as upstream has them (its helpers
-# iceGatheringStateTransitions and initialOfferAnswerWithIceGatheringStateTransitions, ported here).
-# WPT adds a recvonly audio transceiver; the port adds a data channel (the transceiver only gives
-# ICE something to gather for).
+# iceGatheringStateTransitions and initialOfferAnswerWithIceGatheringStateTransitions, ported here),
+# with its recvonly audio transceiver.
 
 
 def ice_gathering_state_transitions(pc, *states):
@@ -121,7 +120,7 @@ async def initial_offer_answer_with_ice_gathering_state_transitions(pc1, pc2):
 async def test_reoffer_keeps_gathering_state(new_pc):
     pc1 = new_pc()
     pc2 = new_pc()
-    pc1.createDataChannel("test")  # WPT: pc1.addTransceiver('audio', {direction: 'recvonly'})
+    pc1.addTransceiver("audio", {"direction": "recvonly"})
     await initial_offer_answer_with_ice_gathering_state_transitions(pc1, pc2)
     await within(pc1.setLocalDescription(await within(pc1.createOffer())))
     assert pc1.iceGatheringState == "complete", "ICE gathering state should not change"
