@@ -88,8 +88,8 @@ async def test_candidates_gathered_before_a_listener_are_held_with_a_note(pair):
     _, caller, _ = pair
     caller.createDataChannel("chat")
     await caller.setLocalDescription(await caller.createOffer())
-    for _ in range(5):
-        await asyncio.sleep(0)  # the loop runs on, as between notebook cells
+    # as lessons 01-02 do before their step 5: complete comes in the task of the last event (end-of-candidates)
+    await caller.wait_for_state("complete", attribute="iceGatheringState", timeout=5)
     with pytest.raises(StepOrderError, match="no icecandidate listener.*caller step 5"):
         await caller.wait_for_end_of_candidates(timeout=1)
     events: list = []
@@ -97,6 +97,37 @@ async def test_candidates_gathered_before_a_listener_are_held_with_a_note(pair):
         caller.addEventListener("icecandidate", events.append)
     await caller.wait_for_end_of_candidates(timeout=1)
     assert events[-1].candidate is None and len(events) >= 2
+
+
+async def next_event(target, type: str, timeout: float = 2.0):
+    """The next ``type`` event and the state the listener saw, the plain Python way: a future awaited."""
+    future = asyncio.get_running_loop().create_future()
+
+    def listener(event):
+        if not future.done():
+            future.set_result((event, target.iceGatheringState))
+
+    target.addEventListener(type, listener)
+    try:
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        target.removeEventListener(type, listener)
+
+
+async def test_each_gathering_event_is_a_task_of_its_own_so_awaiting_one_after_another_sees_them_all(pair):
+    _, caller, _ = pair
+    seen: list = []  # as real code listens before it starts: every icecandidate, with the state it saw
+    caller.addEventListener("icecandidate", lambda event: seen.append((event.candidate, caller.iceGatheringState)))
+    caller.createDataChannel("chat")
+    await caller.setLocalDescription(await caller.createOffer())
+    _, first = await next_event(caller, "icegatheringstatechange")
+    first_candidate, during = await next_event(caller, "icecandidate")  # the next event, not a later one
+    _, second = await next_event(caller, "icegatheringstatechange")
+    assert (first, during, second) == ("gathering", "gathering", "complete")
+    assert first_candidate.candidate is not None and first_candidate.candidate is seen[0][0]
+    # end-of-candidates comes in the same task as 'complete', as the spec has it: it had fired by then
+    assert seen[-1] == (None, "complete")
+    assert len(seen) >= 2 and all(c is not None and s == "gathering" for c, s in seen[:-1])
 
 
 async def test_states_move_and_are_logged(pair):

@@ -20,7 +20,7 @@ from ..signalling.loopback import Endpoint, Loopback
 from ..signalling.transcript import Transcript, TranscriptEntry
 from ..webrtc.connection import RTCPeerConnection, open_connections
 from ..webrtc.promise import Promise
-from ..webrtc.sdp import without_gathering
+from ..webrtc.sdp import media_sections, without_gathering
 from .steps import Side, step
 
 __all__ = ["check"]
@@ -160,6 +160,22 @@ def _check_all_added(ctx: _Context, pc: RTCPeerConnection, number: int) -> None:
                 "each candidate as it is received.")
 
 
+async def _gathered(pc: RTCPeerConnection) -> str:
+    """Step 3's check: wait until the gathering events have all fired, and say so.
+
+    They fire after ``setLocalDescription()``, a task each (end-of-candidates in the task of
+    ``complete``), so steps 4 and 5 then find the same whether their cells came quickly or not.
+    """
+    local = pc.localDescription
+    if local is None or not media_sections(local.sdp):
+        return ""  # nothing to gather: the state stays "new"
+    try:
+        await pc.wait_for_state("complete", attribute="iceGatheringState", timeout=CHECK_WAIT)
+    except PeerlabError:
+        return ""
+    return ", and gathering is complete"
+
+
 def _fail(side: Side, number: int, hint: str) -> StepCheckFailed:
     return StepCheckFailed(f"{step(side, number).label}: {hint}")
 
@@ -188,7 +204,7 @@ async def _caller_step(ctx: _Context, pc: RTCPeerConnection, number: int) -> str
         raise _fail(side, 3, "the offer is created but not set as the local description: "
                     "await pc.setLocalDescription(offer)")
     if number == 3:
-        return f"the offer is the local description (signalingState {pc.signalingState!r})"
+        return f"the offer is the local description (signalingState {pc.signalingState!r}){await _gathered(pc)}"
     if number >= 4 and ctx.loopback() is None:
         raise _fail(side, 4, "there is no signalling service: loopback = peerlab.Loopback()")
     if number >= 4 and not ctx.sent("offer"):
@@ -213,7 +229,7 @@ async def _callee_step(ctx: _Context, pc: RTCPeerConnection, number: int) -> str
         raise _fail(side, 3, "the answer is created but not set as the local description (the guide forgets "
                     "this call): await pc.setLocalDescription(answer)")
     if number == 3:
-        return "the answer is created and set as the local description"
+        return f"the answer is created and set as the local description{await _gathered(pc)}"
     if number >= 4 and ctx.loopback() is None:
         raise _fail(side, 4, "there is no signalling service: loopback = peerlab.Loopback()")
     if number >= 4 and not ctx.sent("answer"):

@@ -2,15 +2,15 @@
 
 aiortc gathers every candidate inside ``setLocalDescription()`` and writes them
 into the SDP. A browser instead fires events after that call's promise has
-settled, each as its own task, in the order the W3C spec gives (section 5.3,
-"update the ICE gathering state"):
+settled, in the order and the tasks the W3C spec gives (RTCIceTransport's gathering
+steps, and "update the ICE gathering state"):
 
-1. ``icegatheringstatechange`` (``iceGatheringState`` is now ``"gathering"``);
-2. one ``icecandidate`` event per candidate;
-3. ``icegatheringstatechange`` (``"complete"``);
-4. one ``icecandidate`` event whose ``candidate`` is ``None``: end-of-candidates.
+1. a task: ``icegatheringstatechange`` (``iceGatheringState`` is now ``"gathering"``);
+2. a task per candidate: its ``icecandidate`` event;
+3. a task: ``icegatheringstatechange`` (``"complete"``), then, in the same task, one
+   ``icecandidate`` event whose ``candidate`` is ``None``: end-of-candidates.
 
-:class:`Trickle` replays aiortc's candidates that way, through
+:class:`Trickle` replays aiortc's candidates that way, each of those tasks queued through
 :func:`peerlab.webrtc.promise.queue_task`, so code right after ``await
 pc.setLocalDescription(offer)``, or at the end of a ``.then`` chain, registers its
 listener before the first candidate. Candidates gathered before any listener
@@ -80,8 +80,7 @@ class Trickle:
                 steps.append(functools.partial(self._surface, candidate))
         if complete and not self._end_queued:
             self._end_queued = True
-            steps.append(lambda: self._set_state("complete"))
-            steps.append(self._end)
+            steps.append(self._finish)
         if steps:
             start = not self._steps
             self._steps.extend(steps)
@@ -89,23 +88,33 @@ class Trickle:
                 queue_task(self._pump)
 
     def _pump(self) -> None:
-        """Fire the queued events in order, with a microtask checkpoint after each (as a browser does).
+        """Fire the next queued event, then a microtask checkpoint; the one after it is a task of its own.
 
-        One task fires them all, so a notebook's next cell finds gathering finished: the
-        code after ``await pc.setLocalDescription()`` still runs first, and each listener's
-        Promise handlers still run before the next event.
+        As the spec queues them: one task per gathering-state change and per candidate, so code that
+        ``await``-s one event (a coroutine resumes a few loop turns after the event, not as a
+        microtask) is listening again before the next one, and the code after ``await
+        pc.setLocalDescription()`` still runs before the first.
         """
-        while self._steps:
-            if self.pc.signalingState == "closed":
-                self._steps.clear()
-                return
-            self._steps.popleft()()
-            microtask_checkpoint()
+        if not self._steps:
+            return
+        if self.pc.signalingState == "closed":
+            self._steps.clear()
+            return
+        self._steps.popleft()()
+        microtask_checkpoint()
+        if self._steps:
+            queue_task(self._pump)
 
     def _set_state(self, state: str) -> None:
         self.state = state
         self.pc.events.add(self.pc.name, "state", "iceGatheringState", state)
         self.pc.dispatchEvent(Event("icegatheringstatechange"))
+
+    def _finish(self) -> None:
+        """Gathering is over: ``complete``, then end-of-candidates, in one task (as the spec has them)."""
+        self._set_state("complete")
+        microtask_checkpoint()  # as after any listener: its Promise handlers run before the next event
+        self._end()
 
     def _surface(self, candidate: RTCIceCandidate) -> None:
         self.surfaced.append(candidate)
