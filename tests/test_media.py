@@ -338,8 +338,8 @@ async def test_a_wait_for_frames_names_what_it_waited_for_and_an_interrupt_says_
         await view.wait_for_frames(1, timeout=0.3)
     waiting = asyncio.ensure_future(view.wait_for_frames(1, timeout=30))
     await asyncio.sleep(0.2)
-    with pytest.warns(PeerlabNote, match=r"video_view waiting for 1 frame\(s\) of each track: the wait was "
-                                         r"interrupted after 0\.\d s\. Nothing is broken"):
+    with pytest.warns(PeerlabNote, match=r"The video_view stopped waiting for 1 frame\(s\) of each track after "
+                                         r"0\.\d s: the wait was interrupted\. Nothing is broken: the view goes on"):
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting

@@ -196,7 +196,7 @@ class StatsView(WidgetTextRepr, ipywidgets.HTML):  # type: ignore[misc]  # ipywi
             return WaitTimeout(f"stats({self.pc.name}) waited {timeout:g} s to read the statistics {count} times "
                                f"and read them {self.updates} time(s): {self.error or 'is the connection open?'}")
 
-        await view_wait(f"stats({self.pc.name}) waiting to read the statistics {count} times",
+        await view_wait(f"stats({self.pc.name})", f"the statistics, read {count} times",
                         lambda: self.updates >= count, self._updated, timeout, cannot, timed_out)
 
     @property

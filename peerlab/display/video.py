@@ -214,7 +214,7 @@ class _Follower:
                                f"{got}: is the connection 'connected', and did the far side addTrack() before its "
                                "offer or answer?")
 
-        await view_wait(f"{self.kind_of_view} waiting for {count} frame(s) of each track",
+        await view_wait(self.kind_of_view, f"{count} frame(s) of each track",
                         lambda: all(r.count >= count for r in self.received), self._frames_seen, timeout,
                         cannot, timed_out)
 
