@@ -27,9 +27,10 @@ CELL_TIMEOUT = 120  # a cell that waits for the neighbour gives up after 60 s it
 
 
 @contextmanager
-def peerlab_serve(token: str = "teacher") -> Iterator[str]:
-    """``python -m peerlab serve --port 0 --token ...`` on 127.0.0.1: the join URL it prints; stopped afterwards."""
-    process = subprocess.Popen([sys.executable, "-m", "peerlab", "serve", "--port", "0", "--token", token],
+def peerlab_serve(token: str = "teacher", port: int = 0) -> Iterator[str]:
+    """``python -m peerlab serve --port PORT --token ...`` on 127.0.0.1 (any free port unless told): the join
+    URL it prints; stopped afterwards."""
+    process = subprocess.Popen([sys.executable, "-m", "peerlab", "serve", "--port", str(port), "--token", token],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         lines: list[str] = []

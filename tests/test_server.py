@@ -39,6 +39,8 @@ from peerlab import (
 from peerlab.signalling.server_wire import CloseCode, join_url
 from peerlab.testing import add_remote_candidates
 
+from .room_notebooks import peerlab_serve
+
 ROOT = Path(__file__).resolve().parent.parent
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
 OFFER = {"type": "offer", "data": {"type": "offer", "sdp": SDP}}
@@ -527,19 +529,19 @@ async def test_a_stopped_server_ends_every_waiting_receive_and_rejoining_after_a
 
 
 async def test_the_join_again_hint_after_a_restart_carries_the_token_so_the_server_takes_it(opened):
-    server = await peerlab.serve(port=0, token="sesame")
-    port, url = server.port, server.url
-    caller = await join(opened, url, "table-5", "caller")
-    waiting = asyncio.ensure_future(caller.receive("answer", timeout=30))
-    await asyncio.sleep(0)
-    await server.close()
+    """A teacher's `peerlab serve` (another process, with a token) stops: the hint's URL gets in once it runs again."""
+    with peerlab_serve(token="sesame") as url:
+        port = int(re.search(r":(\d+)/", url).group(1))
+        caller = await join(opened, url, "table-5", "caller")
+        waiting = asyncio.ensure_future(caller.receive("answer", timeout=30))
+        await asyncio.sleep(0)
     with pytest.raises(SignallingClosed) as closed:
         await waiting
     hint = re.search(r"join again: await (peerlab\.join\('([^']+)', room='table-5', role='caller'\))",
                      str(closed.value))
     assert hint is not None, str(closed.value)
     assert hint.group(2) == f"ws://127.0.0.1:{port}/?token=sesame"
-    async with await peerlab.serve(port=port, token="sesame"):
+    with peerlab_serve(token="sesame", port=port):
         again = await join(opened, hint.group(2), "table-5", "caller")  # the hint's URL, as the learner copies it
         assert again.room == "table-5"
 
