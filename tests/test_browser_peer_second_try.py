@@ -121,3 +121,22 @@ async def test_wait_for_video_in_page_asks_the_page_and_says_when_nothing_plays_
         await pc.close()
         with pytest.raises(peerlab.StepOrderError, match="closed"):
             await pc.wait_for_video_in_page(timeout=5)
+
+
+async def test_the_same_offer_sent_twice_is_answered_once_and_a_second_receive_of_the_answer_says_so_at_once():
+    loopback = peerlab.Loopback(name="offer twice")
+    callee = peerlab.play_callee(loopback.callee)
+    pc = peerlab.RTCPeerConnection(name="caller")
+    pc.createDataChannel("chat")
+    offer = await pc.createOffer()
+    await pc.setLocalDescription(offer)
+    loopback.caller.send({"type": "offer", "data": offer})
+    loopback.caller.send({"type": "offer", "data": offer})  # step 4 run twice
+    answer = await loopback.caller.receive("answer", timeout=10)
+    await pc.setRemoteDescription(answer["data"])
+    with pytest.raises(peerlab.SignallingTimeout) as caught:
+        await asyncio.wait_for(loopback.caller.receive("answer", timeout=30), 5)  # step 7 run twice: at once
+    assert caught.value.reason == "consumed" and "already received" in str(caught.value)
+    await pc.close()
+    await callee.close()
+    loopback.close()
