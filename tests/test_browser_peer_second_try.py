@@ -104,9 +104,10 @@ async def test_add_camera_run_twice_says_the_new_track_replaced_the_first():
     pc = browser.RTCPeerConnection()
     async with FakePage(pc, {"addCamera": camera}) as page:
         await pc.addCamera()
-        with pytest.warns(peerlab.PeerlabNote, match=r"had a camera track already .* took its place on the "
-                                                     r"same sender .* one m=video section"):
+        with pytest.warns(peerlab.PeerlabNote, match=r"has a camera track already .* takes its place on the "
+                                                     r"same sender .* one m=video section") as said:
             await pc.addCamera()
+        assert len(said) == 1 and said[0].filename == __file__  # once, pointing at the line that called it
         await pc.close()
 
 
@@ -140,3 +141,28 @@ async def test_the_same_offer_sent_twice_is_answered_once_and_a_second_receive_o
     await pc.close()
     await callee.close()
     loopback.close()
+
+
+def test_a_listener_a_re_run_cell_adds_replaces_its_previous_runs_and_other_cells_keep_theirs():
+    """In a real kernel, as JupyterLab sends cells: lesson 06's chat cell and lesson 09's track cell run twice."""
+    from .kernel import Kernel
+
+    kernel = Kernel()
+    try:
+        kernel.ok("import peerlab\nfrom peerlab.webrtc.events import Event, EventTarget\n"
+                  "target = EventTarget()\nheard = []", "set-up")
+        cell = "def on_reply(event):\n    heard.append('chat')\n\ntarget.addEventListener('message', on_reply)"
+        kernel.ok(cell, "chat")
+        kernel.ok(cell, "chat")  # run again: replaces, not adds
+        kernel.ok("target.addEventListener('message', lambda event: heard.append('other cell'))", "other")
+        kernel.ok("target.dispatchEvent(Event('message'))", "send")
+        assert kernel.ok("print(heard)", "look").stdout.strip() == "['chat', 'other cell']"
+        kernel.ok("callee = peerlab.RTCPeerConnection(name='callee')", "callee")
+        track_cell = ("def on_callee_track(event):\n    pass\n\n"
+                      "callee.addEventListener('track', on_callee_track)")
+        kernel.ok(track_cell, "track")
+        kernel.ok(track_cell, "track")
+        assert kernel.ok("print(len(callee.listeners('track')))", "count").stdout.strip() == "1"
+        kernel.ok("await callee.close()", "close")
+    finally:
+        kernel.close()

@@ -67,7 +67,6 @@ from ..webrtc.waiting import STATES, PeerConnectionBase, raise_listener_error, s
 from .bridge import bridge
 from .links import CHANNEL_WORDS, CommLink, PageLink, allowed_channels, listen_on_comm
 from .page import Page
-from .reruns import CellListeners
 
 __all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget",
            "BrowserSessionDescription", "BrowserError", "BrowserUnavailable", "BrowserUnlinked", "CONNECT_TIMEOUT",
@@ -203,7 +202,7 @@ class BrowserMediaTrack:
         return f"<browser MediaStreamTrack {self.kind} {self.label!r}{size}>"
 
 
-class BrowserDataChannel(CellListeners, ChannelEvents):
+class BrowserDataChannel(ChannelEvents):
     """A data channel of the page's connection: ``send``, ``readyState``, and its events in Python.
 
     As :class:`peerlab.RTCDataChannel`: ``addEventListener("message", f)`` and ``onmessage`` get a
@@ -261,7 +260,7 @@ class BrowserDataChannel(CellListeners, ChannelEvents):
         self.dispatchEvent(Event(str(event)))
 
 
-class RTCPeerConnection(CellListeners, PeerConnectionBase):
+class RTCPeerConnection(PeerConnectionBase):
     """The browser's own ``RTCPeerConnection``, in the page that shows this notebook, driven from Python.
 
     ``configuration`` goes to the page unchanged (``{"iceServers": []}`` by default: host
@@ -292,6 +291,7 @@ class RTCPeerConnection(CellListeners, PeerConnectionBase):
         self.datachannels: list[BrowserDataChannel] = []
         self.received_tracks: list[str] = []  # the kinds of the page's track events
         self.video_in_page: tuple[int, int] | None = None  # the first received video the page plays: its size
+        self._camera: BrowserMediaTrack | None = None  # the camera track addCamera() put on the connection
         self._held: list[RTCIceCandidate | None] = []
         self._end_dispatched = False
         self._local: tuple[str, str | None] | None = None  # the local description set last: its type and ice-ufrag
@@ -433,8 +433,7 @@ class RTCPeerConnection(CellListeners, PeerConnectionBase):
         self._post_call("createDataChannel", [channel_id, label, to_json(options)])
         return channel
 
-    @promising
-    async def addCamera(self, width: int = 320, height: int = 240, *, timeout: float = 8.0) -> BrowserMediaTrack:
+    def addCamera(self, width: int = 320, height: int = 240, *, timeout: float = 8.0) -> Promise[BrowserMediaTrack]:
         """The page's camera on this connection: ``getUserMedia()``, then ``addTrack()``, in the browser.
 
         The page calls ``navigator.mediaDevices.getUserMedia({video: {width, height}})`` (the
@@ -447,8 +446,21 @@ class RTCPeerConnection(CellListeners, PeerConnectionBase):
 
         Each video track the page receives (its ``track`` event) plays in a ``<video>`` in this
         connection's widget: display ``pc`` to see it.
+
+        Called again (a re-run cell), the new camera track takes the first one's place on its sender
+        (``replaceTrack``) and the old one stops: one camera, one ``m=video`` section; a note says so.
         """
         self._check_open("addCamera()")
+        if self._camera is not None:  # said now, in the learner's cell (the page's answer comes in a task)
+            note(self._camera_replaced_words(), PeerlabNote)
+        return Promise.resolve(self._add_camera(width, height, timeout, noted=self._camera is not None))
+
+    def _camera_replaced_words(self) -> str:
+        return (f"addCamera(): the {self.name} has a camera track already ({self._camera!r}, from an earlier run "
+                "of this cell?). The new one takes its place on the same sender (replaceTrack) and the old one "
+                "stops: the connection sends one camera, and an offer has one m=video section for it.")
+
+    async def _add_camera(self, width: int, height: int, timeout: float, *, noted: bool) -> BrowserMediaTrack:
         wait = max(0.5, min(timeout, self.reply_timeout - 1))
         value = await self._request("addCamera", {"video": {"width": width, "height": height}, "audio": False},
                                     round(wait * 1000))
@@ -460,9 +472,9 @@ class RTCPeerConnection(CellListeners, PeerConnectionBase):
             raise BrowserError(f"addCamera(): the page's getUserMedia() gave no video track: {value!r}")
         if any(t.get("replaced") for t in given):
             self.events.add(self.name, "note", "addCamera", "replaced the camera track on its sender")
-            note(f"addCamera(): the {self.name} had a camera track already (an earlier run of this cell?). The new "
-                 "one took its place on the same sender (replaceTrack), and the old one stopped: the connection "
-                 "still sends one camera, and an offer has one m=video section for it.", PeerlabNote)
+            if not noted:
+                note(self._camera_replaced_words(), PeerlabNote)
+        self._camera = video
         return video
 
     def close(self) -> Promise[None]:

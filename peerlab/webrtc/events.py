@@ -7,6 +7,12 @@ the aiortc/pyee way (``@pc.on("icecandidate")``) or as an event handler attribut
 aiortc's examples write them, is called without it. A listener that raises does
 not vanish into the event loop's log, where a notebook never shows it: the error
 is kept and raised by the next peerlab wait, and written to the event log.
+
+A listener added by a notebook cell run again replaces the one the cell's previous run added (the
+n-th listener of a type a cell's run adds to a target takes the place of the n-th its previous run
+added), so that a re-run cell does not handle every event once more: the places come from the
+teaching layer (:func:`install_listener_places`, with :class:`peerlab.teaching.rerun.Replacements`).
+Without it, or outside a cell, listeners add up as in a browser.
 """
 
 from __future__ import annotations
@@ -15,13 +21,36 @@ import asyncio
 import functools
 import inspect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog"]
+__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog", "ListenerPlaces",
+           "install_listener_places"]
 
 Listener = Callable[..., Any]
+
+
+class ListenerPlaces(Protocol):
+    """Where a new listener goes, and which one it replaces (``peerlab.teaching.rerun.Replacements``)."""
+
+    def place(self, name: str | None = None) -> Hashable | None:
+        """The place of the object being made now (its cell and number in the cell's run), or None."""
+
+    def swap(self, place: Hashable | None, new: Any) -> Any:
+        """Put ``new`` at ``place``; return what was there before, if anything."""
+
+
+_new_places: Callable[[], ListenerPlaces] | None = None
+
+
+def install_listener_places(factory: Callable[[], ListenerPlaces] | None) -> None:
+    """Have a re-run cell's listener replace its previous run's: ``factory()`` makes one target's places per type.
+
+    The teaching layer installs :class:`peerlab.teaching.rerun.Replacements`; None: listeners add up.
+    """
+    global _new_places
+    _new_places = factory
 
 
 class Event:
@@ -163,10 +192,23 @@ class EventTarget:
         """Call ``listener`` for every ``type`` event (the browser's name for it)."""
         if not callable(listener):
             raise TypeError(f"addEventListener({type!r}, ...) needs a function, not {listener!r}")
+        self._replace_previous_run(type, listener)
         listeners = self._listeners.setdefault(type, [])
         if listener not in listeners:
             listeners.append(listener)
             self._listener_added(type, listener)
+
+    def _replace_previous_run(self, type: str, listener: Listener) -> None:
+        """Remove the listener that the running cell's previous run added at this place, if any."""
+        if _new_places is None:
+            return
+        places = self.__dict__.setdefault("_listener_places", {})
+        if type not in places:
+            places[type] = _new_places()
+        place = places[type].place()
+        old = places[type].swap(place, listener)
+        if old is not None:
+            self.removeEventListener(type, old)
 
     def removeEventListener(self, type: str, listener: Listener) -> None:
         """Stop calling ``listener`` for ``type`` events."""
