@@ -82,6 +82,10 @@ def run_twice_and_go_on(page: Any, lab: JupyterLab, name: str, record: list[str]
 def open_clean(page: Any, lab: JupyterLab, name: str) -> None:
     """Open the lesson in the module's tab, its outputs cleared (stored outputs cannot pass for fresh ones)."""
     allow_camera(page, lab.path(name))
+    # The same lesson still open from the test before is on a kernel that test shut down: close it first.
+    page.evaluate("""(path) => { const app = window.jupyterapp;
+      if (app) for (const w of Array.from(app.shell.widgets('main'))) if (w.context && w.context.path === path) w.dispose(); }""",
+                  name)
     open_notebook(page, lab, name)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
 
