@@ -166,3 +166,21 @@ def test_a_listener_a_re_run_cell_adds_replaces_its_previous_runs_and_other_cell
         kernel.ok("await callee.close()", "close")
     finally:
         kernel.close()
+
+
+def test_the_stop_button_ends_a_browser_call_or_wait_at_once_with_one_line():
+    """In a real kernel with no page: an interrupted call or wait ends within the interrupt, not at its timeout."""
+    from .kernel import ANSI, Kernel
+
+    kernel = Kernel()
+    try:
+        kernel.ok("import peerlab.browser\npc = peerlab.browser.RTCPeerConnection(connect_timeout=20)", "set-up")
+        for code, what in (("await pc.createOffer()", "createOffer() on the browser"),
+                           ("await pc.wait_for_state('connected', timeout=20)", "wait_for_state() on the browser")):
+            out = kernel.run(code, "wait", interrupt_after=1.0, timeout=15)  # fails here if it waited its 20 s
+            said = ANSI.sub("", out.traceback[-1])
+            assert out.error == "CancelledError" and len(out.traceback) == 1, out.traceback
+            assert said.startswith(f"Interrupted: {what} stopped waiting after ") and "Nothing is broken" in said
+        kernel.ok("await pc.close()", "close")
+    finally:
+        kernel.close()

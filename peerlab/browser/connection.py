@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import anywidget
 import traitlets
@@ -54,13 +55,14 @@ from ..errors import (
     note,
 )
 from ..signalling.messages import to_json
+from ..teaching.rerun import show_instead_of_traceback
 from ..webrtc import rules, wording
 from ..webrtc.candidate import RTCIceCandidate
 from ..webrtc.connection import RTCDataChannelEvent
 from ..webrtc.datachannel import ChannelEvents, MessageEvent
 from ..webrtc.events import Event, EventHandler, EventLog
 from ..webrtc.ice_servers import ice_servers
-from ..webrtc.promise import Promise, promising
+from ..webrtc.promise import Promise
 from ..webrtc.sdp import ice_ufrag, to_description
 from ..webrtc.trickle import RTCPeerConnectionIceEvent
 from ..webrtc.waiting import STATES, PeerConnectionBase, raise_listener_error, state_reached, until
@@ -100,6 +102,54 @@ def no_path_hint(servers: list[dict[str, Any]]) -> str:
                  "PEERLAB_ICE_SERVERS for the lessons, then restart the kernel and run the lesson again.")
     return (". ICE found no path between your browser and the kernel: where JupyterLab runs on a server (a hub, "
             "Binder, a container), UDP between them may be blocked, and only a TURN relay gets through. " + given)
+
+
+T = TypeVar("T")
+WAKE_EVERY = 0.1  # seconds: how often an awaited call wakes the loop, so that the kernel's interrupt is seen
+
+
+class BrowserPromise(Promise[T]):
+    """The Promise a browser peer's method returns: awaited in a cell, Jupyter's stop button ends it at once.
+
+    The kernel sees an interrupt only when its event loop wakes, so an awaited call wakes it every
+    :data:`WAKE_EVERY` s. Interrupted, the cell shows one line (what stopped waiting, for how long, and that
+    the page goes on with the call) instead of the ``CancelledError``'s traceback through asyncio.
+    """
+
+    def __init__(self, work: Coroutine[Any, Any, T], what: str) -> None:
+        super().__init__(lambda resolve, _: resolve(work))
+        self.what = what
+
+    def __await__(self) -> Generator[Any, None, T]:
+        loop = asyncio.get_event_loop()
+        started = loop.time()
+
+        def keep_awake() -> None:
+            if self.state == "pending" and not stopped:
+                loop.call_later(WAKE_EVERY, keep_awake)
+
+        stopped = False
+        keep_awake()
+        try:
+            return (yield from super().__await__())
+        except asyncio.CancelledError as cancelled:
+            line = (f"{self.what} stopped waiting after {loop.time() - started:.1f} s: the wait was interrupted. "
+                    "Nothing is broken: the browser goes on by itself; run the cell again to wait again.")
+            if not show_instead_of_traceback(cancelled, line):
+                note(line, PeerlabNote)
+            raise
+        finally:
+            stopped = True
+
+
+def interruptible(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., BrowserPromise[T]]:
+    """Make a browser peer's ``async def`` return a :class:`BrowserPromise` (the browser's methods return Promises)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> BrowserPromise[T]:
+        return BrowserPromise(method(self, *args, **kwargs), f"{method.__name__}() on the {self.name}")
+
+    return wrapper
 
 
 def videos_words(videos: list[dict[str, Any]]) -> str:
@@ -381,18 +431,18 @@ class RTCPeerConnection(PeerConnectionBase):
 
     # -- the browser's methods ---------------------------------------------------
 
-    @promising
+    @interruptible
     async def createOffer(self, options: Any = None) -> RTCSessionDescription:
         """The page's ``createOffer()``: its SDP, unchanged."""
         return self._description(await self._request("createOffer"))
 
-    @promising
+    @interruptible
     async def createAnswer(self, options: Any = None) -> RTCSessionDescription:
         """The page's ``createAnswer()``."""
         self._refuse(rules.create_answer(self.signalingState, self._local[0] if self._local else None))
         return self._description(await self._request("createAnswer"))
 
-    @promising
+    @interruptible
     async def setLocalDescription(self, description: Any = None) -> None:
         """The page's ``setLocalDescription()``: gathering starts in the browser, and lasts."""
         desc = None if description is None else to_description(description, "setLocalDescription()")
@@ -409,7 +459,7 @@ class RTCPeerConnection(PeerConnectionBase):
         self._local = (desc.type if desc is not None and desc.sdp else
                        ("answer" if self.signalingState == "stable" else "offer"), ufrag)
 
-    @promising
+    @interruptible
     async def setRemoteDescription(self, description: Any) -> None:
         """The page's ``setRemoteDescription()``."""
         desc = to_description(description, "setRemoteDescription()")
@@ -417,7 +467,7 @@ class RTCPeerConnection(PeerConnectionBase):
         await self._request("setRemoteDescription", {"type": desc.type, "sdp": desc.sdp})
         self._has_remote = True
 
-    @promising
+    @interruptible
     async def addIceCandidate(self, candidate: Any = None) -> None:
         """The page's ``addIceCandidate()``; ``None`` (or ``{}``, or ``""`` as the candidate) ends them."""
         parsed = RTCIceCandidate.from_json(candidate)
@@ -433,7 +483,8 @@ class RTCPeerConnection(PeerConnectionBase):
         self._post_call("createDataChannel", [channel_id, label, to_json(options)])
         return channel
 
-    def addCamera(self, width: int = 320, height: int = 240, *, timeout: float = 8.0) -> Promise[BrowserMediaTrack]:
+    def addCamera(self, width: int = 320, height: int = 240, *,
+                  timeout: float = 8.0) -> BrowserPromise[BrowserMediaTrack]:
         """The page's camera on this connection: ``getUserMedia()``, then ``addTrack()``, in the browser.
 
         The page calls ``navigator.mediaDevices.getUserMedia({video: {width, height}})`` (the
@@ -453,7 +504,8 @@ class RTCPeerConnection(PeerConnectionBase):
         self._check_open("addCamera()")
         if self._camera is not None:  # said now, in the learner's cell (the page's answer comes in a task)
             note(self._camera_replaced_words(), PeerlabNote)
-        return Promise.resolve(self._add_camera(width, height, timeout, noted=self._camera is not None))
+        return BrowserPromise(self._add_camera(width, height, timeout, noted=self._camera is not None),
+                              f"addCamera() on the {self.name}")
 
     def _camera_replaced_words(self) -> str:
         return (f"addCamera(): the {self.name} has a camera track already ({self._camera!r}, from an earlier run "
@@ -500,7 +552,7 @@ class RTCPeerConnection(PeerConnectionBase):
 
     # -- peerlab's waits -----------------------------------------------------------
 
-    @promising
+    @interruptible
     async def wait_for_state(self, state: str = "connected", *, attribute: str = "connectionState",
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``, as peerlab's own."""
@@ -511,14 +563,14 @@ class RTCPeerConnection(PeerConnectionBase):
             + (no_path_hint(ice_servers()) if state == "connected" and self.iceConnectionState in (
                 "new", "checking", "failed") else "")))
 
-    @promising
+    @interruptible
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
         """Wait until the browser's last ``icecandidate`` event (``None``) reached the listeners."""
         await self._until("wait_for_end_of_candidates()", lambda: self._end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events (from the browser) did not all arrive within {timeout:g} s"
             + ("" if self.listeners("icecandidate") else ": no icecandidate listener is registered")))
 
-    @promising
+    @interruptible
     async def wait_for_video_in_page(self, *, timeout: float = DEFAULT_WAIT) -> tuple[int, int]:
         """Wait until a video track the page received plays in the widget's ``<video>``; its width and height.
 
@@ -553,7 +605,7 @@ class RTCPeerConnection(PeerConnectionBase):
         self.events.add(self.name, "call", method)
         return await self._page.request(method, list(args))
 
-    @promising
+    @interruptible
     async def round_trip(self) -> float:
         """peerlab's own: seconds for one call to the page and its answer, over the link (``pc.link``)."""
         await self._page.wait_for_link("round_trip()")
