@@ -430,7 +430,8 @@ async def test_add_camera_asks_the_page_and_its_errors_come_back_with_the_dom_ex
 
 async def test_the_pages_track_events_and_the_video_it_plays_reach_python():
     pc = browser.RTCPeerConnection()
-    async with FakePage(pc) as page:
+    playing = [{"width": 320, "height": 240, "paused": False, "readyState": 4, "trackState": "live", "playing": True}]
+    async with FakePage(pc, {"videosInPage": lambda: playing}) as page:
         waiting = asyncio.ensure_future(_settle(pc.wait_for_video_in_page(timeout=5)))
         await page.post({"type": "track", "kind": "video", "id": "r1"})
         await page.post({"type": "video", "width": 320, "height": 240})

@@ -4,11 +4,14 @@ after each change, getStats() in the browser's shape once media flows, the selec
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
 from peerlab import MediaAccessError, MediaStream, MediaTypeError, RTCPeerConnection, StepOrderError
 from peerlab.media import PatternTrack, ToneTrack
+from peerlab.teaching import rerun
+from peerlab.webrtc import events
 from peerlab.webrtc.negotiation import TransceiverFacts, negotiation_needed
 
 from .conftest import negotiate
@@ -213,16 +216,11 @@ async def test_stopping_a_transceiver_leaves_its_track_live_as_in_a_browser(pair
     assert far.receiver.track.ended_by is None  # the callee's connection is still open
 
 
-async def test_a_listener_a_re_run_cell_adds_again_replaces_the_one_its_earlier_run_added():
+async def test_a_listener_a_re_run_cell_adds_again_replaces_the_one_its_earlier_run_added(monkeypatch):
     # lesson 08's track-listener cell run twice: both listeners added an edges track to the callee
-    from types import SimpleNamespace
-
-    from peerlab.teaching.rerun import current_cell
-    from peerlab.webrtc.events import follow_cells
-
-    pc, other = RTCPeerConnection(name="rerun"), RTCPeerConnection(name="other")
     cell = SimpleNamespace(key="cell-10", run=object())
-    follow_cells(lambda: cell)
+    monkeypatch.setattr(rerun, "current_cell", lambda: cell)
+    pc, other = RTCPeerConnection(name="rerun"), RTCPeerConnection(name="other")
     try:
         def first(event): ...
         def first_lambda(event): ...
@@ -242,10 +240,9 @@ async def test_a_listener_a_re_run_cell_adds_again_replaces_the_one_its_earlier_
         pc.addEventListener("track", first)
         assert pc.listeners("track") == [second, second_lambda, first]
     finally:
-        follow_cells(current_cell)
         await pc.close()
         await other.close()
-    follow_cells(None)  # outside a notebook: every listener stays until removed, as in a browser
+    events.install_listener_places(None)  # outside a notebook: every listener stays until removed, as in a browser
     try:
         plain = RTCPeerConnection(name="plain")
         plain.addEventListener("track", first)
@@ -253,4 +250,4 @@ async def test_a_listener_a_re_run_cell_adds_again_replaces_the_one_its_earlier_
         assert plain.listeners("track") == [first, second]
         await plain.close()
     finally:
-        follow_cells(current_cell)
+        events.install_listener_places(rerun.Replacements)

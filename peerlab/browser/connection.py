@@ -20,13 +20,15 @@ Nothing waits forever.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import functools
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import anywidget
 import traitlets
@@ -47,25 +49,30 @@ from ..errors import (
     InvalidDescriptionError,
     InvalidMessageError,
     PeerlabError,
+    PeerlabNote,
     StepOrderError,
+    WaitTimeout,
     note,
 )
 from ..signalling.messages import to_json
+from ..teaching.rerun import show_instead_of_traceback
+from ..webrtc import rules, wording
 from ..webrtc.candidate import RTCIceCandidate
 from ..webrtc.connection import RTCDataChannelEvent
 from ..webrtc.datachannel import ChannelEvents, MessageEvent
 from ..webrtc.events import Event, EventHandler, EventLog
 from ..webrtc.ice_servers import ice_servers
-from ..webrtc.promise import Promise, promising
-from ..webrtc.sdp import to_description
+from ..webrtc.promise import Promise
+from ..webrtc.sdp import ice_ufrag, to_description
 from ..webrtc.trickle import RTCPeerConnectionIceEvent
 from ..webrtc.waiting import STATES, PeerConnectionBase, raise_listener_error, state_reached, until
 from .bridge import bridge
 from .links import CHANNEL_WORDS, CommLink, PageLink, allowed_channels, listen_on_comm
 from .page import Page
 
-__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget", "BrowserError",
-           "BrowserUnavailable", "BrowserUnlinked", "CONNECT_TIMEOUT", "REPLY_TIMEOUT"]
+__all__ = ["RTCPeerConnection", "BrowserDataChannel", "BrowserMediaTrack", "BrowserPeerWidget",
+           "BrowserSessionDescription", "BrowserError", "BrowserUnavailable", "BrowserUnlinked", "CONNECT_TIMEOUT",
+           "REPLY_TIMEOUT"]
 
 CONNECT_TIMEOUT = 5.0   # seconds a call waits for the page to link up before it fails
 REPLY_TIMEOUT = DEFAULT_WAIT   # seconds a call waits for the linked page's answer
@@ -95,6 +102,69 @@ def no_path_hint(servers: list[dict[str, Any]]) -> str:
                  "PEERLAB_ICE_SERVERS for the lessons, then restart the kernel and run the lesson again.")
     return (". ICE found no path between your browser and the kernel: where JupyterLab runs on a server (a hub, "
             "Binder, a container), UDP between them may be blocked, and only a TURN relay gets through. " + given)
+
+
+T = TypeVar("T")
+WAKE_EVERY = 0.1  # seconds: how often an awaited call wakes the loop, so that the kernel's interrupt is seen
+
+
+class BrowserPromise(Promise[T]):
+    """The Promise a browser peer's method returns: awaited in a cell, Jupyter's stop button ends it at once.
+
+    The kernel sees an interrupt only when its event loop wakes, so an awaited call wakes it every
+    :data:`WAKE_EVERY` s. Interrupted, the cell shows one line (what stopped waiting, for how long, and that
+    the page goes on with the call) instead of the ``CancelledError``'s traceback through asyncio.
+    """
+
+    def __init__(self, work: Coroutine[Any, Any, T], what: str) -> None:
+        super().__init__(lambda resolve, _: resolve(work))
+        self.what = what
+
+    def __await__(self) -> Generator[Any, None, T]:
+        loop = asyncio.get_event_loop()
+        started = loop.time()
+
+        def keep_awake() -> None:
+            if self.state == "pending" and not stopped:
+                loop.call_later(WAKE_EVERY, keep_awake)
+
+        stopped = False
+        keep_awake()
+        try:
+            return (yield from super().__await__())
+        except asyncio.CancelledError as cancelled:
+            line = (f"{self.what} stopped waiting after {loop.time() - started:.1f} s: the wait was interrupted. "
+                    "Nothing is broken: the browser goes on by itself; run the cell again to wait again.")
+            if not show_instead_of_traceback(cancelled, line):
+                note(line, PeerlabNote)
+            raise
+        finally:
+            stopped = True
+
+
+def interruptible(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., BrowserPromise[T]]:
+    """Make a browser peer's ``async def`` return a :class:`BrowserPromise` (the browser's methods return Promises)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> BrowserPromise[T]:
+        return BrowserPromise(method(self, *args, **kwargs), f"{method.__name__}() on the {self.name}")
+
+    return wrapper
+
+
+def videos_words(videos: list[dict[str, Any]]) -> str:
+    """What the page says of its ``<video>`` elements for received tracks, when none plays."""
+    if not videos:
+        return "the page shows no <video> for it (is `pc` displayed in a cell of this notebook?)"
+    parts = []
+    for video in videos:
+        if video.get("trackState") == "ended":
+            parts.append("its track ended (the far side stopped sending, or a connection closed)")
+        elif video.get("paused"):
+            parts.append("it is paused")
+        else:
+            parts.append(f"it has no picture yet (readyState {video.get('readyState')})")
+    return "; ".join(parts) + "."
 
 
 def browser_error(method: str, error: dict[str, Any]) -> PeerlabError:
@@ -146,6 +216,27 @@ class BrowserPeerWidget(anywidget.AnyWidget):
     configuration = traitlets.Dict().tag(sync=True)
 
 
+class BrowserSessionDescription(RTCSessionDescription):
+    """A description the page made (``createOffer()``, ``createAnswer()``): an ``RTCSessionDescription``
+    that knows its maker, so that sending it once the page that made it is gone says so."""
+
+    _maker: RTCPeerConnection | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RTCSessionDescription):
+            return NotImplemented
+        return (self.type, self.sdp) == (other.type, other.sdp)
+
+    __hash__ = None  # type: ignore[assignment]  # as RTCSessionDescription's: equal by value, mutable
+
+    def toJSON(self) -> dict[str, str]:
+        """``{"type", "sdp"}``, as a browser's; refused once the page that made it is gone (a reload)."""
+        maker = self._maker
+        if maker is not None and maker._page.is_gone:
+            raise BrowserUnavailable(f"this {self.type} was made by the {maker.name}, and {maker._page.lost}")
+        return {"type": self.type, "sdp": self.sdp}
+
+
 @dataclass(frozen=True)
 class BrowserMediaTrack:
     """A track the page got from ``getUserMedia()``: what its ``MediaStreamTrack`` says of itself."""
@@ -189,6 +280,8 @@ class BrowserDataChannel(ChannelEvents):
 
     def send(self, data: str | bytes | bytearray | memoryview) -> None:
         """Send through the page's channel: ``InvalidStateError`` unless it is open."""
+        if self._pc._page.is_gone:
+            raise BrowserUnavailable(f"send() on the data channel {self.label!r}: {self._pc._page.lost}")
         if self._state != "open":
             raise StepOrderError(f"the data channel {self.label!r} is {self._state!r}, not 'open': wait for its "
                                  "open event (await peerlab.wait_for_open(channel)) before send()")
@@ -241,14 +334,18 @@ class RTCPeerConnection(PeerConnectionBase):
         self._bridge.register(self)
         self._loop = self._bridge.loop
         self._page = Page(name, self._loop, connect_timeout=connect_timeout, reply_timeout=reply_timeout)
+        self._page.on_gone = self._page_gone
         self._states = {"signalingState": "stable", "iceGatheringState": "new", "iceConnectionState": "new",
                         "connectionState": "new"}
         self._channels: dict[str, BrowserDataChannel] = {}
         self.datachannels: list[BrowserDataChannel] = []
         self.received_tracks: list[str] = []  # the kinds of the page's track events
         self.video_in_page: tuple[int, int] | None = None  # the first received video the page plays: its size
+        self._camera: BrowserMediaTrack | None = None  # the camera track addCamera() put on the connection
         self._held: list[RTCIceCandidate | None] = []
         self._end_dispatched = False
+        self._local: tuple[str, str | None] | None = None  # the local description set last: its type and ice-ufrag
+        self._has_remote = False
         self._closed = False
         self.widget = BrowserPeerWidget(peer_id=self.peer_id, name=name, bridge_port=self._bridge.port, key=self.key,
                                         links=allowed_channels(), configuration=configuration)
@@ -276,7 +373,7 @@ class RTCPeerConnection(PeerConnectionBase):
         if self._closed:
             return "closed"
         if self._page.lost is not None:
-            return "its page is gone"
+            return "its page is gone: run the cell that makes it again"
         return "could not link" if self._page.report else "not linked yet"
 
     # -- the four states, as the page last told them ----------------------------
@@ -334,31 +431,43 @@ class RTCPeerConnection(PeerConnectionBase):
 
     # -- the browser's methods ---------------------------------------------------
 
-    @promising
+    @interruptible
     async def createOffer(self, options: Any = None) -> RTCSessionDescription:
         """The page's ``createOffer()``: its SDP, unchanged."""
         return self._description(await self._request("createOffer"))
 
-    @promising
+    @interruptible
     async def createAnswer(self, options: Any = None) -> RTCSessionDescription:
         """The page's ``createAnswer()``."""
+        self._refuse(rules.create_answer(self.signalingState, self._local[0] if self._local else None))
         return self._description(await self._request("createAnswer"))
 
-    @promising
+    @interruptible
     async def setLocalDescription(self, description: Any = None) -> None:
         """The page's ``setLocalDescription()``: gathering starts in the browser, and lasts."""
         desc = None if description is None else to_description(description, "setLocalDescription()")
+        if desc is not None:
+            self._refuse(rules.set_local_description(desc.type, self.signalingState,
+                                                     self._local[0] if self._local else None))
         await self._request("setLocalDescription", None if desc is None or not desc.sdp
                             else {"type": desc.type, "sdp": desc.sdp})
-        self._end_dispatched = False
+        ufrag = ice_ufrag(desc.sdp) if desc is not None and desc.sdp else None
+        if ufrag is None or self._local is None or self._local[1] != ufrag:
+            # New ICE credentials, new gathering; the same description set again (a re-run cell) gathers nothing
+            # new, so the end of candidates already dispatched still holds.
+            self._end_dispatched = False
+        self._local = (desc.type if desc is not None and desc.sdp else
+                       ("answer" if self.signalingState == "stable" else "offer"), ufrag)
 
-    @promising
+    @interruptible
     async def setRemoteDescription(self, description: Any) -> None:
         """The page's ``setRemoteDescription()``."""
         desc = to_description(description, "setRemoteDescription()")
+        self._refuse(rules.set_remote_description(desc.type, self.signalingState, self._has_remote))
         await self._request("setRemoteDescription", {"type": desc.type, "sdp": desc.sdp})
+        self._has_remote = True
 
-    @promising
+    @interruptible
     async def addIceCandidate(self, candidate: Any = None) -> None:
         """The page's ``addIceCandidate()``; ``None`` (or ``{}``, or ``""`` as the candidate) ends them."""
         parsed = RTCIceCandidate.from_json(candidate)
@@ -374,8 +483,8 @@ class RTCPeerConnection(PeerConnectionBase):
         self._post_call("createDataChannel", [channel_id, label, to_json(options)])
         return channel
 
-    @promising
-    async def addCamera(self, width: int = 320, height: int = 240, *, timeout: float = 8.0) -> BrowserMediaTrack:
+    def addCamera(self, width: int = 320, height: int = 240, *,
+                  timeout: float = 8.0) -> BrowserPromise[BrowserMediaTrack]:
         """The page's camera on this connection: ``getUserMedia()``, then ``addTrack()``, in the browser.
 
         The page calls ``navigator.mediaDevices.getUserMedia({video: {width, height}})`` (the
@@ -388,16 +497,36 @@ class RTCPeerConnection(PeerConnectionBase):
 
         Each video track the page receives (its ``track`` event) plays in a ``<video>`` in this
         connection's widget: display ``pc`` to see it.
+
+        Called again (a re-run cell), the new camera track takes the first one's place on its sender
+        (``replaceTrack``) and the old one stops: one camera, one ``m=video`` section; a note says so.
         """
         self._check_open("addCamera()")
+        if self._camera is not None:  # said now, in the learner's cell (the page's answer comes in a task)
+            note(self._camera_replaced_words(), PeerlabNote)
+        return BrowserPromise(self._add_camera(width, height, timeout, noted=self._camera is not None),
+                              f"addCamera() on the {self.name}")
+
+    def _camera_replaced_words(self) -> str:
+        return (f"addCamera(): the {self.name} has a camera track already ({self._camera!r}, from an earlier run "
+                "of this cell?). The new one takes its place on the same sender (replaceTrack) and the old one "
+                "stops: the connection sends one camera, and an offer has one m=video section for it.")
+
+    async def _add_camera(self, width: int, height: int, timeout: float, *, noted: bool) -> BrowserMediaTrack:
         wait = max(0.5, min(timeout, self.reply_timeout - 1))
         value = await self._request("addCamera", {"video": {"width": width, "height": height}, "audio": False},
                                     round(wait * 1000))
+        given = [t for t in value or [] if isinstance(t, dict)]
         tracks = [BrowserMediaTrack(str(t.get("kind")), str(t.get("label") or ""), str(t.get("id") or ""),
-                                    t.get("width"), t.get("height")) for t in value or [] if isinstance(t, dict)]
+                                    t.get("width"), t.get("height")) for t in given]
         video = next((t for t in tracks if t.kind == "video"), None)
         if video is None:
             raise BrowserError(f"addCamera(): the page's getUserMedia() gave no video track: {value!r}")
+        if any(t.get("replaced") for t in given):
+            self.events.add(self.name, "note", "addCamera", "replaced the camera track on its sender")
+            if not noted:
+                note(self._camera_replaced_words(), PeerlabNote)
+        self._camera = video
         return video
 
     def close(self) -> Promise[None]:
@@ -423,33 +552,47 @@ class RTCPeerConnection(PeerConnectionBase):
 
     # -- peerlab's waits -----------------------------------------------------------
 
-    @promising
+    @interruptible
     async def wait_for_state(self, state: str = "connected", *, attribute: str = "connectionState",
                              timeout: float = DEFAULT_WAIT) -> None:
         """Wait until ``attribute`` (default ``connectionState``) equals ``state``, as peerlab's own."""
         done = state_reached(self, attribute, state)
         who = "the browser" if self.name == "browser" else f"the {self.name} (the browser)"
-        await self._until(done, timeout, lambda: (
+        await self._until("wait_for_state()", done, timeout, lambda: (
             f"{who} waited {timeout:g} s for {attribute} {state!r}; it is {getattr(self, attribute)!r}"
             + (no_path_hint(ice_servers()) if state == "connected" and self.iceConnectionState in (
                 "new", "checking", "failed") else "")))
 
-    @promising
+    @interruptible
     async def wait_for_end_of_candidates(self, *, timeout: float = DEFAULT_WAIT) -> None:
         """Wait until the browser's last ``icecandidate`` event (``None``) reached the listeners."""
-        await self._until(lambda: self._end_dispatched, timeout, lambda: (
+        await self._until("wait_for_end_of_candidates()", lambda: self._end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events (from the browser) did not all arrive within {timeout:g} s"
             + ("" if self.listeners("icecandidate") else ": no icecandidate listener is registered")))
 
-    @promising
+    @interruptible
     async def wait_for_video_in_page(self, *, timeout: float = DEFAULT_WAIT) -> tuple[int, int]:
-        """Wait until a video track the page received plays in the widget's ``<video>``; its width and height."""
-        await self._until(lambda: self.video_in_page is not None, timeout, lambda: (
+        """Wait until a video track the page received plays in the widget's ``<video>``; its width and height.
+
+        The page is asked, live, whether a ``<video>`` of this connection plays now (a picture, not paused,
+        its track not ended): what it played once says nothing of now.
+        """
+        call = "wait_for_video_in_page()"
+        self._check_open(call)
+        deadline = self._loop.time() + timeout
+        await self._until(call, lambda: self.video_in_page is not None, timeout, lambda: (
             f"no received video played in the {self.name}'s widget within {timeout:g} s ("
             + ("track events so far: " + ", ".join(self.received_tracks) if self.received_tracks
                else "the page received no track") + "); is `pc` displayed in a cell of this notebook?"))
-        assert self.video_in_page is not None
-        return self.video_in_page
+        while True:
+            videos = [v for v in await self._request("videosInPage") or [] if isinstance(v, dict)]
+            playing = [v for v in videos if v.get("playing")]
+            if playing:
+                return int(playing[0].get("width") or 0), int(playing[0].get("height") or 0)
+            if self._loop.time() >= deadline:
+                raise WaitTimeout(f"{call}: no received video plays in the {self.name}'s widget now, after "
+                                  f"{timeout:g} s: " + videos_words(videos))
+            await asyncio.sleep(min(0.25, max(0.0, deadline - self._loop.time())))
 
     # -- talking to the page -----------------------------------------------------
 
@@ -462,7 +605,7 @@ class RTCPeerConnection(PeerConnectionBase):
         self.events.add(self.name, "call", method)
         return await self._page.request(method, list(args))
 
-    @promising
+    @interruptible
     async def round_trip(self) -> float:
         """peerlab's own: seconds for one call to the page and its answer, over the link (``pc.link``)."""
         await self._page.wait_for_link("round_trip()")
@@ -484,11 +627,15 @@ class RTCPeerConnection(PeerConnectionBase):
 
     def detach_page(self, link: PageLink) -> None:
         """The page's link closed (a reload, a closed tab); the calls waiting on it fail."""
-        if not self._page.detach(link):
-            return
+        self._page.detach(link)
+
+    def _page_gone(self) -> None:
+        """The page that held the connection went away: its states read ``closed``, and every wait ends."""
         if not self._closed:
             for state in ("signalingState", "iceConnectionState", "connectionState"):
                 self._set_state(state, "closed", dispatch=False)
+            for channel in self._channels.values():
+                channel._state = "closed"
         self.events.add(self.name, "note", "page", "gone")
 
     def _from_comm(self, message: dict[str, Any]) -> None:
@@ -572,24 +719,45 @@ class RTCPeerConnection(PeerConnectionBase):
         if self._closed:
             raise StepOrderError(f"{call}: the {self.name}'s connection is closed. Start again from step 1 "
                                  "with a new RTCPeerConnection().")
+        if self._page.is_gone:
+            raise BrowserUnavailable(f"{call}: {self._page.lost}")
 
-    async def _until(self, predicate: Callable[[], bool], timeout: float, message: Callable[[], str]) -> None:
-        """peerlab's wait (:func:`peerlab.webrtc.waiting.until`) once a page holds this peer; ends if the page goes."""
+    async def _until(self, call: str, predicate: Callable[[], bool], timeout: float,
+                     message: Callable[[], str]) -> None:
+        """peerlab's wait (:func:`peerlab.webrtc.waiting.until`) once a page holds this peer; ends if the page goes.
+
+        Once the page is gone, it says so at once, even where the condition held before it went: what the
+        kernel knew of the page's connection is of a connection that no longer exists.
+        """
         raise_listener_error(self)
+        if self._page.is_gone:
+            raise BrowserUnavailable(f"{call}: {self._page.lost}")
         if predicate():
             return
-        await self._page.wait_for_link("wait")
+        await self._page.wait_for_link(call)
 
         def reached() -> bool:
             if predicate():
                 return True
             if self._page.lost is not None:
-                raise BrowserUnavailable(self._page.lost)
+                raise BrowserUnavailable(f"{call}: {self._page.lost}")
             return False
 
         await until(self, reached, timeout, message)
 
-    def _description(self, value: Any) -> RTCSessionDescription:
+    def _description(self, value: Any) -> BrowserSessionDescription:
         if not isinstance(value, dict) or "sdp" not in value:
             raise PeerlabError(f"the page answered with {value!r}, not a description")
-        return RTCSessionDescription(sdp=str(value["sdp"]), type=str(value.get("type")))
+        made = BrowserSessionDescription(sdp=str(value["sdp"]), type=str(value.get("type")))
+        made._maker = self
+        return made
+
+    def _refuse(self, refusal: rules.Refusal | None) -> None:
+        """Raise what the rules refuse before asking the page, in the installed words (the guide's steps).
+
+        Only what a re-run cell meets (the answer set already), and only while a page holds the connection:
+        its states are then the page's, and the page would refuse the call too, in words that name no step.
+        """
+        if refusal is not None and refusal.reason in ("already-answered", "answer-applied") and not self._closed \
+                and self._page.link is not None:
+            raise StepOrderError(wording.current().refused(self, refusal))  # type: ignore[arg-type]

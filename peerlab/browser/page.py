@@ -22,7 +22,8 @@ from typing import Any
 from ..errors import BrowserUnavailable, BrowserUnlinked, PeerlabError
 from .links import CHANNEL_WORDS, LINKS_VARIABLE, PageLink
 
-__all__ = ["Page", "NEEDS_A_BROWSER", "comm_delivers_while_a_cell_runs", "no_page_message", "unlinked_message"]
+__all__ = ["Page", "NEEDS_A_BROWSER", "comm_delivers_while_a_cell_runs", "gone_message", "no_page_message",
+           "unlinked_message"]
 
 NEEDS_A_BROWSER = ("this cell needs the notebook open in JupyterLab in a browser: the browser peer is the "
                    "page's own RTCPeerConnection, and no page")
@@ -62,6 +63,13 @@ def no_page_message(call: str, timeout: float) -> str:
             "`jupyter execute` have no page).")
 
 
+def gone_message(name: str, how: str) -> str:
+    """What every later call and wait on a browser peer says once the page that held it went away (``how``)."""
+    return (f"the page that held the {name}'s RTCPeerConnection went away ({how}): that RTCPeerConnection went "
+            "with it, so this Python object has no connection behind it any more. Run the cell that makes it "
+            "(peerlab.browser.RTCPeerConnection(...)) again, then the cells after it, in this page.")
+
+
 def unlinked_message(call: str, name: str, failures: dict[str, str]) -> str:
     """What a call says when a page holds the peer and told the kernel why none of its ways linked."""
     ordered = [channel for channel in CHANNEL_WORDS if channel in failures]
@@ -94,11 +102,13 @@ class Page:
         self.report: dict[str, str] = {}  # the page's word on each way that did not link
         self.user_agent: str | None = None
         self.page_id: Any = None  # the linked page's own random id (peer.js makes one per page and peer)
+        self.on_gone: Callable[[], None] = lambda: None  # called once, when the linked page is found gone
         self._settled: asyncio.Future[None] = loop.create_future()  # linked, stopped, or every way failed
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._pending: dict[int, tuple[str, asyncio.Future[Any]]] = {}
         self._ids = itertools.count(1)
+        self._stopped = False  # close() stopped it (lost says so), as opposed to its page going away
 
     @property
     def channel(self) -> str | None:
@@ -112,6 +122,12 @@ class Page:
         if self.link is not None and hello.get("page") == self.page_id:
             await link.close(4009, f"this page is linked by {self.link.channel} already")
             return False
+        if self.link is not None and self.link.channel == "comm" and self.lost is None:
+            # The widget's comm is one per kernel: a new page saying hello on it is this tab reloaded (or the notebook
+            # opened again), whose JupyterLab brought the widget back with a new RTCPeerConnection. The page that
+            # held this one is gone, or no longer the one the comm reaches: calls can reach it no more.
+            self.gone("the notebook's tab was reloaded, or the notebook opened again, and a new page took over "
+                      "the widget's comm")
         if self.link is not None or self.lost is not None:
             # A second tab on the notebook, or this tab after a reload: the peer's RTCPeerConnection is another page's.
             await link.close(4009, "another page (or this one before a reload) holds this browser peer: run the "
@@ -135,13 +151,25 @@ class Page:
         """``link`` closed (a reload, a closed tab): the calls waiting on it fail. False if it was not the link."""
         if self.link is not link:
             return False
-        self.link = None
-        if self.lost is None:
-            self.lost = (f"{NEEDS_A_BROWSER} holds the {self.name} any more (its tab was closed or reloaded, or its "
-                         f"link, {CHANNEL_WORDS.get(link.channel, link.channel)}, closed). Run the cell that makes "
-                         "it again, with the notebook open.")
-        self._stop_writing()
+        self.gone(f"its tab was closed or reloaded: its link, {CHANNEL_WORDS.get(link.channel, link.channel)}, "
+                  "closed")
         return True
+
+    def gone(self, how: str) -> None:
+        """The linked page went away (``how``): every call waiting on it, and every later one, says so."""
+        if self.lost is not None:
+            return
+        self.link = None
+        self.lost = gone_message(self.name, how)
+        self._stop_writing()
+        if not self._settled.done():
+            self._settled.set_result(None)
+        self.on_gone()
+
+    @property
+    def is_gone(self) -> bool:
+        """Whether the page that held the peer went away (not closed by ``close()``)."""
+        return self.lost is not None and not self._stopped
 
     def reported(self, failures: dict[str, str], final: bool) -> None:
         """The page's report: why each way did not link (``final``: none is left to try)."""
@@ -155,6 +183,7 @@ class Page:
         """No more calls (``close()``): the waiting ones fail with ``reason``; a call waiting for a page wakes."""
         if self.lost is None:
             self.lost = reason
+            self._stopped = True
         self._stop_writing()
         if not self._settled.done():
             self._settled.set_result(None)

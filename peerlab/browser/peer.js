@@ -189,8 +189,8 @@ function start(model) {
   if (PEERS.has(peerId)) return PEERS.get(peerId);
   const pc = new RTCPeerConnection(model.get("configuration"));
   const entry = { pc, link: null, attempts: new Map(), failures: {}, lost: null, channels: new Map(),
-                  views: new Set(), nextChannel: 1, camera: [], received: [], videoViews: new Set(),
-                  videoReported: false };
+                  views: new Set(), nextChannel: 1, camera: [], cameraSenders: {}, received: [],
+                  videoViews: new Set(), videos: new Set(), videoReported: false };
   PEERS.set(peerId, entry);
   const outbox = [];
   const post = (message) => {
@@ -263,13 +263,31 @@ function start(model) {
           reject({ name: "TimeoutError", message: `getUserMedia() did not settle within ${timeoutMs / 1000} s` });
         }, timeoutMs);
       })]).finally(() => clearTimeout(timer));
-      return stream.getTracks().map((track) => {
+      const added = [];
+      for (const track of stream.getTracks()) {
         entry.camera.push(track);
-        pc.addTrack(track, stream);
+        // A second addCamera() (a re-run cell) takes the first one's place on its sender: one camera, one m=video.
+        const sender = entry.cameraSenders[track.kind];
+        const replaced = !!sender && pc.getSenders().includes(sender);
+        if (replaced) {
+          const old = sender.track;
+          await sender.replaceTrack(track);
+          if (old) old.stop();
+        } else {
+          entry.cameraSenders[track.kind] = pc.addTrack(track, stream);
+        }
         const settings = track.getSettings();
-        return { kind: track.kind, label: track.label, id: track.id, width: settings.width || null, height: settings.height || null };
-      });
+        added.push({ kind: track.kind, label: track.label, id: track.id, width: settings.width || null,
+                     height: settings.height || null, replaced });
+      }
+      return added;
     },
+    videosInPage: () => Array.from(entry.videos).filter((video) => video.isConnected).map((video) => {
+      const track = video.srcObject && video.srcObject.getVideoTracks()[0];
+      const trackState = track ? track.readyState : "none";
+      return { width: video.videoWidth, height: video.videoHeight, paused: video.paused, readyState: video.readyState,
+               trackState, playing: !video.paused && video.videoWidth > 0 && video.readyState >= 2 && trackState === "live" };
+    }),
     closeChannel: (id) => {
       entry.channels.get(id).close();
       return null;
@@ -338,6 +356,7 @@ function render({ model, el }) {
     });
     video.srcObject = stream;
     videos.appendChild(video);
+    entry.videos.add(video);
     video.play().catch(() => { /* autoplay (muted) starts it anyway */ });
   };
   entry.received.forEach(({ kind, stream }) => show(kind, stream));
@@ -363,6 +382,7 @@ function render({ model, el }) {
     clearInterval(timer);
     entry.views.delete(draw);
     entry.videoViews.delete(show);
+    videos.querySelectorAll("video").forEach((video) => entry.videos.delete(video));
   };
 }
 

@@ -29,10 +29,12 @@ REASONS = ("far-failed", "far-absent", "own-step", "consumed", "far-waiting", "n
 
 @dataclass(frozen=True)
 class Taken:
-    """A message some ``receive()`` took: its type, and the notebook cell whose ``receive()`` took it."""
+    """A message some ``receive()`` took: its type, the notebook cell whose ``receive()`` took it, and
+    ``at``, how many messages the transcript held then (what was sent before it was taken)."""
 
     type: str
     cell: Hashable | None
+    at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,26 @@ class WaitFacts:
         if self.kind is None or not received or self.outstanding > 0:
             return False
         last = received[-1]
-        if self.kind == "answer" and any(e.sender == self.receiver and e.type == "offer" and e.seq > last.seq
-                                         for e in self.transcript):
+        if self.kind == "answer" and self._new_offer_since(last.seq, sender=self.receiver):
             return False  # the latest offer is not answered yet
         if self.kind == "candidate":
             if last.message.get("data") is not None:
                 return False  # more may come: no end-of-candidates yet
-            if any(e.type == "offer" and e.seq > last.seq for e in self.transcript):
+            if self._new_offer_since(last.seq):
                 return False  # a new negotiation since: its candidates are on their way
         return True
+
+    def _new_offer_since(self, seq: int, sender: str | None = None) -> bool:
+        """Whether an offer went after message ``seq`` (from ``sender``, if given) that starts a new negotiation.
+
+        The same offer sent again (step 4 run twice) while the answer to it was still unread starts none: the
+        far side answers each offer once, and that answer answers both.
+        """
+        offers = [e for e in self.transcript if e.type == "offer" and (sender is None or e.sender == sender)]
+        before = [e.message.get("data") for e in offers if e.seq < seq]
+        answer_taken_at = next((t.at for t in reversed(self.taken) if t.type == "answer"), None)
+        return any(e.seq > seq and not (e.message.get("data") in before and answer_taken_at is not None
+                                        and e.seq <= answer_taken_at) for e in offers)
 
     @property
     def taken_by(self) -> str:

@@ -177,7 +177,7 @@ class Mailbox(MessageHandlers):
             for waiter in self._waiters:
                 if not waiter.future.done() and (waiter.type is None or waiter.type == message["type"]):
                     self._waiters.remove(waiter)
-                    self._taken.append(Taken(message["type"], waiter.cell))
+                    self._taken.append(Taken(message["type"], waiter.cell, len(self.transcript)))
                     waiter.future.set_result(message)
                     break
             else:
@@ -204,7 +204,7 @@ class Mailbox(MessageHandlers):
         for message in self._inbox:
             if type is None or message["type"] == type:
                 self._inbox.remove(message)
-                self._taken.append(Taken(message["type"], cell))
+                self._taken.append(Taken(message["type"], cell, len(self.transcript)))
                 return message
         return None
 

@@ -218,7 +218,8 @@ def to_json(value: Any, path: str = "message") -> JSONValue:
             raise SignallingError(f"{path} is {value!r}, which JSON cannot carry: send a finite number.")
         return value
     if isinstance(value, RTCSessionDescription):
-        return {"type": value.type, "sdp": value.sdp}
+        own = getattr(value, "toJSON", None)  # one that checks itself (the browser peer's: is its page there?)
+        return to_json(own(), path) if callable(own) else {"type": value.type, "sdp": value.sdp}
     if isinstance(value, AiortcCandidate):
         return {
             "candidate": "candidate:" + candidate_to_sdp(value),

@@ -8,11 +8,11 @@ aiortc's examples write them, is called without it. A listener that raises does
 not vanish into the event loop's log, where a notebook never shows it: the error
 is kept and raised by the next peerlab wait, and written to the event log.
 
-A notebook cell run again adds its listeners again: with the teaching layer's cells installed
-(:func:`follow_cells`), the n-th listener a cell's run adds for an event on a target replaces the
-n-th one the cell's previous run added there, so a re-run cell does not leave its first run's
-listener behind to act twice (lesson 08's ``track`` listener added a second track). Outside a
-notebook every listener stays until removed, as in a browser.
+A listener added by a notebook cell run again replaces the one the cell's previous run added (the
+n-th listener of a type a cell's run adds to a target takes the place of the n-th its previous run
+added), so that a re-run cell does not handle every event once more: the places come from the
+teaching layer (:func:`install_listener_places`, with :class:`peerlab.teaching.rerun.Replacements`).
+Without it, or outside a cell, listeners add up as in a browser.
 """
 
 from __future__ import annotations
@@ -23,27 +23,34 @@ import inspect
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog", "follow_cells"]
+__all__ = ["Event", "EventHandler", "EventTarget", "LogEntry", "EventLog", "ListenerPlaces",
+           "install_listener_places"]
 
 Listener = Callable[..., Any]
 
 
-def _no_cell() -> Any:
-    return None
+class ListenerPlaces(Protocol):
+    """Where a new listener goes, and which one it replaces (``peerlab.teaching.rerun.Replacements``)."""
+
+    def place(self, name: str | None = None) -> Hashable | None:
+        """The place of the object being made now (its cell and number in the cell's run), or None."""
+
+    def swap(self, place: Hashable | None, new: Any) -> Any:
+        """Put ``new`` at ``place``; return what was there before, if anything."""
 
 
-# The notebook cell whose code runs now: an object with ``key`` (the cell) and ``run`` (this run of
-# it), or None. The teaching layer installs peerlab.teaching.rerun.current_cell; without it, none.
-_current_cell: Callable[[], Any] = _no_cell
+_new_places: Callable[[], ListenerPlaces] | None = None
 
 
-def follow_cells(current_cell: Callable[[], Any] | None) -> None:
-    """Know notebook cells through ``current_cell()`` (``.key``, ``.run``), so a re-run cell's listeners
-    replace its earlier run's; ``None``: know none (every listener stays until removed)."""
-    global _current_cell
-    _current_cell = current_cell or _no_cell
+def install_listener_places(factory: Callable[[], ListenerPlaces] | None) -> None:
+    """Have a re-run cell's listener replace its previous run's: ``factory()`` makes one target's places per type.
+
+    The teaching layer installs :class:`peerlab.teaching.rerun.Replacements`; None: listeners add up.
+    """
+    global _new_places
+    _new_places = factory
 
 
 class Event:
@@ -180,39 +187,28 @@ class EventTarget:
         self._bare: dict[Listener, bool] = {}  # whether a listener takes no argument: read once, not per event
         self._tasks: set[asyncio.Task[Any]] = set()
         self.listener_errors: list[tuple[str, BaseException]] = []
-        # listeners added by notebook cells: (type, cell, n-th in its run) -> listener; cell -> (its run, counts)
-        self._by_cell: dict[tuple[str, Hashable, int], Listener] = {}
-        self._cell_runs: dict[Hashable, tuple[Any, dict[str, int]]] = {}
 
     def addEventListener(self, type: str, listener: Listener) -> None:
-        """Call ``listener`` for every ``type`` event (the browser's name for it).
-
-        In a notebook, a cell run again replaces the listener its earlier run added here in the same place.
-        """
+        """Call ``listener`` for every ``type`` event (the browser's name for it)."""
         if not callable(listener):
             raise TypeError(f"addEventListener({type!r}, ...) needs a function, not {listener!r}")
-        self._replace_earlier_run(type, listener)
+        self._replace_previous_run(type, listener)
         listeners = self._listeners.setdefault(type, [])
         if listener not in listeners:
             listeners.append(listener)
             self._listener_added(type, listener)
 
-    def _replace_earlier_run(self, type: str, listener: Listener) -> None:
-        """Remove the listener the running cell's earlier run added as its n-th for ``type`` here, if any."""
-        cell = _current_cell()
-        if cell is None:
+    def _replace_previous_run(self, type: str, listener: Listener) -> None:
+        """Remove the listener that the running cell's previous run added at this place, if any."""
+        if _new_places is None:
             return
-        run, counts = self._cell_runs.get(cell.key, (None, {}))
-        if run is not cell.run:
-            counts = {}
-        n = counts.get(type, 0)
-        counts[type] = n + 1
-        self._cell_runs[cell.key] = (cell.run, counts)
-        place = (type, cell.key, n)
-        earlier = self._by_cell.get(place)
-        self._by_cell[place] = listener
-        if earlier is not None and earlier is not listener:
-            self.removeEventListener(type, earlier)
+        places = self.__dict__.setdefault("_listener_places", {})
+        if type not in places:
+            places[type] = _new_places()
+        place = places[type].place()
+        old = places[type].swap(place, listener)
+        if old is not None:
+            self.removeEventListener(type, old)
 
     def removeEventListener(self, type: str, listener: Listener) -> None:
         """Stop calling ``listener`` for ``type`` events."""
