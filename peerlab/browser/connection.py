@@ -25,7 +25,7 @@ import base64
 import functools
 import secrets
 import time
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
@@ -55,13 +55,13 @@ from ..errors import (
     note,
 )
 from ..signalling.messages import to_json
-from ..teaching.rerun import show_instead_of_traceback
 from ..webrtc import rules, wording
 from ..webrtc.candidate import RTCIceCandidate
 from ..webrtc.connection import RTCDataChannelEvent
 from ..webrtc.datachannel import ChannelEvents, MessageEvent
 from ..webrtc.events import Event, EventHandler, EventLog
 from ..webrtc.ice_servers import ice_servers
+from ..webrtc.interrupts import Wait
 from ..webrtc.promise import Promise
 from ..webrtc.sdp import ice_ufrag, to_description
 from ..webrtc.trickle import RTCPeerConnectionIceEvent
@@ -105,41 +105,14 @@ def no_path_hint(servers: list[dict[str, Any]]) -> str:
 
 
 T = TypeVar("T")
-WAKE_EVERY = 0.1  # seconds: how often an awaited call wakes the loop, so that the kernel's interrupt is seen
-
-
 class BrowserPromise(Promise[T]):
-    """The Promise a browser peer's method returns: awaited in a cell, Jupyter's stop button ends it at once.
+    """The Promise a browser peer's method returns: awaited in a cell, Jupyter's stop button ends it at once,
+    with the one line every peerlab wait gives (:mod:`peerlab.webrtc.interrupts`)."""
 
-    The kernel sees an interrupt only when its event loop wakes, so an awaited call wakes it every
-    :data:`WAKE_EVERY` s. Interrupted, the cell shows one line (what stopped waiting, for how long, and that
-    the page goes on with the call) instead of the ``CancelledError``'s traceback through asyncio.
-    """
-
-    def __init__(self, work: Coroutine[Any, Any, T], what: str) -> None:
+    def __init__(self, work: Coroutine[Any, Any, T], who: str, what: str) -> None:
         super().__init__(lambda resolve, _: resolve(work))
-        self.what = what
-
-    def __await__(self) -> Generator[Any, None, T]:
-        loop = asyncio.get_event_loop()
-        started = loop.time()
-
-        def keep_awake() -> None:
-            if self.state == "pending" and not stopped:
-                loop.call_later(WAKE_EVERY, keep_awake)
-
-        stopped = False
-        keep_awake()
-        try:
-            return (yield from super().__await__())
-        except asyncio.CancelledError as cancelled:
-            line = (f"{self.what} stopped waiting after {loop.time() - started:.1f} s: the wait was interrupted. "
-                    "Nothing is broken: the browser goes on by itself; run the cell again to wait again.")
-            if not show_instead_of_traceback(cancelled, line):
-                note(line, PeerlabNote)
-            raise
-        finally:
-            stopped = True
+        self.what = f"{what} on the {who}"
+        self._wait = Wait(who, what, "the browser goes on by itself, so run the cell again to wait again")
 
 
 def interruptible(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., BrowserPromise[T]]:
@@ -147,7 +120,7 @@ def interruptible(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[...
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> BrowserPromise[T]:
-        return BrowserPromise(method(self, *args, **kwargs), f"{method.__name__}() on the {self.name}")
+        return BrowserPromise(method(self, *args, **kwargs), self.name, f"{method.__name__}()")
 
     return wrapper
 
@@ -505,7 +478,7 @@ class RTCPeerConnection(PeerConnectionBase):
         if self._camera is not None:  # said now, in the learner's cell (the page's answer comes in a task)
             note(self._camera_replaced_words(), PeerlabNote)
         return BrowserPromise(self._add_camera(width, height, timeout, noted=self._camera is not None),
-                              f"addCamera() on the {self.name}")
+                              self.name, "addCamera()")
 
     def _camera_replaced_words(self) -> str:
         return (f"addCamera(): the {self.name} has a camera track already ({self._camera!r}, from an earlier run "
