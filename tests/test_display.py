@@ -6,9 +6,12 @@ the same for two independent connections (what nbval needs).
 
 from __future__ import annotations
 
+import fractions
 import re
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from aiortc import RTCConfiguration
 from aiortc import RTCPeerConnection as AiortcPeerConnection
@@ -18,6 +21,7 @@ from nbval.plugin import get_sanitize_patterns
 import peerlab
 from peerlab import Loopback, RTCPeerConnection, display, wait_for_datachannel
 from peerlab.display import timeline_rows
+from peerlab.display.video import JpegEncoder
 
 from .conftest import add_remote_candidates, negotiate
 
@@ -410,3 +414,14 @@ async def test_a_peer_reflexive_candidate_is_explained(pair):
     table = display.candidate_table(caller.remote_candidates())
     assert "prflx: peer reflexive: learnt from an incoming connectivity check, never signalled" in repr(table)
     assert "(type preference, prflx)" in repr(table) and 'data-type="prflx"' in table._repr_html_()
+
+
+def test_a_view_draws_received_frames_that_share_a_timestamp_or_have_none():
+    """Frames through a TURN relay came two in one 1/30 s (the same pts at the encoder's time base), and the
+    view ended with FFmpeg's 'avcodec_send_frame() returned 22': every picture must encode."""
+    encoder = JpegEncoder()
+    for pts in (0, 3000, 3000, 1000, None, 6000):  # in 1/90000 s, as aiortc's decoder stamps them
+        frame = av.VideoFrame.from_ndarray(np.zeros((240, 320, 3), np.uint8), format="rgb24")
+        frame.pts, frame.time_base = pts, fractions.Fraction(1, 90000)
+        assert encoder.encode(frame).startswith(b"\xff\xd8"), pts  # a JPEG's start-of-image marker
+        assert frame.pts == pts  # the caller's frame is left as it was

@@ -48,6 +48,7 @@ class JpegEncoder:
     def __init__(self, quality: int = 5) -> None:
         self.quality = quality
         self._codec: Any = None
+        self._count = 0  # pictures given to the open encoder
 
     def encode(self, frame: av.VideoFrame) -> bytes:
         codec = self._codec
@@ -57,8 +58,15 @@ class JpegEncoder:
             codec.pix_fmt = "yuvj420p"
             codec.time_base = fractions.Fraction(1, 30)
             codec.options = {"qmin": str(self.quality), "qmax": str(self.quality)}
-            self._codec = codec
-        packets = codec.encode(frame.reformat(format="yuvj420p"))
+            self._codec, self._count = codec, 0
+        image = frame.reformat(format="yuvj420p")
+        if image is frame:  # already the encoder's format: number a copy, never the caller's frame
+            image = av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuvj420p")
+        # The encoder refuses a frame whose pts is not after the last one's (EINVAL): received frames can
+        # share a pts at its 1/30 s time base, or come without one, so each picture is numbered here.
+        image.pts, image.time_base = self._count, codec.time_base
+        self._count += 1
+        packets = codec.encode(image)
         return b"".join(bytes(p) for p in packets)
 
 
