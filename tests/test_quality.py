@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,6 +36,7 @@ def test_ruff_reads_the_lessons_too():
     assert lessons and lessons <= read, sorted(lessons - read)
 
 
+@pytest.mark.timeout(600)  # 7 s on two quiet cores; over a minute on a busy one, which only a hang should fail
 def test_mypy_strict_finds_nothing_in_the_package():
     result = run("mypy", "--strict", "--no-incremental", "peerlab")
     assert result.returncode == 0, result.stdout + result.stderr
