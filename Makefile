@@ -49,7 +49,10 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks
 
+# First each benchmark small, checking what it reports (tests/bench_smoke.py; make test only checks that
+# each still imports and parses its arguments), then each at full size.
 bench: $(STAMP)
+	$(BIN)/python -m pytest -p no:xdist -q tests/bench_smoke.py
 	$(BIN)/python benchmarks/connect.py
 	$(BIN)/python benchmarks/datachannel.py
 	$(BIN)/python benchmarks/signalling.py
