@@ -81,14 +81,15 @@ class Tab:
     (measured). After a test that failed, or left a dialog open, the next test gets a new tab (a fresh load).
     """
 
-    def __init__(self, browser) -> None:
+    def __init__(self, browser, **context_options) -> None:
         self._browser = browser
+        self._context_options = {"viewport": VIEWPORT, **context_options}
         self._page = None
         self.console_errors: list[str] = []
 
     def page(self):
         if self._page is None:
-            self._page = self._browser.new_context(viewport=VIEWPORT).new_page()
+            self._page = self._browser.new_context(**self._context_options).new_page()
             self.console_errors = watch_console(self._page)
         self.console_errors.clear()
         return self._page
@@ -116,6 +117,11 @@ class Tab:
         except Exception:  # still waiting, or no JupyterLab in the page: the shutdown goes ahead
             pass
 
+    def clear_permissions(self) -> None:
+        """Take back what a lesson was granted (the camera) for itself only."""
+        if self._page is not None:
+            self._page.context.clear_permissions()
+
     def discard(self) -> None:
         if self._page is not None:
             self._page.context.close()
@@ -129,18 +135,23 @@ def tab(browser, lab):
     tab.discard()
 
 
-@pytest.fixture
-def page(request, tab, lab):
-    """The module's JupyterLab tab; after the test its kernels are shut down (the next notebook opens beside)."""
-    page = tab.page()
-    yield page
+def leave_tab(request, tab: Tab, lab) -> None:
+    """After a test on ``tab``: its kernels shut down; the tab kept for the next notebook, or discarded."""
     tab.settle()
     lab.shutdown_kernels()  # kernels first: a closed page races the server's last websocket write
     report = getattr(request.node, "rep_call", None)
     if (report is not None and report.failed) or not tab.is_reusable():
         tab.discard()
     else:
-        page.context.clear_permissions()  # a lesson granted the camera for itself only
+        tab.clear_permissions()
+
+
+@pytest.fixture
+def page(request, tab, lab):
+    """The module's JupyterLab tab; after the test its kernels are shut down (the next notebook opens beside)."""
+    page = tab.page()
+    yield page
+    leave_tab(request, tab, lab)
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ import pytest
 from peerlab.errors import LabUnavailable
 
 from ..conftest import skip_or_fail
-from .conftest import ARTIFACTS, ROOT, VIEWPORT
+from .conftest import ARTIFACTS, ROOT, VIEWPORT, Tab, leave_tab
 from .hub import HOST, PORTS, Hub
-from .jupyterlab import CHROMIUM_ARGS, JupyterLab, outputs_text, run_notebook, watch_console
+from .jupyterlab import CHROMIUM_ARGS, JupyterLab, outputs_text, run_notebook
 from .lesson_checks import browser_peer_links, probe_links, run_and_check
 
 LESSONS = ["06-your-browser.ipynb", "09-your-camera.ipynb"]
@@ -85,14 +85,20 @@ def hub_lab(request, hub, tmp_path_factory):
     lab.stop()
 
 
+@pytest.fixture(scope="module")
+def hub_tab(hub_chromium, hub_lab):
+    """One tab per setting: JupyterLab loads once over the hub's network, then each notebook opens in it."""
+    tab = Tab(hub_chromium, ignore_https_errors=True)
+    yield tab
+    tab.discard()
+
+
 @pytest.fixture
-def hub_page(hub_chromium, hub_lab):
-    context = hub_chromium.new_context(viewport=VIEWPORT, ignore_https_errors=True)
-    page = context.new_page()
-    page.console_errors = watch_console(page)
+def hub_page(request, hub_tab, hub_lab):
+    page = hub_tab.page()
+    page.console_errors = hub_tab.console_errors
     yield page
-    hub_lab.shutdown_kernels()
-    context.close()
+    leave_tab(request, hub_tab, hub_lab)
 
 
 def check_the_path(setting: str):
