@@ -11,12 +11,21 @@ or PEERLAB_NO_SKIP=1 (set by .ci/run) turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from ..conftest import skip_or_fail
-from .jupyterlab import CHROMIUM_ARGS, INSTALL_HINT, JupyterLab, chromium_path, tree_digest, watch_console
+from .jupyterlab import (
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    JupyterLab,
+    chromium_path,
+    screenshot_notebook,
+    tree_digest,
+    watch_console,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -117,6 +126,13 @@ class Tab:
         except Exception:  # still waiting, or no JupyterLab in the page: the shutdown goes ahead
             pass
 
+    def keep_picture(self, path: Path) -> None:
+        """A picture of the whole notebook as the test left it, if the page still draws one."""
+        try:
+            screenshot_notebook(self._page, path)
+        except Exception:  # no page, a crashed one, or no notebook open
+            pass
+
     def clear_permissions(self) -> None:
         """Take back what a lesson was granted (the camera) for itself only."""
         if self._page is not None:
@@ -137,10 +153,14 @@ def tab(browser, lab):
 
 def leave_tab(request, tab: Tab, lab) -> None:
     """After a test on ``tab``: its kernels shut down; the tab kept for the next notebook, or discarded."""
+    report = getattr(request.node, "rep_call", None)
+    failed = report is not None and report.failed
+    if failed:
+        stem = re.sub(r"[^\w.-]+", "-", request.node.name)
+        tab.keep_picture(ARTIFACTS / f"failed-{stem}.png")
     tab.settle()
     lab.shutdown_kernels()  # kernels first: a closed page races the server's last websocket write
-    report = getattr(request.node, "rep_call", None)
-    if (report is not None and report.failed) or not tab.is_reusable():
+    if failed or not tab.is_reusable():
         tab.discard()
     else:
         tab.clear_permissions()

@@ -504,6 +504,15 @@ def mermaid_arrow_count(page: Any, scope: str = ".jp-NotebookPanel") -> int:
 _TALLEST = 16_000  # px; Chromium draws at most 16384 px in one image
 
 
+def whole_notebook_screenshots() -> bool:
+    """Whether each lesson's run keeps a picture of the whole notebook (PEERLAB_SCREENSHOTS=1).
+
+    Otherwise only a test that failed leaves one: each costs Chromium about 1 s of CPU (measured), some
+    25 of them a tenth of ``make test``'s time on two cores.
+    """
+    return os.environ.get("PEERLAB_SCREENSHOTS") == "1"
+
+
 def screenshot_notebook(page: Any, path: Path) -> None:
     """A picture of the whole notebook: file browser folded away, the window as tall as the notebook.
 
