@@ -117,9 +117,12 @@ class _PortTaken(RuntimeError):
 
 
 class JupyterLab:
-    """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it."""
+    """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it.
 
-    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 60.0,
+    ``ready_timeout`` only stops a hang: on two cores shared with other work, three starting at once once took 60 s.
+    """
+
+    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 180.0,
                  where: Where | None = None) -> None:
         self.where = where = where or Where()
         self.root = workdir / "notebooks"
