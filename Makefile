@@ -37,8 +37,9 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT) $(ALLOW_ROOT)
 
 # Four workers (pytest-xdist): most of the time goes to waiting on kernels, browsers and sockets,
-# not to the two cores. --dist loadfile keeps a notebook's cells, and a browser module, on one worker;
-# --no-loadscope-reorder keeps the order tests/conftest.py sets (the two browser lesson modules first).
+# not to the two cores. --dist loadfile keeps a notebook's cells, and a browser module, on one worker
+# (tests/scheduling.py: one file at a time, the hub's three settings as three);
+# --no-loadscope-reorder keeps the order tests/conftest.py sets (the longest files first).
 # Every test, the quality gates among them (tests/test_quality.py: ruff, mypy --strict).
 # Python's bytecode cache stays on for the run even where PYTHONDONTWRITEBYTECODE is set (it is on
 # this project's machines): otherwise each of the ~55 kernels recompiles peerlab and each worker
@@ -49,7 +50,10 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks
 
+# First each benchmark small, checking what it reports (tests/bench_smoke.py; make test only checks that
+# each still imports and parses its arguments), then each at full size.
 bench: $(STAMP)
+	$(BIN)/python -m pytest -p no:xdist -q tests/bench_smoke.py
 	$(BIN)/python benchmarks/connect.py
 	$(BIN)/python benchmarks/datachannel.py
 	$(BIN)/python benchmarks/signalling.py

@@ -25,6 +25,7 @@ default, host candidates as ``<uuid>.local`` names, which peerlab resolves in th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -109,8 +110,14 @@ def table(results: dict[str, dict[str, list[tuple[float, float, int]]]], rounds:
     return "\n".join(lines)
 
 
-def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``[rounds]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=5, help="rounds of the four pairings (5)")
+    return parser.parse_args(argv)
+
+
+def main(rounds: int) -> None:
     start = time.perf_counter()
     results = asyncio.run(run(rounds))
     print(table(results, rounds))
@@ -118,4 +125,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(arguments().rounds)

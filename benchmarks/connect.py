@@ -22,9 +22,9 @@ flow is compared with candidates-in-SDP too (aim: <= 1.10).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
-import sys
 import time
 import warnings
 
@@ -177,5 +177,12 @@ async def main(rounds: int) -> None:
           "   (aioice's 20 ms check pacing when the first check round has nothing to try)")
 
 
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``[rounds]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=30, help="rounds of the four ways (30)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 30))
+    asyncio.run(main(arguments().rounds))

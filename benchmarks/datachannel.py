@@ -21,9 +21,9 @@ peerlab's own cost is peerlab / aiortc (aim: >= 0.95).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,15 @@ async def main(rounds: int) -> None:
               "   (aiortc's Python SCTP against the browser's own)")
 
 
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``[rounds] [MiB]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=3, help="rounds of each way (3)")
+    parser.add_argument("mib", nargs="?", type=int, default=TOTAL // 2**20, help="MiB sent per round (20)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2:
-        TOTAL = int(sys.argv[2]) * 1024 * 1024
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
+    _args = arguments()
+    TOTAL = _args.mib * 1024 * 1024
+    asyncio.run(main(_args.rounds))

@@ -321,6 +321,20 @@ async def main(pairs: int, messages: int, procs: int, rounds: int, profile: str 
           f"bare {p99['bare relay']:.1f} ms (aim < 20); server CPU per message peerlab / bare: {cost}")
 
 
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``[pairs] [messages] [--procs N] [--rounds N] [--profile FILE]``, each in its range."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pairs", nargs="?", type=int, default=100)
+    parser.add_argument("messages", nargs="?", type=int, default=100)
+    parser.add_argument("--procs", type=int, default=PROCS, help="client processes (1-8)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="flat-out runs per server (1-20)")
+    parser.add_argument("--profile", help="run peerlab serve under cProfile, statistics to this file")
+    a = parser.parse_args(argv)
+    if not (1 <= a.pairs <= 1000 and 1 <= a.messages <= 10000 and 1 <= a.procs <= 8 and 1 <= a.rounds <= 20):
+        parser.error("pairs 1-1000, messages 1-10000, --procs 1-8, --rounds 1-20")
+    return a
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--bare-relay"]:
         asyncio.run(bare_relay())
@@ -329,13 +343,5 @@ if __name__ == "__main__":
         assert url.startswith("ws://127.0.0.1:"), "traffic goes to 127.0.0.1 only"
         asyncio.run(clients(url, int(first), int(count), int(messages), float(rate) or None))
     else:
-        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        parser.add_argument("pairs", nargs="?", type=int, default=100)
-        parser.add_argument("messages", nargs="?", type=int, default=100)
-        parser.add_argument("--procs", type=int, default=PROCS, help="client processes (1-8)")
-        parser.add_argument("--rounds", type=int, default=ROUNDS, help="flat-out runs per server (1-20)")
-        parser.add_argument("--profile", help="run peerlab serve under cProfile, statistics to this file")
-        a = parser.parse_args()
-        if not (1 <= a.pairs <= 1000 and 1 <= a.messages <= 10000 and 1 <= a.procs <= 8 and 1 <= a.rounds <= 20):
-            parser.error("pairs 1-1000, messages 1-10000, --procs 1-8, --rounds 1-20")
+        a = arguments()
         asyncio.run(main(a.pairs, a.messages, a.procs, a.rounds, a.profile))

@@ -22,9 +22,9 @@ Side by side: peerlab / aiortc (aim: >= 0.95 for frames per second, <= 1.05 for 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
-import sys
 import time
 from typing import Any
 
@@ -120,7 +120,16 @@ async def main(rounds: int, seconds: float) -> None:
     print(f"  peerlab / aiortc = {pf / af:.3f} frames/s (aim >= 0.95), {pc / ac:.3f} CPU per frame (aim <= 1.05)")
 
 
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``[rounds] [seconds] [warm-up seconds]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=3, help="alternating rounds (3)")
+    parser.add_argument("seconds", nargs="?", type=float, default=10.0, help="seconds counted per round (10)")
+    parser.add_argument("warm_up", nargs="?", type=float, default=WARM_UP, help="seconds before counting (2)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 3:
-        WARM_UP = float(sys.argv[3])
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3, float(sys.argv[2]) if len(sys.argv) > 2 else 10.0))
+    _args = arguments()
+    WARM_UP = _args.warm_up
+    asyncio.run(main(_args.rounds, _args.seconds))

@@ -31,11 +31,15 @@ class _AsyncioErrors(logging.Handler):
         self.records.append(record)
 
 
-#: Started first under ``make test``: the two modules that run the lessons in JupyterLab take about a minute each
-#: on two cores, waiting mostly on kernels and Chromium; begun last, either would end the run alone.
-START_FIRST = ["tests/browser/test_later_lessons_in_browser.py", "tests/browser/test_lessons_in_browser.py",
-               "tests/browser/test_hub_in_browser.py", "tests/test_other_networks.py",
-               "tests/test_rerun_lesson_08_from_set_up.py"]  # the longest modules first, so that none runs alone at the end
+#: Started first under ``make test``, the longest first (each waits mostly on a fresh install, kernels or Chromium);
+#: begun last, any would end the run alone. tests/scheduling.py gives each worker one at a time, and the hub's
+#: three settings to up to three workers.
+START_FIRST = ["tests/test_pythons.py", "tests/browser/test_later_lessons_in_browser.py",
+               "tests/browser/test_lessons_in_browser.py", "tests/browser/test_second_try_in_browser.py",
+               "tests/test_other_networks.py", "tests/browser/test_hub_in_browser.py",
+               "tests/test_rerun_lesson_07.py", "tests/test_rerun_lesson_08_from_set_up.py",
+               "tests/test_rerun_lesson_07_from_set_up.py", "tests/test_natlab.py", "notebooks/10-across-nats.ipynb",
+               "tests/test_rerun_lesson_08.py", "tests/test_lesson_05_second_try.py", "tests/test_workshop.py"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,6 +50,16 @@ def pytest_configure(config: pytest.Config) -> None:
     from .unix_kernels import UnixSocketKernelManager
 
     nbval.kernel.KernelManager = UnixSocketKernelManager
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile`` as tests/scheduling.py shares it out (pytest-xdist's own for any other ``--dist``)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from .scheduling import Scheduling  # pytest-xdist's, which a run with -p no:xdist does not load
+
+    return Scheduling(config, log)
 
 
 #: Lessons whose kernel must enter peerlab.natlab's namespaces (lesson 10 calls from behind a NAT).

@@ -1,62 +1,71 @@
-"""The benchmarks still run: each one, small and bounded, as a subprocess (no timed assertions).
+"""Every benchmark ``make bench`` runs still imports and understands its command line.
 
-``make bench`` runs them at full size; here only that they finish and report what they must.
+The benchmarks themselves run in ``make bench`` only, which first runs tests/bench_smoke.py: each one
+small, checking what it reports. Here, in ``make test``, each is imported (a renamed import or a
+syntax error fails here) and its ``arguments()`` parses the smoke run's arguments, its defaults, and
+refuses a word where a number goes.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import importlib.util
+import re
 from pathlib import Path
+from types import ModuleType
 
-from .conftest import skip_or_fail
+import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .bench_smoke import SMOKE
 
-
-def run_benchmark(*args: str) -> str:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    # the timeout only stops a hang; how long it took is not checked
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_signalling_load_benchmark_runs_small_and_loses_nothing():
-    out = run_benchmark("benchmarks/signalling.py", "10", "10", "--rounds", "1", "--procs", "2")
-    assert "20 clients in 10 rooms over 2 client processes" in out
-    for server in ("peerlab serve", "bare relay"):
-        for how in ("flat out", "paced"):
-            assert f"{server:<14} {how:<9}     0      0 " in out, out  # lost 0, errors 0
-    assert "lost 0; throughput peerlab serve / bare relay:" in out, out
+def bench_recipe() -> list[str]:
+    """The lines of the Makefile's ``bench`` target."""
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("bench:"))
+    recipe = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
 
 
-def test_the_connect_benchmark_runs_one_round():
-    out = run_benchmark("benchmarks/connect.py", "1")
-    assert "peerlab / aiortc trickle = " in out and "lesson flow / aiortc in-SDP = " in out, out
+BENCHMARKS = [m for line in bench_recipe() for m in re.findall(r"benchmarks/(\w+)\.py", line)]
+
+#: What each smoke run's arguments mean, as the benchmark must read them.
+PARSED = {
+    "connect": {"rounds": 1},
+    "datachannel": {"rounds": 1, "mib": 1},
+    "signalling": {"pairs": 10, "messages": 10, "procs": 2, "rounds": 1, "profile": None},
+    "browser": {"rounds": 1},
+    "video": {"rounds": 1, "seconds": 1.0, "warm_up": 0.5},
+}
 
 
-def test_the_data_channel_benchmark_runs_one_round():
-    out = run_benchmark("benchmarks/datachannel.py", "1", "1")  # one round of 1 MiB
-    assert out.count("peerlab / aiortc = ") == 2, out
-    if not Path("/usr/bin/chromium").exists():
-        skip_or_fail("Debian's chromium is not installed: the Chromium row of the benchmark was not measured")
-    assert "Chromium <-> Chromium in one page, MB/s" in out, out
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # the module's own code, up to its `if __name__ == "__main__":`
+    return module
 
 
-def test_the_browser_benchmark_runs_one_round():
-    from .browser.jupyterlab import INSTALL_HINT, chromium_path
-
-    if chromium_path() is None:
-        skip_or_fail(INSTALL_HINT)
-    out = run_benchmark("benchmarks/browser.py", "1")  # about 4 s: two Chromiums, a warm-up and 1 round of 4 pairings each
-    assert "mDNS on" in out and "mDNS off" in out, out
-    for pairing in ("peerlab → Chromium", "Chromium → peerlab", "Chromium ↔ Chromium", "peerlab ↔ peerlab"):
-        assert sum(line.startswith(pairing) for line in out.splitlines()) == 1, out  # its row in the table
-        assert f"mDNS on / off, connected, {pairing}" in out, out
+def test_make_bench_runs_the_smoke_runs_first_then_every_benchmark_they_cover():
+    recipe = bench_recipe()
+    assert "tests/bench_smoke.py" in recipe[0], recipe
+    assert BENCHMARKS and sorted(BENCHMARKS) == sorted(SMOKE) == sorted(PARSED), (BENCHMARKS, list(SMOKE))
 
 
-def test_the_video_benchmark_runs_one_short_round():
-    out = run_benchmark("benchmarks/video.py", "1", "1", "0.5")  # one round: 1 s counted after 0.5 s
-    assert "video 640×480 sent at 30 fps" in out and "peerlab / aiortc = " in out, out
+@pytest.mark.parametrize("name", BENCHMARKS)
+def test_each_benchmark_imports_and_parses_its_arguments(name, capsys):
+    module = load(name)
+    assert callable(module.main)
+    assert vars(module.arguments(SMOKE[name])) == PARSED[name]
+    defaults = vars(module.arguments([]))
+    assert defaults.keys() == PARSED[name].keys()
+    assert all(value is None or value > 0 for value in defaults.values()), defaults
+    with pytest.raises(SystemExit):
+        module.arguments(["many"])
+    assert "invalid int value: 'many'" in capsys.readouterr().err

@@ -11,12 +11,21 @@ or PEERLAB_NO_SKIP=1 (set by .ci/run) turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from ..conftest import skip_or_fail
-from .jupyterlab import CHROMIUM_ARGS, INSTALL_HINT, JupyterLab, chromium_path, tree_digest, watch_console
+from .jupyterlab import (
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    JupyterLab,
+    chromium_path,
+    screenshot_notebook,
+    tree_digest,
+    watch_console,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -81,14 +90,15 @@ class Tab:
     (measured). After a test that failed, or left a dialog open, the next test gets a new tab (a fresh load).
     """
 
-    def __init__(self, browser) -> None:
+    def __init__(self, browser, **context_options) -> None:
         self._browser = browser
+        self._context_options = {"viewport": VIEWPORT, **context_options}
         self._page = None
         self.console_errors: list[str] = []
 
     def page(self):
         if self._page is None:
-            self._page = self._browser.new_context(viewport=VIEWPORT).new_page()
+            self._page = self._browser.new_context(**self._context_options).new_page()
             self.console_errors = watch_console(self._page)
         self.console_errors.clear()
         return self._page
@@ -116,6 +126,18 @@ class Tab:
         except Exception:  # still waiting, or no JupyterLab in the page: the shutdown goes ahead
             pass
 
+    def keep_picture(self, path: Path) -> None:
+        """A picture of the whole notebook as the test left it, if the page still draws one."""
+        try:
+            screenshot_notebook(self._page, path)
+        except Exception:  # no page, a crashed one, or no notebook open
+            pass
+
+    def clear_permissions(self) -> None:
+        """Take back what a lesson was granted (the camera) for itself only."""
+        if self._page is not None:
+            self._page.context.clear_permissions()
+
     def discard(self) -> None:
         if self._page is not None:
             self._page.context.close()
@@ -129,18 +151,27 @@ def tab(browser, lab):
     tab.discard()
 
 
+def leave_tab(request, tab: Tab, lab) -> None:
+    """After a test on ``tab``: its kernels shut down; the tab kept for the next notebook, or discarded."""
+    report = getattr(request.node, "rep_call", None)
+    failed = report is not None and report.failed
+    if failed:
+        stem = re.sub(r"[^\w.-]+", "-", request.node.name)
+        tab.keep_picture(ARTIFACTS / f"failed-{stem}.png")
+    tab.settle()
+    lab.shutdown_kernels()  # kernels first: a closed page races the server's last websocket write
+    if failed or not tab.is_reusable():
+        tab.discard()
+    else:
+        tab.clear_permissions()
+
+
 @pytest.fixture
 def page(request, tab, lab):
     """The module's JupyterLab tab; after the test its kernels are shut down (the next notebook opens beside)."""
     page = tab.page()
     yield page
-    tab.settle()
-    lab.shutdown_kernels()  # kernels first: a closed page races the server's last websocket write
-    report = getattr(request.node, "rep_call", None)
-    if (report is not None and report.failed) or not tab.is_reusable():
-        tab.discard()
-    else:
-        page.context.clear_permissions()  # a lesson granted the camera for itself only
+    leave_tab(request, tab, lab)
 
 
 @pytest.fixture

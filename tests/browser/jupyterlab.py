@@ -117,9 +117,12 @@ class _PortTaken(RuntimeError):
 
 
 class JupyterLab:
-    """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it."""
+    """``jupyter lab`` (this venv's) on a copy of ``notebooks``; stop() ends it and waits for it.
 
-    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 60.0,
+    ``ready_timeout`` only stops a hang: on two cores shared with other work, three starting at once once took 60 s.
+    """
+
+    def __init__(self, notebooks: Path, workdir: Path, log: Path, ready_timeout: float = 180.0,
                  where: Where | None = None) -> None:
         self.where = where = where or Where()
         self.root = workdir / "notebooks"
@@ -502,6 +505,15 @@ def mermaid_arrow_count(page: Any, scope: str = ".jp-NotebookPanel") -> int:
 
 
 _TALLEST = 16_000  # px; Chromium draws at most 16384 px in one image
+
+
+def whole_notebook_screenshots() -> bool:
+    """Whether each lesson's run keeps a picture of the whole notebook (PEERLAB_SCREENSHOTS=1).
+
+    Otherwise only a test that failed leaves one: each costs Chromium about 1 s of CPU (measured), some
+    25 of them a tenth of ``make test``'s time on two cores.
+    """
+    return os.environ.get("PEERLAB_SCREENSHOTS") == "1"
 
 
 def screenshot_notebook(page: Any, path: Path) -> None:

@@ -3,7 +3,8 @@
 Each lesson is opened in a fresh workspace on a new kernel, run with Run -> Run All Cells, and
 checked: every cell ran, no error outside cells tagged ``raises-exception``, nothing in the
 browser console; then what the lesson is about is on the page. Screenshots of each view go to
-test-artifacts/browser/ (ignored by git): look at them.
+test-artifacts/browser/ (ignored by git): look at them. A picture of the whole notebook is kept there
+when a test fails, and after every run with PEERLAB_SCREENSHOTS=1.
 
 To check more in a lesson, add a function to CHECKS; it gets the page after the run.
 """
@@ -30,6 +31,7 @@ from .jupyterlab import (
     screenshot_notebook,
     tagged_cell,
     unexpected_errors,
+    whole_notebook_screenshots,
 )
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -310,14 +312,15 @@ def probe_links(page, lab: JupyterLab, channels: list[str], name: str) -> dict[s
 
 def run_and_check(page: Any, console_errors: list[str], lab: JupyterLab, name: str, *, shot: str = "",
                   after_run: Callable[[Any], None] | None = None) -> None:
-    """Run All in a fresh workspace, screenshot it, and check what the lesson must show.
+    """Run All in a fresh workspace, and check what the lesson must show (a screenshot: whole_notebook_screenshots).
 
     ``shot`` names the screenshot (the lesson's stem by default); ``after_run(page)`` looks at the page
     before the lesson's own checks (which may close its connections).
     """
     allow_camera(page, lab.path(name))
     run_notebook(page, lab, name, while_running=WHILE_RUNNING.get(name))
-    screenshot_notebook(page, ARTIFACTS / f"{shot or Path(name).stem}.png")
+    if whole_notebook_screenshots():
+        screenshot_notebook(page, ARTIFACTS / f"{shot or Path(name).stem}.png")
     assert unexpected_errors(page, lab, name) == []
     assert console_errors == []
     if after_run is not None:

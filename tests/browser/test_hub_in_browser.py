@@ -4,7 +4,8 @@ JupyterLab runs on a server of its own in a peerlab.natlab lab, reachable from C
 at its port, with no multicast route; once over http, once over https with a self-signed certificate, and
 once over https with the browser network's UDP dropped except to coturn, the lessons' ICE servers given by
 PEERLAB_ICE_SERVERS. Then a JupyterLab without jupyter-server-proxy, whose kernel may not use the comm: the
-learner's error says what each way to the kernel answered. Screenshots: test-artifacts/browser/hub-*.png.
+learner's error says what each way to the kernel answered. Screenshots: test-artifacts/browser/hub-*.png
+(each lesson's whole notebook with PEERLAB_SCREENSHOTS=1, or when its test failed).
 
 Over http the page is not a secure context, where a browser gives no camera; Chromium is told to treat
 that one origin as secure (a flag learners would not have), so that lesson 09 runs there too.
@@ -25,9 +26,9 @@ import pytest
 from peerlab.errors import LabUnavailable
 
 from ..conftest import skip_or_fail
-from .conftest import ARTIFACTS, ROOT, VIEWPORT
+from .conftest import ARTIFACTS, ROOT, VIEWPORT, Tab, leave_tab
 from .hub import HOST, PORTS, Hub
-from .jupyterlab import CHROMIUM_ARGS, JupyterLab, outputs_text, run_notebook, watch_console
+from .jupyterlab import CHROMIUM_ARGS, JupyterLab, outputs_text, run_notebook
 from .lesson_checks import browser_peer_links, probe_links, run_and_check
 
 LESSONS = ["06-your-browser.ipynb", "09-your-camera.ipynb"]
@@ -85,14 +86,20 @@ def hub_lab(request, hub, tmp_path_factory):
     lab.stop()
 
 
+@pytest.fixture(scope="module")
+def hub_tab(hub_chromium, hub_lab):
+    """One tab per setting: JupyterLab loads once over the hub's network, then each notebook opens in it."""
+    tab = Tab(hub_chromium, ignore_https_errors=True)
+    yield tab
+    tab.discard()
+
+
 @pytest.fixture
-def hub_page(hub_chromium, hub_lab):
-    context = hub_chromium.new_context(viewport=VIEWPORT, ignore_https_errors=True)
-    page = context.new_page()
-    page.console_errors = watch_console(page)
+def hub_page(request, hub_tab, hub_lab):
+    page = hub_tab.page()
+    page.console_errors = hub_tab.console_errors
     yield page
-    hub_lab.shutdown_kernels()
-    context.close()
+    leave_tab(request, hub_tab, hub_lab)
 
 
 def check_the_path(setting: str):
