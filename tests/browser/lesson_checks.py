@@ -4,7 +4,7 @@ Each lesson is opened in a fresh workspace on a new kernel, run with Run -> Run 
 checked: every cell ran, no error outside cells tagged ``raises-exception``, nothing in the
 browser console; then what the lesson is about is on the page. Screenshots of each view go to
 test-artifacts/browser/ (ignored by git): look at them. A picture of the whole notebook is kept there
-when a test fails, and after every run with PEERLAB_SCREENSHOTS=1.
+after every run (PEERLAB_SCREENSHOTS=0: only when a test fails).
 
 To check more in a lesson, add a function to CHECKS; it gets the page after the run.
 """

@@ -5,7 +5,7 @@ at its port, with no multicast route; once over http, once over https with a sel
 once over https with the browser network's UDP dropped except to coturn, the lessons' ICE servers given by
 PEERLAB_ICE_SERVERS. Then a JupyterLab without jupyter-server-proxy, whose kernel may not use the comm: the
 learner's error says what each way to the kernel answered. Screenshots: test-artifacts/browser/hub-*.png
-(each lesson's whole notebook with PEERLAB_SCREENSHOTS=1, or when its test failed).
+(each lesson's whole notebook; with PEERLAB_SCREENSHOTS=0 only when its test failed).
 
 Over http the page is not a secure context, where a browser gives no camera; Chromium is told to treat
 that one origin as secure (a flag learners would not have), so that lesson 09 runs there too.
