@@ -28,21 +28,27 @@ class Kernel:
 
         self.manager, self.client = start_kernel("python3")
 
-    def run(self, code: str, cell_id: str, *, interrupt_after: float | None = None, timeout: float = 30) -> Output:
+    def send(self, code: str, cell_id: str) -> str:
+        """Send ``code`` as the cell ``cell_id``, as a click on Run does; returns the request's id."""
         client = self.client
         message = client.session.msg("execute_request", {
             "code": code, "silent": False, "store_history": True, "user_expressions": {},
             "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
         client.shell_channel.send(message)
-        parent, out = message["header"]["msg_id"], Output()
-        deadline = time.monotonic() + timeout
+        return str(message["header"]["msg_id"])
+
+    def collect(self, parent: str, *, interrupt_after: float | None = None, timeout: float = 30) -> Output | None:
+        """What the request ``parent`` showed, once the kernel is idle after it; None if not within ``timeout`` s.
+
+        ``interrupt_after`` seconds, the kernel is interrupted (Jupyter's stop button)."""
+        out, deadline = Output(), time.monotonic() + timeout
         interrupt_at = None if interrupt_after is None else time.monotonic() + interrupt_after
         while time.monotonic() < deadline:
             if interrupt_at is not None and time.monotonic() >= interrupt_at:
                 self.manager.interrupt_kernel()
                 interrupt_at = None
             try:
-                reply = client.get_iopub_msg(timeout=0.05)
+                reply = self.client.get_iopub_msg(timeout=0.05)
             except Exception:  # queue.Empty: nothing yet
                 continue
             if reply["parent_header"].get("msg_id") != parent:
@@ -56,7 +62,13 @@ class Kernel:
                 out.error, out.traceback = content["ename"], content["traceback"]
             elif kind == "status" and content["execution_state"] == "idle":
                 return out
-        raise AssertionError(f"the cell {cell_id!r} did not finish within {timeout} s")
+        return None
+
+    def run(self, code: str, cell_id: str, *, interrupt_after: float | None = None, timeout: float = 30) -> Output:
+        out = self.collect(self.send(code, cell_id), interrupt_after=interrupt_after, timeout=timeout)
+        if out is None:
+            raise AssertionError(f"the cell {cell_id!r} did not finish within {timeout} s")
+        return out
 
     def ok(self, code: str, cell_id: str) -> Output:
         out = self.run(code, cell_id)

@@ -61,34 +61,13 @@ class Laptop:
     def start(self, index: int) -> str:
         """Send code cell ``index`` to the kernel, as a click on Run does; returns the request's id."""
         cell_id, source = self.cells[index]
-        client = self.kernel.client
-        message = client.session.msg("execute_request", {
-            "code": source, "silent": False, "store_history": True, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
-        client.shell_channel.send(message)
-        return message["header"]["msg_id"]
+        return self.kernel.send(source, cell_id)
 
     def finish(self, index: int, parent: str) -> str:
         """Wait until the cell sent as ``parent`` is done; fail with its traceback if it raised; what it printed
         (its value, if it has one, is in ``outputs[index].result``)."""
-        out, deadline = Output(), time.monotonic() + CELL_TIMEOUT
-        while True:
-            assert time.monotonic() < deadline, f"{self.role} cell {index} did not finish within {CELL_TIMEOUT} s"
-            try:
-                reply = self.kernel.client.get_iopub_msg(timeout=0.05)
-            except Exception:  # queue.Empty: nothing yet
-                continue
-            if reply["parent_header"].get("msg_id") != parent:
-                continue
-            kind, content = reply["msg_type"], reply["content"]
-            if kind == "stream":
-                setattr(out, content["name"], getattr(out, content["name"]) + content["text"])
-            elif kind == "execute_result":
-                out.result += content["data"].get("text/plain", "")
-            elif kind == "error":
-                out.error, out.traceback = content["ename"], content["traceback"]
-            elif kind == "status" and content["execution_state"] == "idle":
-                break
+        out = self.kernel.collect(parent, timeout=CELL_TIMEOUT)
+        assert out is not None, f"{self.role} cell {index} did not finish within {CELL_TIMEOUT} s"
         self.outputs[index] = out
         assert out.error is None, (f"{self.role} cell {index} ({self.cells[index][0]}) raised:\n"
                                    + "\n".join(out.traceback))
