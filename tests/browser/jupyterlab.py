@@ -20,6 +20,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,8 +230,45 @@ class JupyterLab:
         shutil.rmtree(self._runtime, ignore_errors=True)
 
 
+# The page's last kernel messages (execute requests, replies, status), kept to say where a lost reply was lost.
+_FRAMES: dict[int, deque[tuple[str, str, list[str], list[str], list[str]]]] = {}
+_KIND = re.compile(r'"msg_type":\s*"(execute_request|execute_reply|status)"')  # the header's comes first
+
+
+def _watch_kernel_frames(page: Any) -> None:
+    frames: deque[tuple[str, str, list[str], list[str], list[str]]] = deque(maxlen=4000)
+    _FRAMES[id(page)] = frames
+
+    def seen(direction: str, payload: str | bytes) -> None:
+        text = payload.decode("latin-1") if isinstance(payload, bytes) else payload
+        kind = _KIND.search(text)
+        if kind:  # (direction, its type, [its msg_id, its parent's], execution_state, cellId)
+            frames.append((direction, kind.group(1), re.findall(r'"msg_id":\s*"([^"]+)"', text),
+                           re.findall(r'"execution_state":\s*"(\w+)"', text), re.findall(r'"cellId":\s*"([^"]+)"', text)))
+
+    page.on("websocket", lambda ws: (ws.on("framereceived", lambda p: seen("in", p)),
+                                     ws.on("framesent", lambda p: seen("out", p))))
+
+
+def reply_trace(page: Any, cell_id: str) -> str:
+    """Whether the reply and the idle status of the cell's last execute_request reached the page's WebSocket."""
+    frames = list(_FRAMES.get(id(page), ()))
+    sent = [ids[0] for way, kind, ids, _, cells in frames if way == "out" and kind == "execute_request"
+            and cell_id in cells and ids]
+    if not sent:
+        return f"no execute_request for cell {cell_id} among the page's last frames"
+    request = sent[-1]
+    reply = any(way == "in" and kind == "execute_reply" and request in ids[1:] for way, kind, ids, _, _ in frames)
+    idle = any(way == "in" and kind == "status" and "idle" in state and request in ids[1:]
+               for way, kind, ids, state, _ in frames)
+    return (f"its execute_request {request}: the execute_reply {'reached' if reply else 'never reached'} the "
+            f"page's WebSocket, the idle status {'reached' if idle else 'never reached'} it")
+
+
 def watch_console(page: Any) -> list[str]:
-    """Start collecting the page's console errors and uncaught exceptions; returns the live list."""
+    """Start collecting the page's console errors and uncaught exceptions (and its kernel messages, for
+    :func:`reply_trace`); returns the live list."""
+    _watch_kernel_frames(page)
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(
         f"console.error: {message.text} ({message.location.get('url', '')})"))
@@ -344,12 +383,23 @@ def lost_replies(code: list[CellState]) -> list[CellState]:
     return stuck if later and all(c.ran for c in later) else []
 
 
-def record_lost_replies(name: str, code: list[CellState]) -> None:
-    """Say which cells' replies never reached the page, in test-artifacts/browser/lost-replies.txt."""
+def record_lost_replies(name: str, code: list[CellState], page: Any = None) -> None:
+    """Say which cells' replies never reached the page, and whether they reached its WebSocket, in
+    test-artifacts/browser/lost-replies.txt."""
+    traces = []
+    if page is not None:
+        for cell in lost_replies(code):
+            try:
+                cell_id = page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.id",
+                                        cell.index)
+                traces.append(f"cell {cell.index} ({cell_id}): {reply_trace(page, cell_id)}")
+            except Exception as exc:  # a diagnosis must not end the run
+                traces.append(f"cell {cell.index}: no trace ({exc})")
     LOST_REPLIES.parent.mkdir(parents=True, exist_ok=True)
     with LOST_REPLIES.open("a", encoding="utf-8") as log:
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {name}: the page never got the reply of code cell(s) "
-                  f"{[c.index for c in lost_replies(code)]}; prompts {[c.prompt for c in code]}\n")
+                  f"{[c.index for c in lost_replies(code)]}; prompts {[c.prompt for c in code]}"
+                  + "".join(f"; {trace}" for trace in traces) + "\n")
 
 
 def run_all_cells(page: Any, name: str, timeout_s: float = 90.0,
@@ -381,7 +431,7 @@ def run_all_cells(page: Any, name: str, timeout_s: float = 90.0,
             # Outputs are still checked by the lesson's checks; the case is recorded, not hidden.
             stuck_since = stuck_since or time.monotonic()
             if time.monotonic() - stuck_since > 15:
-                record_lost_replies(name, code)
+                record_lost_replies(name, code, page)
                 return code
         else:
             stuck_since = None
