@@ -36,6 +36,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from ..errors import ConfigurationError
+from .kernel_parent import keep_each_cells_parent
 
 __all__ = ["CHANNELS", "CHANNEL_WORDS", "LINKS_VARIABLE", "PageLink", "WebSocketLink", "CommLink", "allowed_channels",
            "listen_on_comm"]
@@ -119,7 +120,11 @@ def listen_on_comm(widget: Any, loop: asyncio.AbstractEventLoop, deliver: Callab
     The kernel may run the handler on its shell thread, on a subshell's thread (ipykernel 7.3 with
     JupyterLab's comms over subshells) or in the loop's own thread: ``call_soon_threadsafe`` wakes
     the loop in each case, where a plain ``future.set_result`` from another thread would not.
+    Comm messages that come while Run All's cells follow each other must leave each cell's idle
+    status with that cell: :func:`~peerlab.browser.kernel_parent.keep_each_cells_parent`.
     """
+    keep_each_cells_parent()
+
     def on_message(_: Any, content: Any, buffers: Any) -> None:
         text = content.get("peerlab") if isinstance(content, dict) else None
         if not isinstance(text, str):
