@@ -9,12 +9,13 @@ other laptop), so pyproject.toml leaves notebooks/room/ out of its run and this 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import nbformat
@@ -42,6 +43,19 @@ def peerlab_serve(token: str = "teacher", port: int = 0) -> Iterator[str]:
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+@asynccontextmanager
+async def peerlab_serving(token: str = "teacher", port: int = 0) -> AsyncIterator[str]:
+    """:func:`peerlab_serve` for a test that runs in an event loop: it starts and stops the server in a thread,
+    so that this loop's clients answer the server's closing handshake at once (blocked, they left it to its
+    10 s close timeout)."""
+    serving = peerlab_serve(token, port)
+    url = await asyncio.to_thread(serving.__enter__)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(serving.__exit__, None, None, None)
 
 
 class Laptop:

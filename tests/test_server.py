@@ -39,7 +39,7 @@ from peerlab import (
 from peerlab.signalling.server_wire import CloseCode, join_url
 from peerlab.testing import add_remote_candidates
 
-from .room_notebooks import peerlab_serve
+from .room_notebooks import peerlab_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SDP = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
@@ -530,7 +530,7 @@ async def test_a_stopped_server_ends_every_waiting_receive_and_rejoining_after_a
 
 async def test_the_join_again_hint_after_a_restart_carries_the_token_so_the_server_takes_it(opened):
     """A teacher's `peerlab serve` (another process, with a token) stops: the hint's URL gets in once it runs again."""
-    with peerlab_serve(token="sesame") as url:
+    async with peerlab_serving(token="sesame") as url:
         port = int(re.search(r":(\d+)/", url).group(1))
         caller = await join(opened, url, "table-5", "caller")
         waiting = asyncio.ensure_future(caller.receive("answer", timeout=30))
@@ -541,7 +541,7 @@ async def test_the_join_again_hint_after_a_restart_carries_the_token_so_the_serv
                      str(closed.value))
     assert hint is not None, str(closed.value)
     assert hint.group(2) == f"ws://127.0.0.1:{port}/?token=sesame"
-    with peerlab_serve(token="sesame", port=port):
+    async with peerlab_serving(token="sesame", port=port):
         again = await join(opened, hint.group(2), "table-5", "caller")  # the hint's URL, as the learner copies it
         assert again.room == "table-5"
 
