@@ -58,13 +58,14 @@ class Lesson07:
         self.printed: dict[str, str] = {}
 
     def run(self, cells: range | list[int], during: str) -> None:
+        """Run these cells in order: each must work, and a cell of WENT_ON must say what it lists."""
         for i in cells:
             cell = self.cells[i]
             out = self.kernel.run(cell.source, cell.id, timeout=60)
             assert out.error is None, f"{during}: cell {cell.id} ({cell.source[:50]!r}) failed: {said(out)}"
-            self.printed[cell.id] = out.stdout + out.result
+            self._said(cell.id, out, during)
 
-    def again(self, i: int) -> None:
+    def again(self, i: int, during: str) -> None:
         """Cell ``i`` run a second time: it works, or says why not in the words REFUSED_TWICE gives."""
         cell = self.cells[i]
         out = self.kernel.run(cell.source, cell.id, timeout=60)
@@ -75,9 +76,16 @@ class Lesson07:
             assert [ANSI.sub("", line) for line in out.traceback[1:]] == [
                 "(caused by ValueError: Data channel with ID 100 already registered)"]
         else:
-            assert out.error is None, f"cell {cell.id} ({cell.source[:50]!r}) run twice failed: {said(out)}"
+            assert out.error is None, f"{during}: cell {cell.id} ({cell.source[:50]!r}) run twice failed: {said(out)}"
+            self._said(cell.id, out, f"{during}, its second run")
+
+    def _said(self, cell_id: str, out: Output, during: str) -> None:
+        self.printed[cell_id] = printed = out.stdout + out.result
+        if cell_id in WENT_ON:
+            assert WENT_ON[cell_id] in printed, f"{during}: cell {cell_id} did not say {WENT_ON[cell_id]!r}: {printed}"
 
     def went_on(self, during: str) -> None:
+        """Every cell of WENT_ON ran (and said its words) since the last call, and no connection is left open."""
         for cell_id, text in WENT_ON.items():
             assert text in self.printed.pop(cell_id, ""), f"{during}: cell {cell_id} did not say {text!r}"
         assert self.kernel.ok(OPEN_CONNECTIONS, "probe").stdout == "0\n", f"{during}: connections left open"
