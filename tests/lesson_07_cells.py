@@ -1,9 +1,14 @@
 """Lesson 07's cells in a real kernel, for the tests of its second try (issue 21).
 
 A cell that cannot do its work twice (two negotiated channels with one id) says at once that an earlier
-run of this cell did it and to go on, and the tests go on; every other cell just runs again. The
-4 MiB file is 256 KiB here: its size changes nothing a re-run does, and nbval runs the lesson with the
-full file.
+run of this cell did it and to go on, and the tests go on; every other cell just runs again.
+
+The tests run the lesson's cells many times, so what they send is smaller here (SMALLER), and nbval runs the
+lesson as written: the 4 MiB file is 256 KiB, and the bulk cells send 64 blocks of 4 KiB each (not 16 KiB)
+with a bufferedAmountLowThreshold of 64 KiB (not 256 KiB). No size changes what a re-run does: a second run of a
+bulk cell queues its 64 blocks on the channel after what is queued already, and what it waits for (the queue
+falling to the threshold, and 128 messages at the callee) comes as it does at full size, as each cell's 64 blocks
+are four times the threshold, as there; a second file transfer is a new channel and a new file, whatever size.
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ import nbformat
 from .kernel import ANSI, Kernel, Output
 
 LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "07-data-channels.ipynb"
-FULL_SIZE, TEST_SIZE = "randbytes(4 * 1024 * 1024)", "randbytes(256 * 1024)"
+#: (text in the lesson, what it is here): each must be found exactly once.
+SMALLER = [
+    ("randbytes(4 * 1024 * 1024)", "randbytes(256 * 1024)"),  # the file sent
+    ("block = bytes(16 * 1024)\n", "block = bytes(4 * 1024)\n"),  # the bulk cells' messages
+    ("bulk.bufferedAmountLowThreshold = 256 * 1024\n", "bulk.bufferedAmountLowThreshold = 64 * 1024\n"),
+]
 
 #: Cells whose second run is refused with words, and the words: then the learner goes on.
 REFUSED_TWICE = {
@@ -28,7 +38,7 @@ REFUSED_TWICE = {
 #: What a learner checks in the outputs of the cells after a second try: the lesson went on.
 WENT_ON = {
     "l07-14": "50 of 50 arrived; in the order sent: True",
-    "l07-20": "the callee has all 128 messages, 2097152 bytes",
+    "l07-20": "the callee has all 128 messages, 524288 bytes",  # 128 of 4 KiB here (SMALLER)
     "l07-28": "the callee has 262144 bytes",
     "l07-30": "hashes match: True",
     "l07-38": "files      caller's end closed, callee's end closed",
@@ -37,11 +47,12 @@ OPEN_CONNECTIONS = "from peerlab.webrtc.connection import open_connections\nprin
 
 
 def lesson_cells() -> list[nbformat.NotebookNode]:
-    """The lesson's code cells, the file to send made smaller."""
+    """The lesson's code cells, what they send made smaller (SMALLER)."""
     cells = [c for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"]
-    sized = [c for c in cells if FULL_SIZE in c.source]
-    assert len(sized) == 1, "the cell that writes sample.bin changed: update FULL_SIZE"
-    sized[0].source = sized[0].source.replace(FULL_SIZE, TEST_SIZE)
+    for old, new in SMALLER:
+        found = [c for c in cells if old in c.source]
+        assert len(found) == 1 and found[0].source.count(old) == 1, f"lesson 07 changed: update SMALLER for {old!r}"
+        found[0].source = found[0].source.replace(old, new)
     return cells
 
 
