@@ -3,8 +3,8 @@
 Three of the lesson's pauses are shorter here, as the tests run its cells many times (nbval runs the lesson as
 written): the two cells that sleep 2 s and then print whether frames arrive wait instead for five frames that
 came after the cell started (30 s at most: only a hang reaches it), which shows the picture is live at least as
-surely as a 2 s sleep does, and depends on no speed; and the statistics panel is read every 0.25 s, not every
-second, so its four readings take 0.75 s, not 3 s (what the tests check of it is that it ended with its
+surely as a 2 s sleep does, and depends on no speed; and the statistics panel is read every 0.1 s, not every
+second, so its four readings take 0.3 s, not 3 s (what the tests check of it is that it ended with its
 connection, which no interval changes).
 """
 
@@ -26,7 +26,7 @@ SHORTER = [
     ('await asyncio.sleep(2)\nprint(f"back at the caller: {pair.fps(1):.0f} frames/s',
      'await pair.wait_for_frames(pair.frames(1) + 5, timeout=30)\nprint(f"back at the caller: {pair.fps(1):.0f} '
      'frames/s'),
-    ("panel = stats(caller)\n", "panel = stats(caller, interval=0.25)\n"),
+    ("panel = stats(caller)\n", "panel = stats(caller, interval=0.1)\n"),
 ]
 
 
