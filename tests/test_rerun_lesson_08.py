@@ -2,8 +2,9 @@
 test_rerun_lesson_08_from_set_up.py).
 
 As lessons 01-02 are tested (test_rerun_a_step.py), chained to keep it affordable (a pass of the lesson takes
-about 8 s, most of it the lesson's own waits): every code cell run twice in a row in one pass, on to the
-clean-up; and, as the issue found it, the connection cell run again after a working call. The cells that check the call must print
+about 3 s here, most of it the lesson's own waits, which ``tests/lesson_08_cells.py`` makes shorter): every code
+cell run twice in a row in one pass, on to the clean-up; and, as the issue found it, the connection cell run again
+after a working call. The two share one kernel: the second starts with the set-up cell, which starts over. The cells that check the call must print
 True only while frames arrive, and the clean-up must find every view ended with its connection while the
 learner's own tracks stay live until stopped. Nothing here depends on how fast frames come.
 """
@@ -16,7 +17,7 @@ from .kernel import Kernel
 from .lesson_08_cells import Lesson08, ended_on_the_page, says_it_is_live
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def kernel():
     k = Kernel()
     yield k

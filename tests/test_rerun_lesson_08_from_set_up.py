@@ -1,7 +1,7 @@
 """Lesson 08's set-up cell run again after any cell starts over, and the lesson goes on to its end (issue 21).
 
 As lessons 01-02 are tested (test_rerun_from_set_up.py), chained to keep it affordable (a pass of the lesson
-takes about 8 s, most of it the lesson's own waits): the set-up cell run again after each cell in turn, each
+takes about 3 s here, most of it the lesson's own waits, which ``tests/lesson_08_cells.py`` makes shorter): the set-up cell run again after each cell in turn, each
 start-over going one cell further than the last, the last one on to the clean-up. The cells that check the call
 must print True only while frames arrive, and the clean-up must find every view ended with its connection while
 the learner's own tracks stay live until stopped. Nothing here depends on how fast frames come.
