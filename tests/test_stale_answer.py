@@ -99,6 +99,8 @@ async def test_starting_over_sets_the_earlier_offers_answer_aside_and_the_new_co
         pcs.append(pc)
         assert old_pc.signalingState == "closed"
         pc.createDataChannel("chat")
+        handed: list[dict[str, Any]] = []
+        again.on("message", handed.append)
         ufrag = await offer_from(pc, again)
         if when == "after-the-new-offer":
             pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))
@@ -114,6 +116,8 @@ async def test_starting_over_sets_the_earlier_offers_answer_aside_and_the_new_co
         await add_candidates(pc, again)  # step 8
         await pc.wait_for_state("connected", timeout=20)
 
+        if when == "after-the-new-offer":  # set aside as it came: no on("message") callback saw it either
+            assert handed and all(m[OFFER_UFRAG] == ufrag for m in handed)
         stale = [message for message, _ in again.set_aside]
         assert [m["type"] for m in stale].count("answer") == 1  # set aside when it came, or when step 7 looked
         assert {"type": "candidate", "data": None, OFFER_UFRAG: old_ufrag} in stale
