@@ -37,6 +37,8 @@ class MessageHandlers:
         Callbacks run on the event loop, after the cell that sent the message. An
         ``async def`` callback is awaited; whatever a callback raises is raised by the
         next ``receive()`` or ``send()`` on this signalling service, as a :class:`MessageHandlerError`.
+        A message set aside when it arrives (``set_aside``: it belongs to an offer of a connection
+        closed since) is not handed to callbacks either.
         """
         if event != "message":
             raise SignallingError(f"an endpoint only has the 'message' event, not {event!r}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 from ..defaults import DEFAULT_WAIT
@@ -26,7 +26,7 @@ from .facts import FarSide, Taken, WaitFacts
 from .handlers import MessageHandlers
 from .hooks import hooks
 from .messages import MESSAGE_TYPES, Message, Problem, a_message, check_type, refuse
-from .transcript import Transcript
+from .transcript import Transcript, TranscriptEntry
 
 __all__ = ["Mailbox"]
 
@@ -56,6 +56,9 @@ class Mailbox(MessageHandlers):
         self._kept: deque[SignallingError | MessageHandlerError] = deque()  # raised by the next send/receive
         self._player: Player | None = None  # the scripted peer playing this endpoint, if any
         self._wait_watchers: list[Callable[[str | None], None]] = []
+        #: Messages that came but no ``receive()`` is given, each with why: they belong to an offer of a
+        #: connection closed since (:meth:`_stale`), oldest first.
+        self.set_aside: list[tuple[Message, str]] = []
 
     @property
     def transcript(self) -> Transcript:
@@ -168,11 +171,23 @@ class Mailbox(MessageHandlers):
     def _keep_handler_error(self, error: MessageHandlerError) -> None:
         self._kept.append(error)
 
+    def _stale(self, message: Message) -> str | None:
+        """Why ``message`` must not reach ``receive()`` (it belongs to an offer of a connection closed
+        since), or None: a transport that can tell says so."""
+        return None
+
+    def _put_aside(self, message: Message, why: str) -> None:
+        """Keep ``message`` out of every ``receive()``, and say why (the transport notes it in the transcript)."""
+        self.set_aside.append((message, why))
+
     def _deliver(self, message: Message) -> None:
-        """A message arrived: to the scripted peer playing here, else to the first ``receive()`` waiting
-        for its type, else into the inbox; then to the ``on("message")`` handlers."""
+        """A message arrived: to the scripted peer playing here, else set aside if it is stale, else to the
+        first ``receive()`` waiting for its type, else into the inbox; then to the ``on("message")`` handlers."""
         if self._player is not None:
             self._player.deliver(message)
+        elif (why := self._stale(message)) is not None:
+            self._put_aside(message, why)
+            return
         else:
             for waiter in self._waiters:
                 if not waiter.future.done() and (waiter.type is None or waiter.type == message["type"]):
@@ -195,14 +210,25 @@ class Mailbox(MessageHandlers):
     def _facts(self, kind: str | None, cell: Hashable | None) -> WaitFacts:
         """What this side knows, now, of a wait for ``kind`` from ``cell``."""
         outstanding = 0 if kind is None else self.outstanding(kind)
-        return WaitFacts(self.name, kind, cell, self.transcript, self._taken, outstanding, self._far_side(kind))
+        return WaitFacts(self.name, kind, cell, self._carried(), self._taken, outstanding, self._far_side(kind))
+
+    def _carried(self) -> Iterable[TranscriptEntry]:
+        """The transcript a wait's facts read (a transport leaves out what it set aside)."""
+        return self.transcript
 
     # -- receiving -------------------------------------------------------------------
 
     def _take(self, type: str | None, cell: Hashable | None) -> Message | None:
-        """The first message in the inbox of ``type`` (any if None), taken out; None if there is none."""
-        for message in self._inbox:
+        """The first message in the inbox of ``type`` (any if None), taken out; None if there is none.
+
+        One that became stale while it waited (its offer's connection was closed since) is set aside on the way.
+        """
+        for message in list(self._inbox):
             if type is None or message["type"] == type:
+                if (why := self._stale(message)) is not None:
+                    self._inbox.remove(message)
+                    self._put_aside(message, why)
+                    continue
                 self._inbox.remove(message)
                 self._taken.append(Taken(message["type"], cell, len(self.transcript)))
                 return message

@@ -36,7 +36,7 @@ from ..webrtc.internals import candidate_to_sdp
 from ..webrtc.waiting import STATE_VALUES
 
 __all__ = [
-    "Message", "ROLES", "MESSAGE_TYPES", "REPORT_TYPES", "CONNECTION_STATES", "ICE_CONNECTION_STATES",
+    "Message", "ROLES", "MESSAGE_TYPES", "REPORT_TYPES", "CONNECTION_STATES", "ICE_CONNECTION_STATES", "OFFER_UFRAG",
     "other_role", "a_message", "Problem", "check_type", "check_message",
     "refuse", "encode", "to_json", "dumps", "summarize_value",
 ]
@@ -54,6 +54,10 @@ REPORT_TYPES = ("state",)
 #: A ``state`` report's ``connectionState`` and ``iceConnectionState``: the browser's values.
 CONNECTION_STATES = STATE_VALUES["connectionState"]
 ICE_CONNECTION_STATES = STATE_VALUES["iceConnectionState"]
+#: The key a peerlab far callee adds to its answer and candidates over a network: the ICE username
+#: fragment of the offer they belong to, so that the caller can set aside what belongs to an offer
+#: of a connection it closed since (a learner who started over). Other peers need not send it.
+OFFER_UFRAG = "offer_ufrag"
 
 
 def other_role(role: str) -> str:

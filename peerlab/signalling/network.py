@@ -20,7 +20,7 @@ from ..errors import SignallingClosed, SignallingError
 from .endpoint import Player
 from .mailbox import Mailbox
 from .messages import MESSAGE_TYPES, Message, encode, other_role
-from .transcript import Transcript
+from .transcript import Transcript, TranscriptEntry
 
 if TYPE_CHECKING:
     from typing import Self
@@ -47,6 +47,7 @@ class NetworkEndpoint(Mailbox):
         self._closing: asyncio.Task[None] | None = None
         self._far_watchers: list[Callable[[], None]] = []
         self._outgoing: asyncio.Queue[Frame | None] = asyncio.Queue()
+        self._aside: set[int] = set()  # the transcript's numbers of the messages set aside
         self._on_line = asyncio.Event()  # the connection is ready: the reader reads, the writer writes
         if on_line:
             self._on_line.set()
@@ -144,6 +145,19 @@ class NetworkEndpoint(Mailbox):
         """The far side sent ``message`` in ``size`` bytes: record it and hand it over."""
         self._transcript.record(other_role(self.name), self.name, message, size, note)
         self._deliver(message)
+
+    def _put_aside(self, message: Message, why: str) -> None:
+        """Set ``message`` aside, and say so on its line of the transcript."""
+        super()._put_aside(message, why)
+        for entry in reversed(list(self._transcript)):
+            if entry.message is message:
+                self._aside.add(entry.seq)
+                self._transcript.annotate(entry.seq, why)
+                break
+
+    def _carried(self) -> list[TranscriptEntry]:
+        """The transcript without what was set aside: a wait's facts count only what ``receive()`` could take."""
+        return [entry for entry in self._transcript if entry.seq not in self._aside]
 
     def _problem(self, error: SignallingError) -> None:
         """Raise ``error`` in every waiting receive(); with none waiting, in the next send() or receive()."""

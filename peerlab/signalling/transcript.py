@@ -8,6 +8,7 @@ event logs: that is how a timeline puts messages and calls in one order.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,6 +62,11 @@ class Transcript:
                                 message=message)
         self._entries.append(entry)
         return entry
+
+    def annotate(self, seq: int, note: str) -> None:
+        """Add ``note`` to the summary of entry ``seq`` (what became of the message after it came)."""
+        entry = self._entries[seq - 1]
+        self._entries[seq - 1] = dataclasses.replace(entry, summary=f"{entry.summary}, {note}")
 
     def clear(self) -> None:
         """Forget every entry and start the clock again (``Loopback.reset()``: a lesson from the top)."""

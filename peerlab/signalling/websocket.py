@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -40,13 +41,15 @@ from ..errors import (
 from ..webrtc.connection import RTCPeerConnection, connection_of
 from ..webrtc.events import LogEntry
 from ..webrtc.interrupts import Wait, interruptible
+from ..webrtc.sdp import ice_ufrag
 from .facts import FarSide
-from .messages import MESSAGE_TYPES, REPORT_TYPES, Message, encode, other_role
+from .messages import MESSAGE_TYPES, OFFER_UFRAG, REPORT_TYPES, Message, a_message, encode, other_role
 from .network import Frame, NetworkEndpoint
 from .server import served_here
 from .server_wire import SERVER_TYPES, CloseCode, join_url, split_url
 
-__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "read_frame", "far_presence", "refusal", "closed_error"]
+__all__ = ["join", "WebSocketEndpoint", "CLIENT_ID", "read_frame", "far_presence", "refusal", "closed_error",
+           "stale_words"]
 
 #: This process's client id, made once: a re-run of a join cell in the same kernel replaces
 #: the socket the last run opened (same room and role) instead of being refused.
@@ -116,6 +119,30 @@ async def join(url: str, room: str, role: str = "caller", token: str | None = No
         note(f"This process was already in room {room!r} as the {role}; the server closed that earlier "
              f"connection, since this join replaces it (re-running the join cell starts over){lost}.", PeerlabNote)
     return endpoint
+
+
+#: The ICE username fragment of every offer this process sent through a joined endpoint -> its connection.
+#: Kept across endpoints (a re-run join cell): an answer moved to the new socket still finds its offer.
+_offered: dict[str, weakref.ref[RTCPeerConnection]] = {}
+
+
+def stale_words(message: Message, offered: dict[str, weakref.ref[RTCPeerConnection]]) -> str | None:
+    """Why ``message`` belongs to an earlier connection's offer (set it aside), or None (give it to ``receive()``).
+
+    Only a message marked with its offer's ICE username fragment (``OFFER_UFRAG``, as a peerlab far callee
+    marks its answer and candidates) can be told apart: when that offer is one of ``offered`` and its
+    connection is closed (or gone), the message is stale. Anything else is given as it comes.
+    """
+    ufrag = message.get(OFFER_UFRAG)
+    ref = offered.get(ufrag) if isinstance(ufrag, str) else None
+    if ref is None:
+        return None
+    pc = ref()
+    if pc is not None and pc.signalingState != "closed":
+        return None
+    what = "an answer to" if message.get("type") == "answer" else f"{a_message(message.get('type'))} for"
+    return (f"set aside: {what} the offer of an earlier RTCPeerConnection, closed since "
+            "(an earlier run of the set-up or of step 1)")
 
 
 # -- what a frame means (no socket) ------------------------------------------------------------
@@ -268,11 +295,36 @@ class WebSocketEndpoint(NetworkEndpoint):
 
     def _send(self, message: Message) -> None:
         super()._send(message)
-        if self._reports and isinstance(message, dict) and message.get("type") in ("offer", "answer"):
+        if isinstance(message, dict) and message.get("type") in ("offer", "answer"):
             data = message.get("data")
-            pc = connection_of(data.get("sdp") if isinstance(data, dict) else getattr(data, "sdp", None))
+            sdp = data.get("sdp") if isinstance(data, dict) else getattr(data, "sdp", None)
+            pc = connection_of(sdp)
             if pc is not None:
-                self.report_state(pc)
+                ufrag = ice_ufrag(sdp)
+                if message["type"] == "offer" and ufrag is not None:
+                    _offered[ufrag] = weakref.ref(pc)
+                if self._reports:
+                    self.report_state(pc)
+
+    # -- what belongs to an earlier connection's offer ---------------------------------
+
+    def _stale(self, message: Message) -> str | None:
+        """Why ``message`` is set aside: the far callee marked it as belonging to an offer this process
+        sent for a connection closed since (the learner started over: a new RTCPeerConnection)."""
+        return stale_words(message, _offered)
+
+    def _stale_words(self, kind: str | None) -> str:
+        """For a wait that ran out: what this endpoint set aside, if anything."""
+        if not self.set_aside or kind not in ("answer", "candidate", None):
+            return ""
+        kinds = {self._transcript[seq - 1].type for seq in self._aside}
+        offer = ("the offer of an earlier RTCPeerConnection of this process, closed since (an earlier run of the "
+                 "set-up or of step 1),")
+        if "answer" not in kinds:
+            return f" Its candidates for {offer} came and were set aside: no receive() gets them."
+        if "candidate" not in kinds:
+            return f" Its answer to {offer} came and was set aside: no receive() gets it."
+        return f" Its answer to {offer} came and was set aside, with its candidates: no receive() gets them."
 
     # -- how bytes move ---------------------------------------------------------------
 
@@ -332,7 +384,7 @@ class WebSocketEndpoint(NetworkEndpoint):
     def _far_side(self, kind: str | None) -> FarSide:
         far = other_role(self.name)
         if self.far_present:
-            return FarSide(words=f"The {far} is in room {self.room!r}.")
+            return FarSide(words=f"The {far} is in room {self.room!r}.{self._stale_words(kind)}")
         left = next((e for e in reversed(self.events) if e["type"] == "left"), None)
         was = (f"The {far} left room {self.room!r} ({left['data'].get('reason')})" if left
                else f"The {far} has not joined room {self.room!r}")

@@ -48,6 +48,7 @@ from typing import Any
 from ..errors import FileLimitError, InvalidDescriptionError, ScriptedPeerError, StepOrderError
 from ..signalling.endpoint import LearnerSide, Message, PlayableEndpoint
 from ..signalling.loopback import Endpoint
+from ..signalling.messages import OFFER_UFRAG
 from ..webrtc.connection import RTCPeerConnection
 from ..webrtc.sdp import ice_ufrag, media_sections
 from .hints import register_far_peer
@@ -381,7 +382,8 @@ class ScriptedPeer:
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
         self._say(f"{step('callee', 3).label}: created the answer and set it as the local description")
-        self._send({"type": "answer", "data": answer})
+        self._send({"type": "answer", "data": answer},
+                   ice_ufrag(offer.get("sdp") if isinstance(offer, dict) else getattr(offer, "sdp", None)))
         self._say(f"{step('callee', 4).label}: sent the answer")
         self._phase = "answered"
 
@@ -470,12 +472,18 @@ class ScriptedPeer:
 
     # -- data channel and candidates ---------------------------------------------
 
-    def _send(self, message: Message) -> None:
+    def _send(self, message: Message, offer_ufrag: str | None = None) -> None:
+        """Send ``message``; across a network a callee marks its answer and candidates with their offer's
+        ICE username fragment (``offer_ufrag``), so that a caller that started over sets them aside."""
+        if offer_ufrag is not None and self.role == "callee" and self._learner is None:
+            message = {**message, OFFER_UFRAG: offer_ufrag}
         self.endpoint.relay(message)
 
     def _send_candidate(self, pc: RTCPeerConnection, event: Any) -> None:
         if pc is self.pc:
-            self._send({"type": "candidate", "data": event.candidate})
+            remote = pc.remoteDescription
+            self._send({"type": "candidate", "data": event.candidate},
+                       ice_ufrag(remote.sdp) if remote is not None else None)
             if event.candidate is None:
                 self._say(f"{self.role} step 5-6: sent its candidates and end-of-candidates")
 
