@@ -324,6 +324,36 @@ def cells(page: Any, name: str) -> list[CellState]:
     return [CellState(**state) for state in states]
 
 
+# Whether the open notebook's code-cell prompts differ from the ones last seen (or it is not the open one).
+_PROMPTS_CHANGED_JS = """
+([name, seen]) => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.context || panel.context.path !== name) return true;
+  return panel.content.widgets.filter(cell => cell.model.type === 'code').map(cell => {
+    const prompt = cell.node.querySelector(':scope .jp-InputArea-prompt');
+    return prompt ? prompt.textContent.trim() : '';
+  }).join('\\n') !== seen;
+}
+"""
+
+
+def wait_for_prompts_to_change(page: Any, name: str, seen: list[CellState], timeout_s: float) -> None:
+    """Wait until a code cell's prompt in ``name`` differs from ``seen`` (its code cells), or ``timeout_s`` passes.
+
+    The page checks its prompts itself every 100 ms; the caller then looks again with :func:`cells` and decides.
+    One look with cells() costs Chromium, Playwright's driver and pytest 10-20 ms of CPU (measured): looked at
+    every 100-200 ms, a lesson's run cost a core a tenth of its time in looks alone.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    shown = "\n".join(c.prompt for c in seen if c.type == "code")
+    try:
+        page.wait_for_function(_PROMPTS_CHANGED_JS, arg=[name, shown], timeout=max(timeout_s, 0.1) * 1000,
+                               polling=100)
+    except PlaywrightTimeout:  # nothing changed: the caller looks again (a lost reply, its own deadline)
+        pass
+
+
 def dialog_text(page: Any) -> str | None:
     """The text of an open JupyterLab dialog ("Select Kernel", a save prompt), or None."""
     dialog = page.locator(".jp-Dialog")
@@ -441,7 +471,8 @@ def run_all_cells(page: Any, name: str, timeout_s: float = 90.0,
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: not every cell ran within {timeout_s:g} s; prompts "
                                  f"{[c.prompt for c in code]}; dialog: {dialog_text(page)}")
-        page.wait_for_timeout(200)
+        # Until a prompt changes; every 2 s at least, for a reply that never comes and for the deadline.
+        wait_for_prompts_to_change(page, name, code, min(2.0, deadline - time.monotonic()))
 
 
 def wait_for_rendering(page: Any, timeout_ms: float = 15_000) -> None:

@@ -29,6 +29,7 @@ from .jupyterlab import (
     outputs_text,
     screenshot_notebook,
     tagged_cell,
+    wait_for_prompts_to_change,
     wait_for_rendering,
 )
 
@@ -46,17 +47,19 @@ def code_cells(lab: JupyterLab, name: str) -> list[int]:
 
 def run_cell(page: Any, name: str, index: int, timeout_s: float = 60.0) -> CellState:
     """Run cell ``index`` as a learner does (select it, Shift+Enter without moving on); wait until it has run."""
-    before = cells(page, name)[index].prompt
+    shown = cells(page, name)
+    before = shown[index].prompt
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
     deadline = time.monotonic() + timeout_s
     while True:
-        cell = cells(page, name)[index]
+        wait_for_prompts_to_change(page, name, shown, deadline - time.monotonic())
+        shown = cells(page, name)
+        cell = shown[index]
         if cell.ran and cell.prompt != before:
             return cell
         assert time.monotonic() < deadline, (f"{name}: cell {index} did not run within {timeout_s:g} s (prompt {cell.prompt}, "
                                              f"before {before}; errors {cell.errors})")
-        page.wait_for_timeout(100)
 
 
 def error_text(page: Any, cell: CellState) -> str:
