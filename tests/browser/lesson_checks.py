@@ -31,7 +31,7 @@ from .jupyterlab import (
     screenshot_notebook,
     tagged_cell,
     unexpected_errors,
-    wait_for_prompts_to_change,
+    wait_in_page,
     whole_notebook_screenshots,
 )
 
@@ -212,7 +212,9 @@ def wait_until_ran(page: Any, name: str, below: int | None, timeout_s: float, wh
         if all(c.ran for c in shown if c.type == "code" and (below is None or c.index < below)):
             return
         assert time.monotonic() < deadline, f"{what} within {timeout_s:g} s"
-        wait_for_prompts_to_change(page, name, shown, deadline - time.monotonic())
+        code = sum(1 for c in shown if c.type == "code" and (below is None or c.index < below))
+        wait_in_page(page, name, shown, "(prompts, n) => prompts.slice(0, n).every(ran)", code,
+                     deadline - time.monotonic())
 
 
 def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:

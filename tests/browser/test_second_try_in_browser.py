@@ -29,8 +29,8 @@ from .jupyterlab import (
     outputs_text,
     screenshot_notebook,
     tagged_cell,
-    wait_for_prompts_to_change,
     wait_for_rendering,
+    wait_in_page,
 )
 
 LESSON_06, LESSON_09 = "06-your-browser.ipynb", "09-your-camera.ipynb"
@@ -49,11 +49,13 @@ def run_cell(page: Any, name: str, index: int, timeout_s: float = 60.0) -> CellS
     """Run cell ``index`` as a learner does (select it, Shift+Enter without moving on); wait until it has run."""
     shown = cells(page, name)
     before = shown[index].prompt
+    position = sum(1 for c in shown[:index] if c.type == "code")  # among the code cells
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
     deadline = time.monotonic() + timeout_s
     while True:
-        wait_for_prompts_to_change(page, name, shown, deadline - time.monotonic())
+        wait_in_page(page, name, shown, "(prompts, [i, before]) => ran(prompts[i]) && prompts[i] !== before",
+                     [position, before], deadline - time.monotonic())
         shown = cells(page, name)
         cell = shown[index]
         if cell.ran and cell.prompt != before:
