@@ -31,7 +31,6 @@ from .jupyterlab import (
     screenshot_notebook,
     tagged_cell,
     unexpected_errors,
-    wait_in_page,
     whole_notebook_screenshots,
 )
 
@@ -204,19 +203,6 @@ def check_media(page: Any, lab: JupyterLab, name: str) -> None:
     page.locator(".peerlab-video").nth(1).screenshot(path=str(ARTIFACTS / "media-video-and-edges.png"))
 
 
-def wait_until_ran(page: Any, name: str, below: int | None, timeout_s: float, what: str) -> None:
-    """Wait until every code cell (above cell ``below``, if given) shows a number; ``what`` did not, if not by then."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        shown = cells(page, name)
-        if all(c.ran for c in shown if c.type == "code" and (below is None or c.index < below)):
-            return
-        assert time.monotonic() < deadline, f"{what} within {timeout_s:g} s"
-        code = sum(1 for c in shown if c.type == "code" and (below is None or c.index < below))
-        wait_in_page(page, name, shown, "(prompts, n) => prompts.slice(0, n).every(ran)", code,
-                     deadline - time.monotonic())
-
-
 def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
     """Lesson 09: Chromium's fake camera reaches aiortc, and its edges come back and play in the page's widget.
 
@@ -234,7 +220,10 @@ def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", clean_up)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-above')")
-    wait_until_ran(page, name, clean_up, 60, "the cells above the clean-up did not run again")
+    deadline = time.monotonic() + 60
+    while not all(c.ran for c in cells(page, name) if c.type == "code" and c.index < clean_up):
+        assert time.monotonic() < deadline, "the cells above the clean-up did not run again within 60 s"
+        page.wait_for_timeout(200)
     assert [p for p in unexpected_errors(page, lab, name) if "not run" not in p] == []  # the clean-up: not yet
     video = page.locator("video.peerlab-browser-video").first
     video.wait_for(state="visible", timeout=10_000)
@@ -244,7 +233,10 @@ def check_your_camera(page: Any, lab: JupyterLab, name: str) -> None:
     page.locator(".peerlab-video").first.screenshot(path=str(ARTIFACTS / "camera-in-kernel.png"))
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", clean_up)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
-    wait_until_ran(page, name, None, 30, "the clean-up did not run")
+    deadline = time.monotonic() + 30
+    while not all(c.ran for c in cells(page, name) if c.type == "code"):
+        assert time.monotonic() < deadline, "the clean-up did not run within 30 s"
+        page.wait_for_timeout(200)
     assert unexpected_errors(page, lab, name) == []
     assert "in the kernel: {'video': 'ended', 'edges': 'ended'}" in outputs_text(page)
 
