@@ -3,6 +3,9 @@
 Module scope, not session: Playwright's sync API runs its own event loop in this thread, and
 pytest-asyncio cannot run a test while it is alive, so it must end before the next module starts.
 A module shares one server and one browser; modules run side by side under pytest-xdist.
+Sharing them per worker would also save little: starting JupyterLab costs about 2 s of CPU, Chromium
+0.2 s, loading JupyterLab in a tab 6-8 s (measured; a warm browser cache does not lower it), and the three
+modules that use them start first under ``make test``, one on each worker (tests/conftest.py START_FIRST).
 
 Without Chromium the tests skip, except where a skip would hide a gap: PEERLAB_REQUIRE_BROWSER=1
 or PEERLAB_NO_SKIP=1 (set by .ci/run) turns the skip into a failure.

@@ -324,6 +324,47 @@ def cells(page: Any, name: str) -> list[CellState]:
     return [CellState(**state) for state in states]
 
 
+# In the page: the open notebook's code-cell prompts, or null if ``name`` is not the open one.
+_CODE_PROMPTS_JS = """
+const codePrompts = (name) => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.context || panel.context.path !== name) return null;
+  return panel.content.widgets.filter(cell => cell.model.type === 'code').map(cell => {
+    const prompt = cell.node.querySelector(':scope .jp-InputArea-prompt');
+    return prompt ? prompt.textContent.trim() : '';
+  });
+};
+const ran = (prompt) => /^\\d+$/.test(prompt.replace(/^[\\[\\]: ]+|[\\[\\]: ]+$/g, ''));  // CellState.ran
+"""
+
+#: Run All may be over: no cell waits at [*], or one does with every cell after it numbered (a lost reply).
+_RUN_ALL_OVER = """(prompts) => {
+  const last = prompts.lastIndexOf('[*]:');
+  return last < 0 || (last < prompts.length - 1 && prompts.slice(last + 1).every(ran));
+}"""
+
+
+def wait_in_page(page: Any, name: str, seen: list[CellState], until: str, arg: Any, timeout_s: float) -> None:
+    """Wait until the code cells' prompts in ``name`` differ from ``seen`` and the JS ``until(prompts, arg)`` holds.
+
+    The page looks at its prompts itself every 100 ms; the caller then looks with :func:`cells` and decides.
+    A look with cells() costs Chromium, Playwright's driver and pytest 8-16 ms of CPU, this wait about 3 ms
+    (measured), so the caller looks once or twice per wait, not every 100-200 ms. Returns at ``timeout_s`` too:
+    the caller looks again (a reply that never comes, its own deadline).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    shown = "\n".join(c.prompt for c in seen if c.type == "code")
+    script = f"""([name, seen, arg]) => {{ {_CODE_PROMPTS_JS}
+      const prompts = codePrompts(name);
+      if (prompts === null) return true;  // not the open notebook: the caller's look says what is open
+      return prompts.join('\\n') !== seen && ({until})(prompts, arg); }}"""
+    try:
+        page.wait_for_function(script, arg=[name, shown, arg], timeout=max(timeout_s, 0.1) * 1000, polling=100)
+    except PlaywrightTimeout:
+        pass
+
+
 def dialog_text(page: Any) -> str | None:
     """The text of an open JupyterLab dialog ("Select Kernel", a save prompt), or None."""
     dialog = page.locator(".jp-Dialog")
@@ -442,7 +483,8 @@ def run_all_cells(page: Any, name: str, timeout_s: float = 90.0,
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: not every cell ran within {timeout_s:g} s; prompts "
                                  f"{[c.prompt for c in code]}; dialog: {dialog_text(page)}")
-        page.wait_for_timeout(200)
+        # Until the run may be over; every 2 s at least, for a reply that never comes and for the deadline.
+        wait_in_page(page, name, code, _RUN_ALL_OVER, None, min(2.0, deadline - time.monotonic()))
 
 
 def wait_for_rendering(page: Any, timeout_ms: float = 15_000) -> None:
