@@ -185,3 +185,26 @@ def test_the_stop_button_ends_a_browser_call_or_wait_at_once_with_one_line():
         kernel.ok("await pc.close()", "close")
     finally:
         kernel.close()
+
+
+async def test_a_wait_for_the_end_of_candidates_that_runs_out_says_where_the_browsers_gathering_is():
+    host = {"candidate": "candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+    pc = browser.RTCPeerConnection({"iceServers": [{"urls": "turn:192.0.2.9:3478", "username": "u",
+                                                    "credential": "c"}]})
+    pc.addEventListener("icecandidate", lambda event: None)
+    async with FakePage(pc, {"createOffer": lambda: OFFER}) as page:
+        await pc.setLocalDescription(await pc.createOffer())
+        await page.post({"type": "state", "name": "iceGatheringState", "value": "gathering"})
+        await page.post({"type": "icecandidate", "candidate": host})
+        with pytest.raises(peerlab.WaitTimeout) as still:
+            await pc.wait_for_end_of_candidates(timeout=0.2)
+        assert str(still.value).endswith(
+            "did not all arrive within 0.2 s. Its iceGatheringState is 'gathering'; 1 candidate(s) came (host): the "
+            "browser is still asking its STUN/TURN server(s), and one that answers slowly, or not at all, keeps its "
+            "gathering going (a browser gives up on it after some seconds). Run this cell again to wait longer."), still
+        await page.post({"type": "state", "name": "iceGatheringState", "value": "complete"})
+        with pytest.raises(peerlab.WaitTimeout) as lost:
+            await pc.wait_for_end_of_candidates(timeout=0.2)
+        assert "Its iceGatheringState is 'complete'; 1 candidate(s) came (host): the browser has finished, but its " \
+               "last icecandidate event has not reached this kernel yet" in str(lost.value), lost
+        await pc.close()

@@ -317,6 +317,8 @@ class RTCPeerConnection(PeerConnectionBase):
         self._camera: BrowserMediaTrack | None = None  # the camera track addCamera() put on the connection
         self._held: list[RTCIceCandidate | None] = []
         self._end_dispatched = False
+        self._gathered: list[str] = []  # the types of this gathering's candidates that came from the page
+        self._configuration = configuration
         self._local: tuple[str, str | None] | None = None  # the local description set last: its type and ice-ufrag
         self._has_remote = False
         self._closed = False
@@ -429,6 +431,7 @@ class RTCPeerConnection(PeerConnectionBase):
             # New ICE credentials, new gathering; the same description set again (a re-run cell) gathers nothing
             # new, so the end of candidates already dispatched still holds.
             self._end_dispatched = False
+            self._gathered = []
         self._local = (desc.type if desc is not None and desc.sdp else
                        ("answer" if self.signalingState == "stable" else "offer"), ufrag)
 
@@ -541,7 +544,23 @@ class RTCPeerConnection(PeerConnectionBase):
         """Wait until the browser's last ``icecandidate`` event (``None``) reached the listeners."""
         await self._until("wait_for_end_of_candidates()", lambda: self._end_dispatched, timeout, lambda: (
             f"the {self.name}'s icecandidate events (from the browser) did not all arrive within {timeout:g} s"
-            + ("" if self.listeners("icecandidate") else ": no icecandidate listener is registered")))
+            + ("" if self.listeners("icecandidate") else ": no icecandidate listener is registered")
+            + self._gathering_words()))
+
+    def _gathering_words(self) -> str:
+        """Where the browser's gathering is, for a wait for its end that ran out: still asking, or its end lost."""
+        came = (f"{len(self._gathered)} candidate(s) came ({', '.join(sorted(set(self._gathered)))})"
+                if self._gathered else "no candidate came")
+        said = f". Its iceGatheringState is {self.iceGatheringState!r}; {came}"
+        servers = self._configuration.get("iceServers") if isinstance(self._configuration, dict) else None
+        if self.iceGatheringState == "gathering" and servers:
+            return (said + ": the browser is still asking its STUN/TURN server(s), and one that answers slowly, or "
+                    "not at all, keeps its gathering going (a browser gives up on it after some seconds). Run this "
+                    "cell again to wait longer.")
+        if self.iceGatheringState == "complete":
+            return (said + ": the browser has finished, but its last icecandidate event has not reached this kernel "
+                    "yet (the page's link to the kernel is slow or gone). Run this cell again to wait longer.")
+        return said + "."
 
     @interruptible
     async def wait_for_video_in_page(self, *, timeout: float = DEFAULT_WAIT) -> tuple[int, int]:
@@ -670,6 +689,8 @@ class RTCPeerConnection(PeerConnectionBase):
             self.dispatchEvent(Event(state.lower() + "change"))
 
     def _dispatch_candidate(self, candidate: RTCIceCandidate | None) -> None:
+        if candidate is not None:
+            self._gathered.append(str(candidate.type or "?"))
         self.events.add(self.name, "event", "icecandidate", "end-of-candidates" if candidate is None
                         else str(candidate.type or ""))
         self.dispatchEvent(RTCPeerConnectionIceEvent(candidate))
