@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import peerlab
-from peerlab import SignallingTimeout
+from peerlab import SignallingServer, SignallingTimeout
 from peerlab.signalling.messages import OFFER_UFRAG
 from peerlab.signalling.websocket import WebSocketEndpoint, stale_words
 from peerlab.webrtc.sdp import ice_ufrag
@@ -30,6 +30,33 @@ LEARNER = "learner-kernel"  # one client id: a join run again replaces the socke
 async def server():
     async with await peerlab.serve(port=0) as running:
         yield running
+
+
+class Room:
+    """Room "r" on the test's server: the far callee, the learner's first caller endpoint, the connections made,
+    and the caller's endpoint joined again (``join_again``: the same client id, as a re-run join cell)."""
+
+    def __init__(self, server: SignallingServer, callee: WebSocketEndpoint, first: WebSocketEndpoint) -> None:
+        self.server, self.callee, self.first = server, callee, first
+        self.pcs: list[peerlab.RTCPeerConnection] = []
+        self.again: WebSocketEndpoint | None = None
+
+    async def join_again(self) -> WebSocketEndpoint:
+        self.again = await peerlab.join(self.server.url, room="r", role="caller", client_id=LEARNER)
+        return self.again
+
+
+@pytest.fixture
+async def room(server):
+    """The far callee and the learner's caller in room "r"; everything they opened is closed afterwards."""
+    made = Room(server, await peerlab.join(server.url, room="r", role="callee", client_id="far"),
+                await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER))
+    yield made
+    for each in made.pcs:
+        await each.close()
+    for endpoint in (made.first, made.callee, made.again):
+        if endpoint is not None:
+            await endpoint.close()
 
 
 async def offer_from(pc: peerlab.RTCPeerConnection, signalling: WebSocketEndpoint) -> str:
@@ -77,137 +104,104 @@ async def arrived(endpoint: WebSocketEndpoint, count: int) -> None:
 
 
 @pytest.mark.parametrize("when", ["before-the-new-connection", "after-the-new-offer"])
-async def test_starting_over_sets_the_earlier_offers_answer_aside_and_the_new_connection_connects(server, when):
-    callee = await peerlab.join(server.url, room="r", role="callee", client_id="far")
-    first = await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER)
-    pcs: list[peerlab.RTCPeerConnection] = []
-    again = None
-    try:
-        old_pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
-        pcs.append(old_pc)
-        old_pc.createDataChannel("chat")
-        old_ufrag = await offer_from(old_pc, first)
-        old_offer = await callee.receive("offer", timeout=10)
-        await add_candidates(None, callee)  # the callee reads the old connection's candidates (not this test's case)
-        again = await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER)  # the set-up run again
-        await first.close()
-        if when == "before-the-new-connection":  # the old connection is still open when the stale answer comes
-            pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))
-            await arrived(again, 1)
-            assert again.pending and again.pending[0][OFFER_UFRAG] == old_ufrag  # it waits, not yet known stale
-        pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")  # step 1 again: closes the old one
-        pcs.append(pc)
-        assert old_pc.signalingState == "closed"
-        pc.createDataChannel("chat")
-        handed: list[dict[str, Any]] = []
-        again.on("message", handed.append)
-        ufrag = await offer_from(pc, again)
-        if when == "after-the-new-offer":
-            pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))
-        offer = await callee.receive("offer", timeout=10)
-        assert ice_ufrag(offer["data"]["sdp"]) == ufrag
-        callee_pc = await answer_as_callee(offer, callee, "callee-2")
-        pcs.append(callee_pc)
-        await add_candidates(callee_pc, callee)
-
-        answer = await again.receive("answer", timeout=10)  # step 7
-        assert answer[OFFER_UFRAG] == ufrag, "step 7 took the answer to the earlier connection's offer"
-        await pc.setRemoteDescription(answer["data"])
-        await add_candidates(pc, again)  # step 8
-        await pc.wait_for_state("connected", timeout=20)
-
-        if when == "after-the-new-offer":  # set aside as it came: no on("message") callback saw it either
-            assert handed and all(m[OFFER_UFRAG] == ufrag for m in handed)
-        stale = [message for message, _ in again.set_aside]
-        assert [m["type"] for m in stale].count("answer") == 1  # set aside when it came, or when step 7 looked
-        assert {"type": "candidate", "data": None, OFFER_UFRAG: old_ufrag} in stale
-        assert all(m[OFFER_UFRAG] == old_ufrag for m in stale)
-        text = again.transcript.sent_by("callee")
-        lines = text.splitlines()
-        assert lines[0] == ("callee → caller  answer     answer SDP, media: application, 0 candidates inside, set aside: "
-                            "an answer to the offer of an earlier RTCPeerConnection, closed since (an earlier run of "
-                            "the set-up or of step 1)"), text
-        new_answer = lines.index("callee → caller  answer     answer SDP, media: application, 0 candidates inside")
-        assert lines[new_answer - 1] == (
-            "callee → caller  candidate  end-of-candidates (null), set aside: a 'candidate' message for the offer of "
-            "an earlier RTCPeerConnection, closed since (an earlier run of the set-up or of step 1)"), text
-        assert all("set aside" in line for line in lines[:new_answer]), text
-        assert not any("set aside" in line for line in lines[new_answer:]), text
-    finally:
-        for each in pcs:
-            await each.close()
-        await first.close()
-        await callee.close()
-        if again is not None:
-            await again.close()
-
-
-async def test_the_join_cell_alone_run_again_still_gets_the_answer_to_its_offer(server):
-    callee = await peerlab.join(server.url, room="r", role="callee", client_id="far")
-    first = await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER)
-    pcs: list[peerlab.RTCPeerConnection] = []
-    again = None
-    try:
-        pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
-        pcs.append(pc)
-        pc.createDataChannel("chat")
-        ufrag = await offer_from(pc, first)
-        offer = await callee.receive("offer", timeout=10)
-        again = await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER)  # only the join again
-        await first.close()
-        callee_pc = await answer_as_callee(offer, callee, "callee-1")
-        pcs.append(callee_pc)
-        await add_candidates(callee_pc, callee)
-        answer = await again.receive("answer", timeout=10)
-        assert answer[OFFER_UFRAG] == ufrag
-        await pc.setRemoteDescription(answer["data"])
-        await add_candidates(pc, again)
-        await pc.wait_for_state("connected", timeout=20)
-        assert again.set_aside == [] and "set aside" not in str(again.transcript)
-    finally:
-        for each in pcs:
-            await each.close()
-        await first.close()
-        await callee.close()
-        if again is not None:
-            await again.close()
-
-
-async def test_a_wait_that_runs_out_says_what_was_set_aside(server):
-    callee = await peerlab.join(server.url, room="r", role="callee", client_id="far")
-    first = await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER)
-    pcs: list[peerlab.RTCPeerConnection] = []
-    again = None
-    try:
-        old_pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
-        pcs.append(old_pc)
-        old_pc.createDataChannel("chat")
-        await offer_from(old_pc, first)
-        old_offer = await callee.receive("offer", timeout=10)
-        await add_candidates(None, callee)
-        again = await peerlab.join(server.url, room="r", role="caller", client_id=LEARNER)
-        await first.close()
-        pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
-        pcs.append(pc)
-        pc.createDataChannel("chat")
-        await offer_from(pc, again)
-        pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))  # and the new offer is never answered
+async def test_starting_over_sets_the_earlier_offers_answer_aside_and_the_new_connection_connects(room, when):
+    callee, first, pcs = room.callee, room.first, room.pcs
+    old_pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
+    pcs.append(old_pc)
+    old_pc.createDataChannel("chat")
+    old_ufrag = await offer_from(old_pc, first)
+    old_offer = await callee.receive("offer", timeout=10)
+    await add_candidates(None, callee)  # the callee reads the old connection's candidates (not this test's case)
+    again = await room.join_again()  # the set-up run again
+    await first.close()
+    if when == "before-the-new-connection":  # the old connection is still open when the stale answer comes
+        pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))
         await arrived(again, 1)
-        with pytest.raises(SignallingTimeout) as caught:
-            await again.receive("answer", timeout=0.5)
-        words = str(caught.value)
-        assert words.startswith("The caller waited 0.5 s for an 'answer' message and none came."), words
-        assert ("The callee is in room 'r'. Its answer to the offer of an earlier RTCPeerConnection of this process, "
-                "closed since (an earlier run of the set-up or of step 1), came and was set aside, with its candidates: "
-                "no receive() gets them. An 'answer' message is sent by callee step 4") in words, words
-        assert "earlier run of this cell" not in words  # not taken: set aside
-    finally:
-        for each in pcs:
-            await each.close()
-        await first.close()
-        await callee.close()
-        if again is not None:
-            await again.close()
+        assert again.pending and again.pending[0][OFFER_UFRAG] == old_ufrag  # it waits, not yet known stale
+    pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")  # step 1 again: closes the old one
+    pcs.append(pc)
+    assert old_pc.signalingState == "closed"
+    pc.createDataChannel("chat")
+    handed: list[dict[str, Any]] = []
+    again.on("message", handed.append)
+    ufrag = await offer_from(pc, again)
+    if when == "after-the-new-offer":
+        pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))
+    offer = await callee.receive("offer", timeout=10)
+    assert ice_ufrag(offer["data"]["sdp"]) == ufrag
+    callee_pc = await answer_as_callee(offer, callee, "callee-2")
+    pcs.append(callee_pc)
+    await add_candidates(callee_pc, callee)
+
+    answer = await again.receive("answer", timeout=10)  # step 7
+    assert answer[OFFER_UFRAG] == ufrag, "step 7 took the answer to the earlier connection's offer"
+    await pc.setRemoteDescription(answer["data"])
+    await add_candidates(pc, again)  # step 8
+    await pc.wait_for_state("connected", timeout=20)
+
+    if when == "after-the-new-offer":  # set aside as it came: no on("message") callback saw it either
+        assert handed and all(m[OFFER_UFRAG] == ufrag for m in handed)
+    stale = [message for message, _ in again.set_aside]
+    assert [m["type"] for m in stale].count("answer") == 1  # set aside when it came, or when step 7 looked
+    assert {"type": "candidate", "data": None, OFFER_UFRAG: old_ufrag} in stale
+    assert all(m[OFFER_UFRAG] == old_ufrag for m in stale)
+    text = again.transcript.sent_by("callee")
+    lines = text.splitlines()
+    assert lines[0] == ("callee → caller  answer     answer SDP, media: application, 0 candidates inside, set aside: "
+                        "an answer to the offer of an earlier RTCPeerConnection, closed since (an earlier run of "
+                        "the set-up or of step 1)"), text
+    new_answer = lines.index("callee → caller  answer     answer SDP, media: application, 0 candidates inside")
+    assert lines[new_answer - 1] == (
+        "callee → caller  candidate  end-of-candidates (null), set aside: a 'candidate' message for the offer of "
+        "an earlier RTCPeerConnection, closed since (an earlier run of the set-up or of step 1)"), text
+    assert all("set aside" in line for line in lines[:new_answer]), text
+    assert not any("set aside" in line for line in lines[new_answer:]), text
+
+
+async def test_the_join_cell_alone_run_again_still_gets_the_answer_to_its_offer(room):
+    callee, first, pcs = room.callee, room.first, room.pcs
+    pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
+    pcs.append(pc)
+    pc.createDataChannel("chat")
+    ufrag = await offer_from(pc, first)
+    offer = await callee.receive("offer", timeout=10)
+    again = await room.join_again()  # only the join again
+    await first.close()
+    callee_pc = await answer_as_callee(offer, callee, "callee-1")
+    pcs.append(callee_pc)
+    await add_candidates(callee_pc, callee)
+    answer = await again.receive("answer", timeout=10)
+    assert answer[OFFER_UFRAG] == ufrag
+    await pc.setRemoteDescription(answer["data"])
+    await add_candidates(pc, again)
+    await pc.wait_for_state("connected", timeout=20)
+    assert again.set_aside == [] and "set aside" not in str(again.transcript)
+
+
+async def test_a_wait_that_runs_out_says_what_was_set_aside(room):
+    callee, first, pcs = room.callee, room.first, room.pcs
+    old_pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
+    pcs.append(old_pc)
+    old_pc.createDataChannel("chat")
+    await offer_from(old_pc, first)
+    old_offer = await callee.receive("offer", timeout=10)
+    await add_candidates(None, callee)
+    again = await room.join_again()
+    await first.close()
+    pc = peerlab.RTCPeerConnection({"iceServers": []}, name="caller")
+    pcs.append(pc)
+    pc.createDataChannel("chat")
+    await offer_from(pc, again)
+    pcs.append(await answer_as_callee(old_offer, callee, "callee-1"))  # and the new offer is never answered
+    await arrived(again, 1)
+    with pytest.raises(SignallingTimeout) as caught:
+        await again.receive("answer", timeout=0.5)
+    words = str(caught.value)
+    assert words.startswith("The caller waited 0.5 s for an 'answer' message and none came."), words
+    assert ("The callee is in room 'r'. Its answer to the offer of an earlier RTCPeerConnection of this process, "
+            "closed since (an earlier run of the set-up or of step 1), came and was set aside, with its candidates: "
+            "no receive() gets them. An 'answer' message is sent by callee step 4") in words, words
+    assert "earlier run of this cell" not in words  # not taken: set aside
 
 
 async def test_the_scripted_far_callee_marks_its_answer_and_candidates_with_the_offer(server):
