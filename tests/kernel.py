@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
+
+import nbformat
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the colours in a traceback's lines
+
+
+def code_cells(notebook: Path, replacements: list[tuple[str, str]], named: str) -> list[nbformat.NotebookNode]:
+    """The notebook's code cells, each ``(text, instead)`` of ``replacements`` replaced where it is found, which
+    must be exactly once in one cell (else the lesson changed and ``named`` needs updating)."""
+    cells = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    for old, new in replacements:
+        found = [c for c in cells if old in c.source]
+        assert len(found) == 1 and found[0].source.count(old) == 1, f"{notebook.stem} changed: update {named} for {old!r}"
+        found[0].source = found[0].source.replace(old, new)
+    return cells
 
 
 class Output:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .kernel import ANSI, Kernel, Output
+from .kernel import ANSI, Kernel, Output, code_cells
 
 LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "07-data-channels.ipynb"
 #: (text in the lesson, what it is here): each must be found exactly once.
@@ -48,12 +48,7 @@ OPEN_CONNECTIONS = "from peerlab.webrtc.connection import open_connections\nprin
 
 def lesson_cells() -> list[nbformat.NotebookNode]:
     """The lesson's code cells, what they send made smaller (SMALLER)."""
-    cells = [c for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"]
-    for old, new in SMALLER:
-        found = [c for c in cells if old in c.source]
-        assert len(found) == 1 and found[0].source.count(old) == 1, f"lesson 07 changed: update SMALLER for {old!r}"
-        found[0].source = found[0].source.replace(old, new)
-    return cells
+    return code_cells(LESSON, SMALLER, "SMALLER")
 
 
 def said(out: Output) -> str:

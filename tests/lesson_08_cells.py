@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from .kernel import ANSI, Kernel, Output
+from .kernel import ANSI, Kernel, Output, code_cells
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "08-media.ipynb"
 
@@ -32,12 +32,7 @@ SHORTER = [
 
 def lesson_cells() -> list[nbformat.NotebookNode]:
     """The lesson's code cells, with the shorter pauses of SHORTER."""
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
-    for old, new in SHORTER:
-        found = [c for c in cells if old in c.source]
-        assert len(found) == 1 and found[0].source.count(old) == 1, f"lesson 08 changed: update SHORTER for {old!r}"
-        found[0].source = found[0].source.replace(old, new)
-    return cells
+    return code_cells(NOTEBOOK, SHORTER, "SHORTER")
 
 
 class Lesson08:
