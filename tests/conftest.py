@@ -12,6 +12,8 @@ from peerlab import LabUnavailable, Loopback, RTCPeerConnection
 from peerlab.natlab import check_requirements
 from peerlab.testing import add_remote_candidates, negotiate  # noqa: F401  (used by the tests)
 
+from .kernel import Kernel
+
 
 def skip_or_fail(reason: str) -> None:
     """Skip a test this machine cannot run; in CI (PEERLAB_NO_SKIP=1, set by .ci/run) fail instead."""
@@ -138,3 +140,11 @@ async def pair():
     await caller.close()
     await callee.close()
     loopback.close()
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """A real IPython kernel (tests/kernel.py), shared by the tests of one module and shut down after them."""
+    started = Kernel()
+    yield started
+    started.close()

@@ -45,13 +45,6 @@ print(sum(f.running for f in peerlab.far._running), "far,", len({id(s) for s in 
       "server")"""
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    k = Kernel()
-    yield k
-    k.close()
-
-
 def run(kernel: Kernel, cells: range | list[int], during: str = "") -> list[Output]:
     """Run these code cells of the lesson in order; each must succeed."""
     outs = []

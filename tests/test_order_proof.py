@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from .kernel import ANSI, Kernel
+from .kernel import ANSI
 
 ROOT = Path(__file__).resolve().parents[1]
 # Not lesson 04: its slow-signalling timeline and its lonely pair show gathering's last events before ICE's
@@ -54,13 +54,6 @@ def stored(cell: nbformat.NotebookNode) -> dict[str, str]:
         elif output.output_type == "execute_result":
             shown["result"] += output.data.get("text/plain", "")
     return {key: sanitized(value) for key, value in shown.items()}
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    k = Kernel()
-    yield k
-    k.close()
 
 
 @pytest.mark.timeout(180)

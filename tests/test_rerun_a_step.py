@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from .kernel import ANSI, Kernel
+from .kernel import ANSI
 from .rerun_steps import LESSONS, Lesson, echoed
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    k = Kernel()
-    yield k
-    k.close()
 
 
 def test_every_lesson_has_step_cells():

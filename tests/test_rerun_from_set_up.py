@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .kernel import Kernel
 from .rerun_steps import LESSONS, Lesson, echoed
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    k = Kernel()
-    yield k
-    k.close()
 
 
 @pytest.mark.timeout(240)

@@ -19,15 +19,12 @@ import re
 
 import pytest
 
-from .kernel import Kernel
 from .lesson_07_cells import Lesson07, said
 
 
 @pytest.fixture(scope="module")
-def lesson():
-    kernel = Kernel()
-    yield Lesson07(kernel)
-    kernel.close()
+def lesson(kernel):
+    return Lesson07(kernel)
 
 
 @pytest.mark.timeout(120)

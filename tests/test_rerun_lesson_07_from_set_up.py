@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from .kernel import Kernel
 from .lesson_07_cells import Lesson07
 
 
 @pytest.fixture(scope="module")
-def lesson():
-    kernel = Kernel()
-    yield Lesson07(kernel)
-    kernel.close()
+def lesson(kernel):
+    return Lesson07(kernel)
 
 
 @pytest.mark.timeout(180)

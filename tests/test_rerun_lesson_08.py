@@ -13,15 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from .kernel import Kernel
 from .lesson_08_cells import Lesson08, ended_on_the_page, says_it_is_live
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    k = Kernel()
-    yield k
-    k.close()
 
 
 @pytest.mark.timeout(180)
