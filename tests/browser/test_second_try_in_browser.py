@@ -117,15 +117,21 @@ def chat(page: Any, text: str) -> str:
     return str(log.inner_text())
 
 
-@pytest.mark.timeout(300)
-def test_lesson_06_every_cell_run_twice_goes_on_to_the_chat_and_each_message_once(page, console_errors, lab):
+
+def every_cell_twice(page, lab, name: str) -> None:
+    """Open ``name`` clean and run every code cell twice, going on (run_twice_and_go_on); its record is written
+    whether or not that passes."""
     started = time.monotonic()
-    open_clean(page, lab, LESSON_06)
+    open_clean(page, lab, name)
     record: list[str] = []
     try:
-        run_twice_and_go_on(page, lab, LESSON_06, record)
+        run_twice_and_go_on(page, lab, name, record)
     finally:
-        write_record(LESSON_06, record, time.monotonic() - started)
+        write_record(name, record, time.monotonic() - started)
+
+@pytest.mark.timeout(300)
+def test_lesson_06_every_cell_run_twice_goes_on_to_the_chat_and_each_message_once(page, console_errors, lab):
+    every_cell_twice(page, lab, LESSON_06)
     text = outputs_text(page)  # a step that says an earlier run did it shows that; the echo cells show the echo
     assert "'echo: hello from your browser'" in text and "'echo: hello from your browser, the callee'" in text
     states = page.locator('.peerlab-browser-state[data-machine="connectionState"]')
@@ -170,13 +176,7 @@ def test_lesson_06_after_a_reload_the_next_step_says_the_page_went_away_and_step
 
 @pytest.mark.timeout(300)
 def test_lesson_09_every_cell_run_twice_goes_on_and_the_page_plays_the_edges(page, console_errors, lab):
-    started = time.monotonic()
-    open_clean(page, lab, LESSON_09)
-    record: list[str] = []
-    try:
-        run_twice_and_go_on(page, lab, LESSON_09, record)
-    finally:
-        write_record(LESSON_09, record, time.monotonic() - started)
+    every_cell_twice(page, lab, LESSON_09)
     text = outputs_text(page)
     assert "media sections offered: ['m=video']" in text  # addCamera run twice: one camera, one m=video
     assert "the page plays the edges of your camera, 320×240" in text
